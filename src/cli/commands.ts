@@ -1,0 +1,6 @@
+// The table of CLI commands. Each command lives in its own module; adding one
+// is one import and one entry here.
+import type { Command } from './command';
+import { versionCommand } from './version';
+
+export const commands: readonly Command[] = [versionCommand];

@@ -1,0 +1,26 @@
+// Hardware-in-loop suites: a uvu suite whose tests run when socat is there
+// and are counted as skipped when it is not (the runner says how to install
+// it, once; under CI=true the runner fails the tier instead).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { suite, type Test } from 'uvu';
+
+/** Whether socat can be started: the runner tells us, or we look on PATH when a file runs alone. */
+export function socatAvailable(): boolean {
+  if (process.env.HIL_SOCAT === 'absent') return false;
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, 'socat')));
+}
+
+/** A suite whose every test is registered as skipped when socat is missing. */
+export function hilSuite(name: string): Test {
+  const real = suite(name);
+  if (socatAvailable()) return real;
+  const skipping = ((testName: string, handler: Parameters<Test>[1]) => real.skip(testName, handler)) as Test;
+  return Object.assign(skipping, {
+    before: real.before,
+    after: real.after,
+    only: real.skip,
+    skip: real.skip,
+    run: real.run,
+  });
+}

@@ -1,0 +1,87 @@
+// Proves the benchmark harness checks before it times (a wrong result stops
+// the benchmark with no timing), reports ratios against the in-run baseline,
+// and judges targets on them.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runBenchmark, timingQuick, formatResult, type Benchmark } from '../../bench/harness';
+
+function work(rounds: number): number {
+  let sum = 0;
+  for (let i = 0; i < rounds; i += 1) sum = (sum + i * 7) % 1_000_003;
+  return sum;
+}
+
+test('a failing check stops the benchmark before any timing', async () => {
+  let timedRuns = 0;
+  let checked = false;
+  const benchmark: Benchmark = {
+    name: 'wrong',
+    title: 'a contender with a wrong result',
+    baseline: { name: 'baseline', run: () => (checked ? (timedRuns += 1) : 0) },
+    contenders: [{ name: 'wrong', run: () => (checked ? (timedRuns += 1) : 41) }],
+    check() {
+      checked = true;
+      assert.is(benchmark.contenders[0]?.run(), 42);
+    },
+  };
+  let message = '';
+  try {
+    await runBenchmark(benchmark, timingQuick);
+  } catch (error) {
+    message = String(error);
+  }
+  assert.match(message, /Expected values to be strictly equal|42/);
+  assert.is(timedRuns, 1, 'only the check ran the contender');
+});
+
+test('ratios are against the baseline measured in the same run, and targets are judged', async () => {
+  let tornDown = false;
+  const benchmark: Benchmark = {
+    name: 'ratio',
+    title: 'ten times the work',
+    baseline: { name: 'light', run: () => work(2_000) },
+    contenders: [{ name: 'heavy', run: () => work(20_000) }],
+    check() {
+      assert.is(work(3), 21);
+    },
+    figures: () => ({ bytes: 12 }),
+    targets: [
+      { contender: 'heavy', ratioMax: 1.0, note: 'heavy no slower than light (must miss)' },
+      { contender: 'heavy', ratioMax: 1_000, note: 'heavy within 1000 × (must be met)' },
+    ],
+    teardown() {
+      tornDown = true;
+    },
+  };
+  const result = await runBenchmark(benchmark, timingQuick);
+  assert.is(result.baseline.ratio, 1);
+  const heavy = result.contenders[0];
+  assert.ok(heavy !== undefined && heavy.ratio > 2, `heavy ratio ${heavy?.ratio}`);
+  assert.equal(result.targets.map((target) => target.met), [false, true]);
+  assert.equal(result.figures, { bytes: 12 });
+  assert.ok(tornDown);
+  assert.match(formatResult(result), /heavy .* × baseline/);
+  assert.match(formatResult(result), /target MISSED: heavy no slower/);
+});
+
+test('async contenders are awaited', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      setImmediate(() => {
+        inFlight -= 1;
+        resolve();
+      });
+    });
+  const result = await runBenchmark(
+    { name: 'async', title: 'awaited', baseline: { name: 'a', run: sleep }, contenders: [{ name: 'b', run: sleep }], check() {} },
+    timingQuick,
+  );
+  assert.is(most, 1, 'one operation at a time');
+  assert.ok(result.baseline.nsPerOp > 0);
+});
+
+test.run();

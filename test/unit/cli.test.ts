@@ -1,0 +1,60 @@
+// Proves the CLI's contract on the built bundle: usage on --help (exit 0),
+// a one-line error and exit 2 for an unknown command or flag, usage on stderr
+// and exit 2 with no command; and the same dispatcher in-process.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PassThrough } from 'node:stream';
+import { runTerminal } from '../helpers/cli';
+import { runCli } from '../../src/cli/cli';
+import { commands } from '../../src/cli/commands';
+
+test('--help prints usage listing every command and exits 0', () => {
+  const result = runTerminal(['--help']);
+  assert.is(result.code, 0);
+  assert.match(result.stdout, /^usage: settle-terminal COMMAND/);
+  for (const command of commands) assert.ok(result.stdout.includes(`  ${command.name}`), command.name);
+  assert.is(result.stderr, '');
+});
+
+test('an unknown command exits 2 with one line on stderr', () => {
+  const result = runTerminal(['frobnicate']);
+  assert.is(result.code, 2);
+  assert.is(result.stdout, '');
+  assert.is(result.stderr.trimEnd().split('\n').length, 1);
+  assert.match(result.stderr, /unknown command 'frobnicate'/);
+});
+
+test('no command prints usage on stderr and exits 2', () => {
+  const result = runTerminal([]);
+  assert.is(result.code, 2);
+  assert.match(result.stderr, /^usage: /);
+});
+
+test('an unknown flag of a known command exits 2 with one line', () => {
+  const result = runTerminal(['version', '--bogus']);
+  assert.is(result.code, 2);
+  assert.is(result.stderr.trimEnd().split('\n').length, 1);
+  assert.match(result.stderr, /settle-terminal version: .*bogus/);
+});
+
+test('a hostile command name stays on one line', () => {
+  const result = runTerminal(['a\nb\r\nc']);
+  assert.is(result.code, 2);
+  assert.is(result.stderr.trimEnd().split('\n').length, 1);
+});
+
+test('version prints the package version from the bundle', () => {
+  const result = runTerminal(['version']);
+  assert.is(result.code, 0);
+  assert.match(result.stdout, /^settle-terminal 0\.\d+\.\d+ \(node /);
+});
+
+test('runCli in-process gives the same exit codes', async () => {
+  const io = () => ({ stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {} });
+  assert.is(await runCli(['--help'], commands, io()), 0);
+  assert.is(await runCli(['nope'], commands, io()), 2);
+  assert.is(await runCli([], commands, io()), 2);
+  assert.is(await runCli(['version', 'extra'], commands, io()), 2);
+});
+
+test.run();

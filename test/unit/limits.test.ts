@@ -1,0 +1,34 @@
+// Proves the constants modules load (their load-time assertions of how the
+// limits relate all hold) and that the limits the spec fixes have the values
+// SETTLEMENT.md §1 gives.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as core from '../../src/core/limits';
+import * as wire from '../../protocol/limits';
+import * as runtime from '../../src/limits';
+
+test('the core limits are those of SETTLEMENT.md §1', () => {
+  assert.is(core.lineAmtFenMax, 1e10);
+  assert.is(core.lineQtyMilliMax, 1e7);
+  assert.is(core.visitLinesMax, 10_000);
+  assert.is(core.visitAmtFenMax, 1e11);
+  assert.is(core.itemCapFenMax, 1e8);
+  assert.is(core.moneyFenMax, 1e11);
+  assert.is(core.bpMax, 10_000);
+});
+
+test('wire and runtime limits relate as the runtime assumes', () => {
+  assert.ok(wire.frameBytesMax >= wire.chunkBytesMax + wire.envelopeOverheadBytesMax);
+  assert.ok(runtime.journalRecordBytesMax >= wire.frameBytesMax);
+  assert.ok(runtime.hubSettleTimeoutMs >= runtime.hubRequestTimeoutMs);
+  assert.ok(runtime.hubAttemptsMax >= 1);
+});
+
+test('every limit is a positive safe integer', () => {
+  for (const [name, value] of [...Object.entries(core), ...Object.entries(wire), ...Object.entries(runtime)]) {
+    if (typeof value !== 'number') continue;
+    assert.ok(Number.isSafeInteger(value) && value >= 0, name);
+  }
+});
+
+test.run();
