@@ -29,6 +29,10 @@ export const deviceExchangeTimeoutMs = 2_000;
 export const scannerLineBytesMax = 512;
 /** Items a catalogue may hold. */
 export const catalogueItemsMax = 1_000_000;
+/** One settlement case read by the CLI (a file, stdin, or one --jsonl line), bytes. */
+export const caseBytesMax = 64 * 1_048_576;
+/** Output the CLI gathers before it writes, bytes. */
+export const cliWriteBatchBytes = 65_536;
 /** Insured-place policies a policy book may hold. */
 export const policyBookAreasMax = 4_096;
 
@@ -40,4 +44,6 @@ assert(journalBytesMax >= journalRecordBytesMax * 16, 'the journal holds many re
 assert(forwardQueueLengthMax * wire.frameBytesMax <= journalBytesMax * 2, 'a full forward queue fits in the journal');
 assert(scannerLineBytesMax < wire.frameBytesMax, 'a scanned token fits in a person query');
 assert(core.visitLinesMax >= 1_000, 'an inpatient bill of 1,000 lines is settleable');
+assert(caseBytesMax >= core.visitLinesMax * 256, 'a case file holds a maximal visit with room for its catalogue');
+assert(cliWriteBatchBytes > 0 && cliWriteBatchBytes <= caseBytesMax, 'write batches are bounded');
 assert(deviceExchangeTimeoutMs < hubRequestTimeoutMs, 'a device answers before the hub would time out');

@@ -1,0 +1,90 @@
+// `settle-terminal settle`: the settlement core on the command line.
+//   settle [FILE]            one case (file or stdin) → one output line
+//   settle --explain [FILE]  the output line, then the derivation in words
+//   settle --jsonl           one case per stdin line → one output per line, in order
+// Refusals are outputs (exit 0); input that is not JSON is the
+// `invalid_json` output. Exit 2 for bad usage or an unreadable file, 1 when
+// output cannot be written.
+import { caseBytesMax, cliWriteBatchBytes } from '../limits';
+import { explainCase, settleCase } from '../core/case';
+import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { InputTooLarge, openInput, readAll, readLines, type Line } from './input';
+
+const invalidJson = '{"ok":false,"error":{"code":"invalid_json"}}';
+const invalidInput = '{"ok":false,"error":{"code":"invalid_input"}}';
+
+function parseJson(bytes: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(bytes.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** One output line for one input line of --jsonl. */
+export function settleLine(line: Line): string {
+  if (line === null) return invalidInput;
+  const parsed = parseJson(line);
+  return parsed.ok ? JSON.stringify(settleCase(parsed.value)) : invalidJson;
+}
+
+async function settleStream(io: CliIo): Promise<number> {
+  let batch = '';
+  for await (const line of readLines(io.stdin, caseBytesMax)) {
+    batch += `${settleLine(line)}\n`;
+    if (batch.length >= cliWriteBatchBytes) {
+      await writeOut(io.stdout, batch);
+      batch = '';
+    }
+  }
+  if (batch.length > 0) await writeOut(io.stdout, batch);
+  return exitOk;
+}
+
+async function settleOne(file: string | undefined, explainIt: boolean, io: CliIo): Promise<number> {
+  let bytes: Buffer;
+  try {
+    bytes = await readAll(openInput(file, io.stdin), caseBytesMax);
+  } catch (error) {
+    if (error instanceof InputTooLarge) {
+      await writeOut(io.stdout, `${invalidInput}\n`);
+      return exitOk;
+    }
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new UsageError(`cannot read ${file ?? 'stdin'}: ${code}`);
+  }
+  const parsed = parseJson(bytes);
+  if (!parsed.ok) {
+    await writeOut(io.stdout, `${invalidJson}\n${explainIt ? 'Refused: invalid_json: the input is not JSON.\n' : ''}`);
+    return exitOk;
+  }
+  if (!explainIt) {
+    await writeOut(io.stdout, `${JSON.stringify(settleCase(parsed.value))}\n`);
+    return exitOk;
+  }
+  const explained = explainCase(parsed.value);
+  await writeOut(io.stdout, `${JSON.stringify(explained.output)}\n${explained.text}\n`);
+  return exitOk;
+}
+
+export const settleCommand: Command = {
+  name: 'settle',
+  summary: 'settle cases of SETTLEMENT.md: one (file or stdin), or --jsonl one per line',
+  usage: 'settle-terminal settle [--explain] [FILE] | settle-terminal settle --jsonl',
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const { values, positionals } = parseCommandArgs(args, { jsonl: { type: 'boolean' }, explain: { type: 'boolean' } }, 1);
+    if (values.jsonl && (values.explain || positionals.length > 0)) {
+      throw new UsageError('--jsonl reads stdin only and takes neither FILE nor --explain');
+    }
+    try {
+      return values.jsonl ? await settleStream(io) : await settleOne(positionals[0], Boolean(values.explain), io);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      // Output could not be written (a closed pipe): say so once, exit 1.
+      io.stderr.write(`settle-terminal settle: cannot write output: ${(error as Error).message}\n`);
+      return exitNegative;
+    }
+  },
+};
+
+

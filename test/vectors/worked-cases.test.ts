@@ -1,0 +1,89 @@
+// Proves the settlement core reproduces every worked case of SETTLEMENT.md
+// exactly: through the function (as JSON values) and through the built CLI
+// (`settle FILE`, `settle` on stdin, `settle --jsonl`), with output keys in the
+// order §9 lists; and that --explain derives the same figures in words.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import path from 'node:path';
+import { runTerminal } from '../helpers/cli';
+import { casesDir, keyOrder, workedCases } from '../helpers/cases';
+import { settleCase } from '../../src/core/case';
+
+const cases = workedCases();
+
+const setlinfoOrder = [
+  'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc', 'hifp_pay',
+  'hifob_pay', 'hifmi_pay', 'maf_pay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'psn_cash_pay', 'balc', 'reim_bp',
+];
+const lineOrder = ['sn', 'chrgitm_lv', 'fulamt_ownpay_amt', 'overlmt_amt', 'preselfpay_amt', 'inscp_scp_amt', 'reason'];
+
+for (const worked of cases) {
+  test(`${worked.name}: the function reproduces the expected output`, () => {
+    assert.equal(JSON.parse(JSON.stringify(settleCase(worked.case))), worked.expected);
+  });
+}
+
+test('outputs list their keys in the order of §9', () => {
+  for (const worked of cases) {
+    const output = settleCase(worked.case);
+    if (!output.ok) {
+      assert.equal(Object.keys(output), ['ok', 'error']);
+      continue;
+    }
+    assert.equal(Object.keys(output), ['ok', 'setlinfo', 'lines', 'setldetail', 'acc_delta']);
+    assert.equal(Object.keys(output.setlinfo), setlinfoOrder);
+    for (const line of output.lines) assert.equal(Object.keys(line), lineOrder.slice(0, Object.keys(line).length));
+    for (const detail of output.setldetail) assert.equal(Object.keys(detail), ['fund_pay_type', 'fund_payamt']);
+    assert.equal(Object.keys(output.acc_delta), [...Object.keys(output.acc_delta)].sort());
+  }
+});
+
+test('the CLI reproduces every case from a file, byte for byte the function output', () => {
+  for (const worked of cases) {
+    const input = JSON.stringify(worked.case);
+    const fromStdin = runTerminal(['settle'], { input });
+    assert.is(fromStdin.code, 0, fromStdin.stderr);
+    assert.is(fromStdin.stdout, `${JSON.stringify(settleCase(worked.case))}\n`);
+    assert.equal(JSON.parse(fromStdin.stdout), worked.expected);
+    assert.equal(keyOrder(JSON.parse(fromStdin.stdout)), keyOrder(settleCase(worked.case)));
+  }
+});
+
+test('settle FILE reads the case from a file', () => {
+  // A fixture file holds {story, case, expected}: not a case, so refused as invalid_input.
+  const result = runTerminal(['settle', path.join(casesDir, cases[0]?.name ?? '')]);
+  assert.is(result.code, 0);
+  assert.is(result.stdout, '{"ok":false,"error":{"code":"invalid_input"}}\n');
+});
+
+test('settle --jsonl settles every case in order, one line each', () => {
+  const input = `${cases.map((worked) => JSON.stringify(worked.case)).join('\n')}\n`;
+  const result = runTerminal(['settle', '--jsonl'], { input });
+  assert.is(result.code, 0, result.stderr);
+  const lines = result.stdout.trimEnd().split('\n');
+  assert.is(lines.length, cases.length);
+  lines.forEach((line, index) => assert.equal(JSON.parse(line), cases[index]?.expected));
+});
+
+test('settle --explain derives the worked figures in words', () => {
+  const zhang = cases.find((worked) => worked.name.startsWith('01-'));
+  assert.ok(zhang);
+  const result = runTerminal(['settle', '--explain'], { input: JSON.stringify(zhang.case) });
+  assert.is(result.code, 0);
+  const [json, ...text] = result.stdout.trimEnd().split('\n');
+  assert.equal(JSON.parse(json ?? ''), zhang.expected);
+  const words = text.join('\n');
+  assert.match(words, /band 1 \[0\.00, 30000\.00\): 29636\.80 × 60\.00 % \(65\.00 % − off-site cut 5\.00 %\) = 17782\.08/);
+  assert.match(words, /Deductible \(inpatient\): 1200\.00, per visit/);
+  assert.match(words, /segment \[15000\.00, 100000\.00\) at 60\.00 %: 7054\.72 → 4232\.83/);
+  assert.match(words, /Medical assistance \(extreme_poverty\).*pays 7939\.70/);
+  assert.match(words, /cash to pay: 6773\.39/);
+});
+
+test('settle --explain on a refusal names the code', () => {
+  const unfiled = cases.find((worked) => worked.name.startsWith('05-'));
+  const result = runTerminal(['settle', '--explain'], { input: JSON.stringify(unfiled?.case) });
+  assert.match(result.stdout, /^\{"ok":false,"error":\{"code":"filing_required"\}\}\nRefused: filing_required\.\n$/);
+});
+
+test.run();
