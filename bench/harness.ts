@@ -13,8 +13,10 @@ export interface Contender {
 export interface Target {
   /** The contender the target is about. */
   readonly contender: string;
-  /** At most this many times the baseline's time per operation. */
+  /** At most this many times the time per operation of `versus` (the baseline when absent). */
   readonly ratioMax?: number;
+  /** Another contender the ratio is taken against. */
+  readonly versus?: string;
   /** At most this many nanoseconds per operation. */
   readonly nsPerOpMax?: number;
   /** What the target is, in words, e.g. "settle ≤ 0.2 ms". */
@@ -129,7 +131,9 @@ export async function runBenchmark(benchmark: Benchmark, timing: TimingOptions =
     const targets = (benchmark.targets ?? []).map((target) => {
       const measured = results.find((result) => result.name === target.contender);
       assert(measured !== undefined, `target names an unknown contender: ${target.contender}`);
-      const ratioOk = target.ratioMax === undefined || measured.ratio <= target.ratioMax;
+      const against = target.versus === undefined ? baseline : results.find((result) => result.name === target.versus);
+      assert(against !== undefined, `target compares with an unknown contender: ${target.versus}`);
+      const ratioOk = target.ratioMax === undefined || measured.nsPerOp / against.nsPerOp <= target.ratioMax;
       const nsOk = target.nsPerOpMax === undefined || measured.nsPerOp <= target.nsPerOpMax;
       return { ...target, met: ratioOk && nsOk };
     });

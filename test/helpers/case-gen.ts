@@ -308,3 +308,59 @@ function makeSettleable(raw: JsonObject, rng: Rng): void {
 export function clone<T extends Json>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/** Values a mutation may put anywhere: wrong types, boundaries, hostile numbers. */
+const mutationValues: readonly Json[] = [
+  null, true, false, 0, -1, 1, 2, 3, 1.5, -0, 1e308, 10_000, 10_001, 150, 151, 1899, 2201,
+  10_000_000_000, 10_000_000_001, 100_000_000, 100_000_001, 100_000_000_000, 100_000_000_001, 10_000_000, 10_000_001,
+  '', '0', '1', '2', '3', '01', '02', '03', '04', '11', '14', '21', '41', '310', '390', 'x', 'active', 'retired', 'resident',
+  'year', 'visit', 'drug', 'referral', 'temporary', 'hypertension', 'diabetes', 'flu', '110000', '001234', '2026-02-29', '2024-02-29',
+  '2026-01-01', '2027-12-31', '0000-01-01', 'ded:op', 'Ded', 'constructor', '__proto__', [], {}, [1], ['hypertension'], { '1': 0 },
+];
+
+function paths(value: Json, prefix: Array<string | number>, out: Array<Array<string | number>>): void {
+  if (Array.isArray(value)) value.forEach((child, index) => { out.push([...prefix, index]); paths(child, [...prefix, index], out); });
+  else if (typeof value === 'object' && value !== null) {
+    for (const key of Object.keys(value)) {
+      out.push([...prefix, key]);
+      paths(value[key] as Json, [...prefix, key], out);
+    }
+  }
+}
+
+/** Paths under which an extra key is a known reading difference (extra keys in the schemes and chronic maps). */
+function isMapOfKnownKeys(path: ReadonlyArray<string | number>): boolean {
+  const text = path.join('.');
+  return text === 'policy.schemes' || /^policy\.schemes\.[^.]+\.chronic$/.test(text);
+}
+
+/**
+ * Corrupts a case in 1 to 3 places (seeded): deletes a key, replaces a value
+ * with one of `mutationValues`, nudges a number across a boundary, or adds an
+ * extra key to a record. Returns a new case; the input is untouched.
+ */
+export function mutateCase(raw: JsonObject, seed: number): JsonObject {
+  const rng = new Rng(seed);
+  const copy = clone(raw);
+  const count = rng.int(1, 3);
+  for (let i = 0; i < count; i += 1) {
+    const all: Array<Array<string | number>> = [];
+    paths(copy, [], all);
+    // Prefer short paths less: most of a case is lines and items.
+    const path = rng.pick(all);
+    let parent: Json = copy;
+    for (const key of path.slice(0, -1)) parent = (parent as Record<string, Json>)[key as string] as Json;
+    const last = path[path.length - 1] as string | number;
+    const container = parent as Record<string | number, Json>;
+    const current = container[last] as Json;
+    const action = rng.int(0, 9);
+    if (action <= 1 && !Array.isArray(parent)) delete container[last];
+    else if (action <= 5) container[last] = rng.pick(mutationValues);
+    else if (action <= 7 && typeof current === 'number') container[last] = current + rng.pick([-1, 1, -current - 1, 10_000]);
+    else if (action === 8 && typeof current === 'object' && current !== null && !Array.isArray(current) && !isMapOfKnownKeys(path)) {
+      (current as JsonObject)[rng.pick(['extra', 'note', '4', 'constructor'])] = rng.pick(mutationValues);
+    } else if (typeof current === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(current)) container[last] = rng.pick(['2026-02-29', '2025-12-31', '2027-01-01', current.replace(/-(\d\d)$/, '-31')]);
+    else container[last] = rng.pick(mutationValues);
+  }
+  return copy;
+}

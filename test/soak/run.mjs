@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm run soak -- NAME [ARGS...]`: long runs kept out of `npm test`.
+// Bundles test/soak/NAME.soak.ts and runs it with the remaining arguments.
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const [name, ...args] = process.argv.slice(2);
+const known = readdirSync(path.join(root, 'test', 'soak')).filter((file) => file.endsWith('.soak.ts')).map((file) => file.replace(/\.soak\.ts$/, ''));
+if (name === undefined || !known.includes(name)) {
+  console.error(`usage: npm run soak -- NAME [ARGS...]   (NAME: ${known.join(', ')})`);
+  process.exit(2);
+}
+if (!existsSync(path.join(root, 'dist', 'terminal.js'))) {
+  const built = spawnSync(process.execPath, [path.join(root, 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(1);
+}
+const outfile = path.join(root, '.build', 'soak', `${name}.js`);
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: [path.join(root, 'test', 'soak', `${name}.soak.ts`)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});
+const result = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { cwd: root, stdio: 'inherit' });
+process.exit(result.status ?? 1);
