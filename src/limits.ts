@@ -29,6 +29,17 @@ export const deviceExchangeTimeoutMs = 2_000;
 export const scannerLineBytesMax = 512;
 /** Items a catalogue may hold. */
 export const catalogueItemsMax = 1_000_000;
+/** A catalogue item code: printable ASCII, bytes (national codes are 15 to 23). */
+export const itemCodeBytesMax = 64;
+/** An item's name on the receipt, UTF-8 bytes. */
+export const itemNameBytesMax = 256;
+/** A unit of quantity, UTF-8 bytes, and how many distinct units a catalogue may use. */
+export const itemUnitBytesMax = 32;
+export const catalogueUnitsMax = 255;
+/** An item's list price per unit, fen (fits the catalogue's 32-bit column). */
+export const itemListPriceFenMax = 4_000_000_000;
+/** A catalogue file, bytes (a 200,000-item catalogue is about 10 MiB). */
+export const catalogueFileBytesMax = 256 * 1_048_576;
 /** One settlement case read by the CLI (a file, stdin, or one --jsonl line), bytes. */
 export const caseBytesMax = 64 * 1_048_576;
 /** Output the CLI gathers before it writes, bytes. */
@@ -46,4 +57,7 @@ assert(scannerLineBytesMax < wire.frameBytesMax, 'a scanned token fits in a pers
 assert(core.visitLinesMax >= 1_000, 'an inpatient bill of 1,000 lines is settleable');
 assert(caseBytesMax >= core.visitLinesMax * 256, 'a case file holds a maximal visit with room for its catalogue');
 assert(cliWriteBatchBytes > 0 && cliWriteBatchBytes <= caseBytesMax, 'write batches are bounded');
+assert(catalogueItemsMax * (itemCodeBytesMax + 32) <= catalogueFileBytesMax, 'a full catalogue of longest codes fits the file limit');
+assert(itemListPriceFenMax < 2 ** 32 && core.itemCapFenMax < 0xffff_ffff, 'prices and ceilings fit 32-bit columns (0xffffffff marks a null ceiling)');
+assert(core.ageMax < 255, 'ages fit a byte (255 marks null)');
 assert(deviceExchangeTimeoutMs < hubRequestTimeoutMs, 'a device answers before the hub would time out');

@@ -310,13 +310,19 @@ export function clone<T extends Json>(value: T): T {
 }
 
 /** Values a mutation may put anywhere: wrong types, boundaries, hostile numbers. */
-const mutationValues: readonly Json[] = [
+const mutationValues: readonly Json[] = Object.freeze(([
   null, true, false, 0, -1, 1, 2, 3, 1.5, -0, 1e308, 10_000, 10_001, 150, 151, 1899, 2201,
   10_000_000_000, 10_000_000_001, 100_000_000, 100_000_001, 100_000_000_000, 100_000_000_001, 10_000_000, 10_000_001,
   '', '0', '1', '2', '3', '01', '02', '03', '04', '11', '14', '21', '41', '310', '390', 'x', 'active', 'retired', 'resident',
   'year', 'visit', 'drug', 'referral', 'temporary', 'hypertension', 'diabetes', 'flu', '110000', '001234', '2026-02-29', '2024-02-29',
   '2026-01-01', '2027-12-31', '0000-01-01', 'ded:op', 'Ded', 'constructor', '__proto__', [], {}, [1], ['hypertension'], { '1': 0 },
-];
+] as Json[]).map((value) => (typeof value === 'object' && value !== null ? (Object.freeze(value) as Json) : value)));
+
+/** A fresh copy of one of the mutation values: the list itself must never be shared into a case (and then mutated). */
+function pickValue(rng: Rng): Json {
+  const value = rng.pick(mutationValues);
+  return typeof value === 'object' && value !== null ? clone(value) : value;
+}
 
 function paths(value: Json, prefix: Array<string | number>, out: Array<Array<string | number>>): void {
   if (Array.isArray(value)) value.forEach((child, index) => { out.push([...prefix, index]); paths(child, [...prefix, index], out); });
@@ -355,12 +361,12 @@ export function mutateCase(raw: JsonObject, seed: number): JsonObject {
     const current = container[last] as Json;
     const action = rng.int(0, 9);
     if (action <= 1 && !Array.isArray(parent)) delete container[last];
-    else if (action <= 5) container[last] = rng.pick(mutationValues);
+    else if (action <= 5) container[last] = pickValue(rng);
     else if (action <= 7 && typeof current === 'number') container[last] = current + rng.pick([-1, 1, -current - 1, 10_000]);
     else if (action === 8 && typeof current === 'object' && current !== null && !Array.isArray(current) && !isMapOfKnownKeys(path)) {
-      (current as JsonObject)[rng.pick(['extra', 'note', '4', 'constructor'])] = rng.pick(mutationValues);
+      (current as JsonObject)[rng.pick(['extra', 'note', '4', 'constructor'])] = pickValue(rng);
     } else if (typeof current === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(current)) container[last] = rng.pick(['2026-02-29', '2025-12-31', '2027-01-01', current.replace(/-(\d\d)$/, '-31')]);
-    else container[last] = rng.pick(mutationValues);
+    else container[last] = pickValue(rng);
   }
   return copy;
 }

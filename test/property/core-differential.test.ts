@@ -51,7 +51,7 @@ test('the worked cases agree with the reference', () => {
 test('generated cases agree with the reference', () => {
   fc.assert(
     fc.property(seeds, fc.boolean(), (seed, settleable) => agree(generateCase(seed, { settleable }), `generateCase(${seed}, { settleable: ${settleable} })`)),
-    { numRuns: runs, endOnFailure: true },
+    { numRuns: runs, endOnFailure: true, includeErrorInReport: true },
   );
 });
 
@@ -60,14 +60,14 @@ test('corrupted cases agree with the reference (refusal or not)', () => {
     fc.property(seeds, seeds, fc.boolean(), (seed, mutation, settleable) =>
       agree(mutateCase(generateCase(seed, { settleable, lines: 4 }), mutation), `mutateCase(generateCase(${seed}, { settleable: ${settleable}, lines: 4 }), ${mutation})`),
     ),
-    { numRuns: runs * 2, endOnFailure: true },
+    { numRuns: runs * 2, endOnFailure: true, includeErrorInReport: true },
   );
 });
 
 test('large generated bills agree with the reference', () => {
   fc.assert(
     fc.property(seeds, (seed) => agree(generateCase(seed, { settleable: true, lines: 300 }), `generateCase(${seed}, { settleable: true, lines: 300 })`)),
-    { numRuns: 60, endOnFailure: true },
+    { numRuns: 60, endOnFailure: true, includeErrorInReport: true },
   );
 });
 

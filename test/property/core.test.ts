@@ -26,7 +26,7 @@ const refusals = new Set([
 const fundTypes = ['310100', '310200', '330100', '390100', '390200', '610100'];
 
 function check(property: fc.IProperty<any>): void {
-  fc.assert(property, { numRuns: runs, endOnFailure: true });
+  fc.assert(property, { numRuns: runs, endOnFailure: true, includeErrorInReport: true });
 }
 
 function assertInvariants(raw: JsonObject, output: SettleOutput): void {

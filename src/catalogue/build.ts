@@ -1,0 +1,173 @@
+// Builds the compact catalogue file of layout.ts from records: validates each
+// one (SETTLEMENT.md §2 ITEM through the core's own checks, plus code, name,
+// unit and price), sorts by code, and lays the sections out. Deterministic:
+// the same records give the same bytes, so the hub and a terminal agree on a
+// catalogue's digest.
+import assert from 'node:assert';
+import { validateItem } from '../core/validate';
+import { catalogueItemsMax, catalogueUnitsMax, itemCodeBytesMax, itemListPriceFenMax, itemNameBytesMax, itemUnitBytesMax } from '../limits';
+import {
+  ageNull,
+  capNull,
+  catalogueFormat,
+  catalogueMagic,
+  codeHash,
+  diseaseMask,
+  hashSlotsFor,
+  itemKinds,
+  itemLevels,
+  Section,
+  sectionCount,
+  type CatalogueRecord,
+} from './layout';
+
+export class CatalogueRecordError extends Error {
+  override readonly name = 'CatalogueRecordError';
+  constructor(
+    readonly code: 'invalid_record' | 'duplicate_code' | 'too_many_items' | 'too_many_units',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const codePattern = /^[\x21-\x7e]+$/;
+const utf8 = new TextEncoder();
+
+/** Checks one record; throws CatalogueRecordError naming the field. */
+export function checkRecord(value: unknown): CatalogueRecord {
+  const fail = (why: string): never => {
+    throw new CatalogueRecordError('invalid_record', why);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('a record must be an object');
+  const record = value as Record<string, unknown>;
+  const code = record.code;
+  if (typeof code !== 'string' || code.length === 0 || code.length > itemCodeBytesMax || !codePattern.test(code)) {
+    fail(`code must be 1 to ${itemCodeBytesMax} printable ASCII characters`);
+  }
+  const item = validateItem(value);
+  if (!item.ok) fail(`${code as string}: ${item.reason.path.replace(/^item/, 'record')} ${item.reason.why}`);
+  if (typeof record.name !== 'string' || utf8.encode(record.name).length > itemNameBytesMax) fail(`${code as string}: name must be text of at most ${itemNameBytesMax} bytes`);
+  if (typeof record.unit !== 'string' || utf8.encode(record.unit).length > itemUnitBytesMax) fail(`${code as string}: unit must be text of at most ${itemUnitBytesMax} bytes`);
+  const price = record.list_price;
+  if (typeof price !== 'number' || !Number.isInteger(price) || Object.is(price, -0) || price < 0 || price > itemListPriceFenMax) {
+    fail(`${code as string}: list_price must be an integer in [0, ${itemListPriceFenMax}]`);
+  }
+  return record as unknown as CatalogueRecord;
+}
+
+function compareCodes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function align8(value: number): number {
+  return (value + 7) & ~7;
+}
+
+/** Builds a catalogue file from records (any order); throws CatalogueRecordError on bad input. */
+export function buildCatalogue(version: string, input: Iterable<unknown>): Uint8Array {
+  assert(typeof version === 'string', 'version is text');
+  const records: CatalogueRecord[] = [];
+  for (const value of input) {
+    records.push(checkRecord(value));
+    if (records.length > catalogueItemsMax) throw new CatalogueRecordError('too_many_items', `more than ${catalogueItemsMax} items`);
+  }
+  records.sort((a, b) => compareCodes(a.code, b.code));
+  for (let index = 1; index < records.length; index += 1) {
+    if ((records[index] as CatalogueRecord).code === (records[index - 1] as CatalogueRecord).code) {
+      throw new CatalogueRecordError('duplicate_code', `code ${(records[index] as CatalogueRecord).code} appears twice`);
+    }
+  }
+  const count = records.length;
+  const units: string[] = [];
+  const unitIndex = new Map<string, number>();
+  const names: string[] = [];
+  const nameIndex = new Map<string, number>();
+  for (const record of records) {
+    if (!unitIndex.has(record.unit)) {
+      if (units.length >= catalogueUnitsMax) throw new CatalogueRecordError('too_many_units', `more than ${catalogueUnitsMax} units`);
+      unitIndex.set(record.unit, units.length);
+      units.push(record.unit);
+    }
+    if (!nameIndex.has(record.name)) {
+      nameIndex.set(record.name, names.length);
+      names.push(record.name);
+    }
+  }
+  const codeBlob = utf8.encode(records.map((record) => record.code).join(''));
+  const codeOffsets = new Uint32Array(count + 1);
+  for (let index = 0; index < count; index += 1) codeOffsets[index + 1] = (codeOffsets[index] as number) + (records[index] as CatalogueRecord).code.length;
+  const slots = hashSlotsFor(count);
+  const hashTable = new Uint32Array(slots);
+  for (let index = 0; index < count; index += 1) {
+    let slot = codeHash((records[index] as CatalogueRecord).code) & (slots - 1);
+    while (hashTable[slot] !== 0) slot = (slot + 1) & (slots - 1);
+    hashTable[slot] = index + 1;
+  }
+  const flags = new Uint8Array(count);
+  const chronic = new Uint8Array(count);
+  const selfpay = new Uint16Array(count);
+  const cap = new Uint32Array(count);
+  const ageMin = new Uint8Array(count);
+  const ageMax = new Uint8Array(count);
+  const unit = new Uint8Array(count);
+  const price = new Uint32Array(count);
+  const name = new Uint32Array(count);
+  records.forEach((record, index) => {
+    const gend = record.gend === null ? 0 : record.gend === '1' ? 1 : 2;
+    flags[index] = itemKinds.indexOf(record.kind) | (itemLevels.indexOf(record.lv) << 2) | (gend << 4);
+    chronic[index] = diseaseMask(record.chronic_only);
+    selfpay[index] = record.selfpay_bp;
+    cap[index] = record.cap === null ? capNull : record.cap;
+    ageMin[index] = record.age_min === null ? ageNull : record.age_min;
+    ageMax[index] = record.age_max === null ? ageNull : record.age_max;
+    unit[index] = unitIndex.get(record.unit) as number;
+    price[index] = record.list_price;
+    name[index] = nameIndex.get(record.name) as number;
+  });
+  const nameBytes = names.map((text) => utf8.encode(text));
+  const nameOffsets = new Uint32Array(names.length + 1);
+  nameBytes.forEach((bytes, index) => (nameOffsets[index + 1] = (nameOffsets[index] as number) + bytes.length));
+  const nameBlob = new Uint8Array(nameOffsets[names.length] as number);
+  nameBytes.forEach((bytes, index) => nameBlob.set(bytes, nameOffsets[index]));
+  const meta = utf8.encode(JSON.stringify({ version, units, names: names.length }));
+
+  const sections: Uint8Array[] = [];
+  const asBytes = (array: ArrayBufferView) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  sections[Section.Meta] = meta;
+  sections[Section.CodeOffsets] = asBytes(codeOffsets);
+  sections[Section.CodeBlob] = codeBlob;
+  sections[Section.HashTable] = asBytes(hashTable);
+  sections[Section.Flags] = flags;
+  sections[Section.Chronic] = chronic;
+  sections[Section.SelfpayBp] = asBytes(selfpay);
+  sections[Section.Cap] = asBytes(cap);
+  sections[Section.AgeMin] = ageMin;
+  sections[Section.AgeMax] = ageMax;
+  sections[Section.Unit] = unit;
+  sections[Section.ListPrice] = asBytes(price);
+  sections[Section.NameIndex] = asBytes(name);
+  sections[Section.NameOffsets] = asBytes(nameOffsets);
+  sections[Section.NameBlob] = nameBlob;
+  assert(sections.length === sectionCount, 'every section is laid out');
+
+  let offset = align8(16 + sectionCount * 8);
+  const placed = sections.map((bytes) => {
+    const at = offset;
+    offset = align8(offset + bytes.length);
+    return at;
+  });
+  const file = new Uint8Array(offset);
+  const view = new DataView(file.buffer);
+  file.set(utf8.encode(catalogueMagic), 0);
+  view.setUint16(4, catalogueFormat, true);
+  view.setUint16(6, sectionCount, true);
+  view.setUint32(8, count, true);
+  view.setUint32(12, slots, true);
+  sections.forEach((bytes, index) => {
+    view.setUint32(16 + index * 8, placed[index] as number, true);
+    view.setUint32(16 + index * 8 + 4, bytes.length, true);
+    file.set(bytes, placed[index]);
+  });
+  return file;
+}
