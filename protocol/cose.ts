@@ -15,7 +15,7 @@ import assert from 'node:assert';
 import { decodeStrict, Tagged, type CborMapKey, type CborValue } from './cbor-decode';
 import type { CborEncoder } from './cbor-encode';
 import { ed25519SignatureBytes, type Signer, type Verifier } from './crypto';
-import { kidBytes } from './limits';
+import { frameBytesMax, kidBytes } from './limits';
 
 export const coseSign1Tag = 18;
 export const algEdDSA = -8;
@@ -67,7 +67,8 @@ function refuse(code: CoseErrorCode, detail: string): { ok: false; error: CoseEr
 
 /** Parses a COSE_Sign1 strictly and checks its headers against a profile; does not verify. */
 export function parseSign1(bytes: Uint8Array, options: { readonly profile: HeaderProfile; readonly requireTag: boolean }): Sign1Result {
-  const decoded = decodeStrict(bytes, { topLevelTags: [coseSign1Tag] });
+  // The payload byte string may be as long as a frame; its own content is decoded later with the string bound.
+  const decoded = decodeStrict(bytes, { topLevelTags: [coseSign1Tag], stringBytesMax: frameBytesMax });
   if (!decoded.ok) {
     if (decoded.error.code === 'tag_not_allowed' && decoded.error.offset === 0) return refuse('wrong_tag', 'the outer tag is not 18 (COSE_Sign1)');
     return refuse('malformed', `CBOR ${decoded.error.code} at byte ${decoded.error.offset}`);
