@@ -31,55 +31,49 @@ export const bpMax = 10_000;
 export const totalFenMax = Number.MAX_SAFE_INTEGER;
 
 // ---- scalars -----------------------------------------------------------
-const fen = rule('fen', 'money, fen (SETTLEMENT.md §1)', uint(moneyFenMax));
-const lineFen = rule('line_fen', "a line's amount or part, fen", uint(lineAmtFenMax));
-const totalFen = rule('total_fen', 'a reconciliation total, fen', uint(totalFenMax));
-const bp = rule('bp', 'basis points, 10000 = 100 %', uint(bpMax));
-const timeS = rule('time_s', 'integer seconds since 1970-01-01T00:00Z (never a float)', uint(limits.timeSecondsMax));
-const date = rule('date', 'YYYY-MM-DD naming a real calendar day', dateText());
-const area = rule('admdvs', 'a six-digit area code not starting with 00', text(6, 6, /^(0[1-9]|[1-9][0-9])[0-9]{4}$/));
-const psnNo = rule('psn_no', 'insured person number', text(30));
-const mdtrtId = rule('mdtrt_id', 'visit (medical treatment) id', text(30));
-const setlId = rule('setl_id', 'settlement id, given by the hub', text(30));
-const fixmedinsCode = rule('fixmedins_code', 'designated institution code', text(30));
-const version = rule('version', 'catalogue or policy book version', text(64));
-const digest = rule('digest', 'SHA-256', bytes(32));
-const publicKey = rule('ed25519_pub', 'Ed25519 public key', bytes(32));
-const accKey = rule('acc_key', 'accumulator key (SETTLEMENT.md §1)', text(limits.accKeyBytesMax, 1, /^[a-z][a-z0-9_:]{0,31}$/));
-const accMap = rule('acc_map', 'accumulators or their changes, by key', record(accKey, fen, limits.accKeysMax));
-const session = rule('session', 'hub session number; 0 before sign-in', uint(limits.sessionMax));
-const seq = rule('seq', "sender's sequence number; a reply echoes its request's", uint(limits.seqMax));
+const fen = rule('fen', uint(moneyFenMax));
+const lineFen = rule('line_fen', uint(lineAmtFenMax));
+const totalFen = rule('total_fen', uint(totalFenMax));
+const bp = rule('bp', uint(bpMax));
+const timeS = rule('time_s', uint(limits.timeSecondsMax));
+const date = rule('date', dateText());
+const area = rule('admdvs', text(6, 6, /^(0[1-9]|[1-9][0-9])[0-9]{4}$/));
+const psnNo = rule('psn_no', text(30));
+const mdtrtId = rule('mdtrt_id', text(30));
+const setlId = rule('setl_id', text(30));
+const fixmedinsCode = rule('fixmedins_code', text(30));
+const version = rule('version', text(64));
+const digest = rule('digest', bytes(32));
+const publicKey = rule('ed25519_pub', bytes(32));
+const accKey = rule('acc_key', text(limits.accKeyBytesMax, 1, /^[a-z][a-z0-9_:]{0,31}$/));
+const accMap = rule('acc_map', record(accKey, fen, limits.accKeysMax));
+const session = rule('session', uint(limits.sessionMax));
+const seq = rule('seq', uint(limits.seqMax));
 /** The terminal a message is from or to. */
-export const terminalId = rule('terminal_id', 'terminal id', text(32, 1, /^[A-Za-z0-9_-]{1,32}$/));
+export const terminalId = rule('terminal_id', text(32, 1, /^[A-Za-z0-9_-]{1,32}$/));
 /** The message time. */
 export const messageTime = timeS;
 /** The message sequence number. */
 export const messageSeq = seq;
 
 // ---- enums -------------------------------------------------------------
-const gend = rule('gend', '1 male, 2 female', enumOf(['1', '2']));
-const insutype = rule('insutype', '310 employee basic, 390 resident basic', enumOf(['310', '390']));
-const psnType = rule('psn_type', 'person type', enumOf(['active', 'retired', 'resident']));
-const filingType = rule(
-  'filing_type',
-  'off-site filing (备案) type',
-  enumOf(['relocated_retiree', 'long_term_resident', 'long_term_worker', 'referral', 'emergency', 'temporary']),
+const gend = rule('gend', enumOf(['1', '2']));
+const insutype = rule('insutype', enumOf(['310', '390']));
+const psnType = rule('psn_type', enumOf(['active', 'retired', 'resident']));
+const filingType = rule('filing_type', enumOf(['relocated_retiree', 'long_term_resident', 'long_term_worker', 'referral', 'emergency', 'temporary']),
 );
-const disease = rule(
-  'disease',
-  'the five outpatient chronic and special diseases settled across provinces',
-  enumOf(['hypertension', 'diabetes', 'cancer_chemo_radio', 'uremia_dialysis', 'transplant_antirejection']),
+const disease = rule('disease', enumOf(['hypertension', 'diabetes', 'cancer_chemo_radio', 'uremia_dialysis', 'transplant_antirejection']),
 );
-const medType = rule('med_type', '11 outpatient, 14 chronic/special outpatient, 21 inpatient, 41 pharmacy', enumOf(['11', '14', '21', '41']));
-const chrgitmLv = rule('chrgitm_lv', '01 甲, 02 乙, 03 丙', enumOf(['01', '02', '03']));
-const restriction = rule('restriction', "why a line became wholly self-paid (SETTLEMENT.md §4)", enumOf(['restricted:gender', 'restricted:age', 'restricted:chronic']));
-const fundPayType = rule('fund_pay_type', 'fund of a payment (SETTLEMENT.md §9)', enumOf(['310100', '390100', '330100', '390200', '610100', '310200']));
-const credentialKind = rule('credential_kind', 'e-certificate QR token, resident ID number, or social-security card', enumOf(['ecert', 'id_card', 'ss_card']));
-const blobKind = rule('blob_kind', 'what a manifest or chunk carries', enumOf(['catalogue', 'policy_book']));
-const reversible = rule('reversible_type', 'the request a reversal undoes (2601 oinfno)', enumOf(['settle', 'cancel']));
-const reconKind = rule('recon_kind', 'what a reconciliation entry records', enumOf(['settle', 'cancel', 'advice']));
-const mismatchCode = rule('mismatch_code', 'how a reconciliation entry differs', enumOf(['missing_at_hub', 'missing_at_terminal', 'amounts_differ']));
-const terminalState = rule('terminal_state', "the terminal's state when it beats", enumOf(['idle', 'busy', 'offline']));
+const medType = rule('med_type', enumOf(['11', '14', '21', '41']));
+const chrgitmLv = rule('chrgitm_lv', enumOf(['01', '02', '03']));
+const restriction = rule('restriction', enumOf(['restricted:gender', 'restricted:age', 'restricted:chronic']));
+const fundPayType = rule('fund_pay_type', enumOf(['310100', '390100', '330100', '390200', '610100', '310200']));
+const credentialKind = rule('credential_kind', enumOf(['ecert', 'id_card', 'ss_card']));
+const blobKind = rule('blob_kind', enumOf(['catalogue', 'policy_book']));
+const reversible = rule('reversible_type', enumOf(['settle', 'cancel']));
+const reconKind = rule('recon_kind', enumOf(['settle', 'cancel', 'advice']));
+const mismatchCode = rule('mismatch_code', enumOf(['missing_at_hub', 'missing_at_terminal', 'amounts_differ']));
+const terminalState = rule('terminal_state', enumOf(['idle', 'busy', 'offline']));
 
 /** Stable error codes of the error reply. Append only. */
 export const errorCodes = [
@@ -123,13 +117,10 @@ export const errorCodes = [
   'unknown_item',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
-const errorCode = rule('error_code', 'stable error codes; the list only grows at the end', enumOf(errorCodes));
+const errorCode = rule('error_code', enumOf(errorCodes));
 
 // ---- records -----------------------------------------------------------
-const institution = rule(
-  'institution',
-  'the institution the terminal stands in (SETTLEMENT.md §2 `institution`)',
-  struct({
+const institution = rule('institution', struct({
     fixmedins_code: fixmedinsCode,
     admdvs: area,
     level: uint(3, 1),
@@ -137,10 +128,7 @@ const institution = rule(
     chronic: list(disease, 5),
   }),
 );
-const filing = rule(
-  'filing',
-  'off-site filing (SETTLEMENT.md §2 `person.filing`)',
-  struct({
+const filing = rule('filing', struct({
     type: filingType,
     area,
     begndate: date,
@@ -148,12 +136,9 @@ const filing = rule(
     fixmedins: nullable(list(fixmedinsCode, 16)),
   }),
 );
-const chronicEntry = rule('chronic_entry', 'a chronic-disease qualification', struct({ dise: disease, begndate: date, enddate: nullable(date) }));
-const ytd = rule('ytd', 'year-to-date accumulators at the insured place', struct({ year: uint(2200, 1900), acc: accMap }));
-const person = rule(
-  'person',
-  'the person record of SETTLEMENT.md §2 (acct_used is chosen at the terminal and travels in settle_input) plus the name for the screen and receipt',
-  struct({
+const chronicEntry = rule('chronic_entry', struct({ dise: disease, begndate: date, enddate: nullable(date) }));
+const ytd = rule('ytd', struct({ year: uint(2200, 1900), acc: accMap }));
+const person = rule('person', struct({
     psn_no: psnNo,
     psn_name: text(64, 0),
     gend,
@@ -168,25 +153,13 @@ const person = rule(
     ytd,
   }),
 );
-const credential = rule(
-  'credential',
-  'what the patient presented: a QR token (ecert), an ID number (id_card), or a card number with its card serial (ss_card)',
-  struct({ kind: credentialKind, id: text(512), card_sn: nullable(text(32)) }),
+const credential = rule('credential', struct({ kind: credentialKind, id: text(512), card_sn: nullable(text(32)) }),
 );
-const feeLine = rule(
-  'fee_line',
-  'a pending fee line as the hospital uploaded it (2204), in the units of SETTLEMENT.md §2',
-  struct({ sn: text(20), code: text(50), qty_milli: uint(lineQtyMilliMax), amt: lineFen }),
+const feeLine = rule('fee_line', struct({ sn: text(20), code: text(50), qty_milli: uint(lineQtyMilliMax), amt: lineFen }),
 );
-const billRef = rule(
-  'bill_ref',
-  'the whole bill: its line count, total and SHA-256 over the CBOR array of all its fee_lines (billDigest)',
-  struct({ line_count: uint(visitLinesMax, 1), medfee_sumamt: fen, digest }),
+const billRef = rule('bill_ref', struct({ line_count: uint(visitLinesMax, 1), medfee_sumamt: fen, digest }),
 );
-const setlinfo = rule(
-  'setlinfo',
-  "the core's visit totals (SETTLEMENT.md §9), in its order",
-  struct({
+const setlinfo = rule('setlinfo', struct({
     medfee_sumamt: fen,
     fulamt_ownpay_amt: fen,
     overlmt_selfpay: fen,
@@ -205,10 +178,7 @@ const setlinfo = rule(
     reim_bp: bp,
   }),
 );
-const lineResult = rule(
-  'line_result',
-  "the core's split of one line (SETTLEMENT.md §9 `lines`); reason only on restricted lines",
-  struct({
+const lineResult = rule('line_result', struct({
     sn: text(20),
     chrgitm_lv: chrgitmLv,
     fulamt_ownpay_amt: lineFen,
@@ -218,22 +188,16 @@ const lineResult = rule(
     reason: optional(restriction),
   }),
 );
-const setldetailEntry = rule('setldetail_entry', 'one fund payment', struct({ fund_pay_type: fundPayType, fund_payamt: fen }));
+const setldetailEntry = rule('setldetail_entry', struct({ fund_pay_type: fundPayType, fund_payamt: fen }));
 const settleResultFields = {
   setlinfo,
   lines: list(lineResult, limits.feeLinesPerMessageMax),
   setldetail: list(setldetailEntry, 6),
   acc_delta: accMap,
 };
-const settleResult = rule(
-  'settle_result',
-  "the core's output (SETTLEMENT.md §9); lines are inline when the bill's are (see settle_input), else empty",
-  struct(settleResultFields),
+const settleResult = rule('settle_result', struct(settleResultFields),
 );
-const settleInput = rule(
-  'settle_input',
-  `what was settled: the visit, the patient's account choice, the versions used, and the lines: inline when the bill has at most ${limits.feeLinesPerMessageMax} lines, else empty and taken from the bill the hub holds, which bill.digest identifies`,
-  struct({
+const settleInput = rule('settle_input', struct({
     mdtrt_id: mdtrtId,
     psn_no: psnNo,
     date,
@@ -246,11 +210,8 @@ const settleInput = rule(
     lines: list(feeLine, limits.feeLinesPerMessageMax),
   }),
 );
-const fundTotal = rule('fund_total', 'a reconciliation total of one fund', struct({ fund_pay_type: fundPayType, amount: totalFen }));
-const reconTotals = rule(
-  'period_totals',
-  'totals of a period by fund type (3201)',
-  struct({
+const fundTotal = rule('fund_total', struct({ fund_pay_type: fundPayType, amount: totalFen }));
+const reconTotals = rule('period_totals', struct({
     stmt_begndate: date,
     stmt_enddate: date,
     setl_cnt: uint(limits.seqMax),
@@ -262,10 +223,7 @@ const reconTotals = rule(
     funds: list(fundTotal, 6),
   }),
 );
-const reconEntry = rule(
-  'recon_entry',
-  'one settlement, cancellation or advice of the period (3202)',
-  struct({
+const reconEntry = rule('recon_entry', struct({
     setl_id: setlId,
     mdtrt_id: mdtrtId,
     psn_no: psnNo,
@@ -277,7 +235,7 @@ const reconEntry = rule(
     psn_cash_pay: fen,
   }),
 );
-const mismatch = rule('mismatch', 'a reconciliation difference', struct({ setl_id: setlId, code: mismatchCode }));
+const mismatch = rule('mismatch', struct({ setl_id: setlId, code: mismatchCode }));
 const chunkIndex = uint(limits.chunkCountMax - 1);
 
 // ---- bodies ------------------------------------------------------------
@@ -339,50 +297,48 @@ export interface MessageType {
   readonly name: MessageName;
   /** The national interface number it mirrors, or "" when none. */
   readonly national: string;
-  /** What it is for, one line, for hub.cddl and the README. */
-  readonly summary: string;
   readonly body: Type<unknown>;
   /** Whether it may travel before sign-in (session 0). */
   readonly beforeSignIn: boolean;
 }
 
-function entry(id: number, name: MessageName, national: string, summary: string, beforeSignIn = false): MessageType {
-  return { id, name, national, summary, body: bodies[name] as Type<unknown>, beforeSignIn };
+function entry(id: number, name: MessageName, national: string, beforeSignIn = false): MessageType {
+  return { id, name, national, body: bodies[name] as Type<unknown>, beforeSignIn };
 }
 
 /** The message table, by id. Requests are odd, their replies the next even id. */
 export const messageTypes: readonly MessageType[] = [
-  entry(0, 'error', '', 'typed error reply to any request, with a stable code', true),
-  entry(1, 'sign_in', '9001', 'sign in; the reply opens a hub session', true),
-  entry(2, 'sign_in_reply', '9001', 'session, hub time, institution, current versions, offline floor limit', true),
-  entry(3, 'sign_out', '9002', 'close the session'),
-  entry(4, 'sign_out_reply', '9002', 'signed out'),
-  entry(5, 'person_query', '1101', 'person by credential'),
-  entry(6, 'person_query_reply', '1101', 'the person record'),
-  entry(7, 'bill_query', '2204', "a page of the visit's pending fee lines"),
-  entry(8, 'bill_query_reply', '2204', 'visit, bill reference and one page of fee lines'),
-  entry(9, 'pre_settle', '2206', "ask for the hub's own pre-settlement of the input"),
-  entry(10, 'pre_settle_reply', '2206', "the hub's result and its digest"),
-  entry(11, 'settle', '2207', "settle: the input, the terminal's result and its digest"),
-  entry(12, 'settle_reply', '2207', 'settlement id; the hub recomputed the same digest'),
-  entry(13, 'cancel', '2208', 'cancel a settlement'),
-  entry(14, 'cancel_reply', '2208', 'the cancellation id'),
-  entry(15, 'reversal', '2601', 'undo a settle or cancel whose reply never came (by its seq)'),
-  entry(16, 'reversal_reply', '2601', 'whether something was undone'),
-  entry(17, 'advice', '', 'upload a settlement made offline, with the person record it used'),
-  entry(18, 'advice_reply', '', 'the settlement id given to the advice'),
-  entry(19, 'recon_totals', '3201', 'reconciliation totals by fund type'),
-  entry(20, 'recon_totals_reply', '3201', "agree or not, with the hub's totals"),
-  entry(21, 'recon_detail', '3202', 'one page of reconciliation detail'),
-  entry(22, 'recon_detail_reply', '3202', 'the differences found in that page'),
-  entry(23, 'manifest', '1312', 'catalogue or policy book: what is the current version'),
-  entry(24, 'manifest_reply', '1312', 'version, delta base, size, chunking and digest of the blob'),
-  entry(25, 'chunk', '1312', 'one numbered chunk of a blob'),
-  entry(26, 'chunk_reply', '1312', 'the chunk'),
-  entry(27, 'key_rotation', '', "propose the terminal's next key, or ask for the hub's"),
-  entry(28, 'key_rotation_reply', '', "the hub's key from a time on, and whether the terminal's was taken"),
-  entry(29, 'heartbeat', '', 'idle heartbeat with the store-and-forward queue length'),
-  entry(30, 'heartbeat_reply', '', 'hub time, current versions, key rotation pending'),
+  entry(0, 'error', '', true),
+  entry(1, 'sign_in', '9001', true),
+  entry(2, 'sign_in_reply', '9001', true),
+  entry(3, 'sign_out', '9002'),
+  entry(4, 'sign_out_reply', '9002'),
+  entry(5, 'person_query', '1101'),
+  entry(6, 'person_query_reply', '1101'),
+  entry(7, 'bill_query', '2204'),
+  entry(8, 'bill_query_reply', '2204'),
+  entry(9, 'pre_settle', '2206'),
+  entry(10, 'pre_settle_reply', '2206'),
+  entry(11, 'settle', '2207'),
+  entry(12, 'settle_reply', '2207'),
+  entry(13, 'cancel', '2208'),
+  entry(14, 'cancel_reply', '2208'),
+  entry(15, 'reversal', '2601'),
+  entry(16, 'reversal_reply', '2601'),
+  entry(17, 'advice', ''),
+  entry(18, 'advice_reply', ''),
+  entry(19, 'recon_totals', '3201'),
+  entry(20, 'recon_totals_reply', '3201'),
+  entry(21, 'recon_detail', '3202'),
+  entry(22, 'recon_detail_reply', '3202'),
+  entry(23, 'manifest', '1312'),
+  entry(24, 'manifest_reply', '1312'),
+  entry(25, 'chunk', '1312'),
+  entry(26, 'chunk_reply', '1312'),
+  entry(27, 'key_rotation', ''),
+  entry(28, 'key_rotation_reply', ''),
+  entry(29, 'heartbeat', ''),
+  entry(30, 'heartbeat_reply', ''),
 ];
 
 const byName = new Map<string, MessageType>(messageTypes.map((type) => [type.name, type]));

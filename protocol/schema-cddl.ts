@@ -5,6 +5,7 @@
 // `node .build/render-cddl.js` after the test prints the command).
 import { frameCrcBytes, frameHeaderBytes, kidBytes } from './limits';
 import { messageTypes, sharedRules } from './messages';
+import { messageDocs, ruleDocs } from './messages-doc';
 import type { Type } from './schema';
 
 /** Bytes of the shortest CBOR head for an argument. */
@@ -100,14 +101,18 @@ export function renderCddl(): string {
   out.push('; ---- bodies ----');
   for (const type of messageTypes) {
     const national = type.national === '' ? '' : ` (like ${type.national})`;
-    out.push(`; ${type.id}: ${type.summary}${national}`);
+    const summary = messageDocs[type.name];
+    if (summary === undefined) throw new Error(`message ${type.name} has no sentence in messages-doc.ts`);
+    out.push(`; ${type.id}: ${summary}${national}`);
     out.push(`${type.name} = ${expression(type.body, queue, '')}\n`);
   }
   out.push('; ---- shared rules ----');
   while (pending.length > 0) {
     const rule = pending.shift() as Type<unknown>;
     if (rule.kind !== 'rule') continue;
-    out.push(`; ${rule.comment}`);
+    const comment = ruleDocs[rule.name];
+    if (comment === undefined) throw new Error(`rule ${rule.name} has no sentence in messages-doc.ts`);
+    out.push(`; ${comment}`);
     out.push(`${rule.name} = ${expression(rule.inner, queue, '')}\n`);
   }
   return `${out.join('\n').trimEnd()}\n`;

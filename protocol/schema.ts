@@ -70,8 +70,6 @@ export interface RuleType<T = unknown> {
   readonly kind: 'rule';
   readonly name: string;
   readonly inner: Type<T>;
-  /** A sentence for hub.cddl. */
-  readonly comment: string;
 }
 
 /** A schema node. `T` is the TypeScript type of the values it describes (phantom). */
@@ -96,7 +94,8 @@ export const record = <V>(key: Type<string>, value: Type<V>, max: number): Type<
   value,
   max,
 });
-export const rule = <T>(name: string, comment: string, inner: Type<T>): Type<T> => ({ kind: 'rule', name, comment, inner });
+/** A named rule: hub.cddl defines it once and refers to it by name (its sentence is in messages-doc.ts). */
+export const rule = <T>(name: string, inner: Type<T>): Type<T> => ({ kind: 'rule', name, inner });
 
 /** Marks a trailing struct field that may be absent (CDDL `? name: type`). */
 export interface Optional<T> {
