@@ -61,6 +61,11 @@ export const cborEncoderOptions = Object.freeze({
 export interface CborEncoder {
   /** Encodes one wire value; the result is a fresh copy the caller owns. */
   encode(value: WireValue): Uint8Array;
+  /**
+   * Encodes a value `toWire` just built (its integers above 32 bits already
+   * BigInt, no unsafe or fractional number in it), skipping the normalising copy.
+   */
+  encodeFresh(value: WireValue): Uint8Array;
 }
 
 /** Creates an encoder with the options above. Keep one per endpoint; creating one costs ≈ 15 µs. */
@@ -68,9 +73,11 @@ export function createCborEncoder(): CborEncoder {
   const encoder = new Encoder({ ...cborEncoderOptions } as ConstructorParameters<typeof Encoder>[0]);
   return {
     encode(value: WireValue): Uint8Array {
-      const encoded = encoder.encode(normalizeIntegers(value));
       // cbor-x returns a view into its scratch buffer: copy it out so no two results share memory.
-      return new Uint8Array(encoded);
+      return new Uint8Array(encoder.encode(normalizeIntegers(value)));
+    },
+    encodeFresh(value: WireValue): Uint8Array {
+      return new Uint8Array(encoder.encode(value));
     },
   };
 }

@@ -13,10 +13,10 @@ function sha256(bytes: Uint8Array): Uint8Array {
 
 /** SHA-256 of the CBOR array of every fee line of the bill, in bill order. */
 export function billDigest(encoder: CborEncoder, lines: readonly FeeLine[]): Uint8Array {
-  return sha256(encoder.encode(toWire(billLinesType, lines as FeeLine[], 'lines')));
+  return sha256(encoder.encodeFresh(toWire(billLinesType, lines as FeeLine[], 'lines')));
 }
 
 /** SHA-256 of the CBOR of the core's whole result (SETTLEMENT.md §9), every line included. */
 export function resultDigest(encoder: CborEncoder, result: SettleResultFull): Uint8Array {
-  return sha256(encoder.encode(toWire(resultDigestType, result, 'result')));
+  return sha256(encoder.encodeFresh(toWire(resultDigestType, result, 'result')));
 }

@@ -50,9 +50,10 @@ function makeCrcTable(): Uint32Array {
 
 /** CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of bytes [from, end). */
 export function crc32(bytes: Uint8Array, from = 0, end = bytes.length): number {
-  let crc = 0xffffffff;
+  // -1, not 0xffffffff: the register stays a small integer for V8, which is several times faster.
+  let crc = -1;
   for (let i = from; i < end; i += 1) crc = (crcTable[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  return (crc ^ -1) >>> 0;
 }
 
 // ---- COBS ------------------------------------------------------------------
@@ -179,23 +180,37 @@ export class FrameDecoder {
 
   push(chunk: Uint8Array): FrameEvent[] {
     const events: FrameEvent[] = [];
-    for (let i = 0; i < chunk.length; i += 1) {
-      const byte = chunk[i] as number;
-      if (byte === 0) {
-        const event = this.delimit();
-        if (event !== null) events.push(event);
-      } else if (this.overflowBytes > 0 || this.length === this.encoded.length) {
-        this.overflowBytes += this.overflowBytes === 0 ? this.length + 1 : 1;
-        this.length = 0;
-      } else {
-        if (this.length === 0) this.startOffset = this.offset;
-        this.encoded[this.length] = byte;
-        this.length += 1;
-      }
+    let i = 0;
+    while (i < chunk.length) {
+      const zero = chunk.indexOf(0, i);
+      const runEnd = zero < 0 ? chunk.length : zero;
+      if (runEnd > i) this.take(chunk, i, runEnd);
+      if (zero < 0) break;
       this.offset += 1;
+      const event = this.delimit();
+      if (event !== null) events.push(event);
+      i = zero + 1;
     }
     assert(this.length <= this.encoded.length, 'the frame buffer never grows past its bound');
     return events;
+  }
+
+  /** Takes a run of non-zero bytes [from, end) of `chunk` into the frame in progress, or counts it as overflow. */
+  private take(chunk: Uint8Array, from: number, end: number): void {
+    const count = end - from;
+    if (this.length === 0 && this.overflowBytes === 0) this.startOffset = this.offset;
+    this.offset += count;
+    if (this.overflowBytes > 0) {
+      this.overflowBytes += count;
+      return;
+    }
+    if (this.length + count > this.encoded.length) {
+      this.overflowBytes = this.length + count;
+      this.length = 0;
+      return;
+    }
+    this.encoded.set(chunk.subarray(from, end), this.length);
+    this.length += count;
   }
 
   /** The end of the stream: a frame in progress is torn. */

@@ -241,7 +241,8 @@ function readStruct(type: StructType, wire: CborValue, path: string): Record<str
 
 /**
  * Checks a typed value before it is encoded and signed, and returns its wire
- * form. A value that breaks its schema here is a programmer error: TypeError
+ * form: fresh arrays and maps, integers above 2^32 - 1 as BigInt (so
+ * CborEncoder.encodeFresh may skip its normalising copy). A value that breaks its schema here is a programmer error: TypeError
  * for a wrong type, RangeError for a wrong range, the field's path in the
  * message (STYLE.md habit 10).
  */
@@ -260,8 +261,11 @@ function write(type: Type<unknown>, value: unknown, path: string): WireValue {
 
 function writeUnchecked(type: Type<unknown>, value: unknown, path: string): WireValue {
   switch (type.kind) {
-    case 'uint':
-      return checkUint(type, value, path);
+    case 'uint': {
+      // cbor-x writes an integer beyond 32 bits as a float; a BigInt it writes as an integer head.
+      const checked = checkUint(type, value, path);
+      return checked > 0xffff_ffff ? BigInt(checked) : checked;
+    }
     case 'text': {
       const checked = checkText(type, value, path);
       if (loneSurrogate.test(checked)) throw new SchemaError(path, 'text holds a lone surrogate');
@@ -300,19 +304,20 @@ function writeUnchecked(type: Type<unknown>, value: unknown, path: string): Wire
 function writeStruct(type: StructType, value: unknown, path: string): WireValue[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SchemaError(path, 'expected an object');
   const object = value as Record<string, unknown>;
+  const fields = type.fields;
   const out: WireValue[] = [];
-  let known = 0;
-  for (const field of type.fields) {
+  for (let i = 0; i < fields.length; i += 1) {
+    const field = fields[i] as Field;
     const entry = object[field.name];
     if (entry === undefined) {
       if (!field.optional) throw new SchemaError(`${path}.${field.name}`, 'expected a value, the field is missing');
       continue;
     }
-    known += 1;
-    if (out.length < type.fields.indexOf(field)) throw new SchemaError(`${path}.${field.name}`, 'an optional field before it is missing');
+    if (out.length < i) throw new SchemaError(`${path}.${field.name}`, 'an optional field before it is missing');
     out.push(writeUnchecked(field.type, entry, `${path}.${field.name}`));
   }
-  const extra = Object.keys(object).filter((key) => object[key] !== undefined).length - known;
-  if (extra > 0) throw new SchemaError(path, `expected only the fields ${type.fields.map((field) => field.name).join(', ')}`);
+  let present = 0;
+  for (const key in object) if (object[key] !== undefined) present += 1;
+  if (present !== out.length) throw new SchemaError(path, `expected only the fields ${fields.map((field) => field.name).join(', ')}`);
   return out;
 }
