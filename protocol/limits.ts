@@ -44,6 +44,22 @@ export const sessionMax = 0xffff_ffff;
 /** Latest message time, integer seconds since 1970 (u32: the year 2106). */
 export const timeSecondsMax = 0xffff_ffff;
 
+// SETTLEMENT.md §1 bounds as the wire carries them. protocol/ imports
+// nothing of ours outside itself, so they are repeated here; src/limits.ts
+// asserts at load time that they equal the core's (src/core/limits.ts).
+/** A line's `amt` and a line's parts, fen. */
+export const lineAmtFenMax = 10_000_000_000;
+/** A line's `qty_milli`. */
+export const lineQtyMilliMax = 10_000_000;
+/** Any other money amount of a visit, person or policy, fen. */
+export const moneyFenMax = 100_000_000_000;
+/** Lines of one visit. */
+export const visitLinesMax = 10_000;
+/** Basis points: 10000 bp = 100 %. */
+export const bpMax = 10_000;
+/** Reconciliation totals add many visits: any safe integer, fen. */
+export const totalFenMax = Number.MAX_SAFE_INTEGER;
+
 /**
  * Fee lines carried in one message: one bill-query page, or the lines (and
  * line results) a settle or advice carries inline. Chosen so that the worst
@@ -66,6 +82,8 @@ assert(cborStringBytesMax >= chunkBytesMax, 'a chunk is a byte string the strict
 assert(cborDepthMax >= 4 && cborDepthMax <= 64, 'depth limit is sane');
 assert(cborItemsMax >= feeLinesPerMessageMax && cborItemsMax >= reconEntriesPerMessageMax, 'a page of lines is one array the decoder accepts');
 assert(cborItemsMax >= chunkCountMax, 'a manifest fits');
+assert(feeLinesPerMessageMax <= visitLinesMax && visitLinesMax <= cborItemsMax * 4, 'a bill fits in a bounded number of pages');
+assert(Number.isSafeInteger(moneyFenMax) && lineAmtFenMax <= moneyFenMax && moneyFenMax <= totalFenMax, 'money bounds nest');
 assert(replayWindowMax > 0 && replayWindowMax <= 65_536, 'replay window is bounded');
 assert(replayStoredBytesMax >= frameBytesMax * 4, 'a replay window can hold several of the largest replies');
 assert(frameBytesMin > frameHeaderBytes + frameCrcBytes, 'a frame has content between header and CRC');

@@ -16,19 +16,7 @@
 import * as limits from './limits';
 import { bool, bytes, dateText, enumOf, list, nullable, optional, record, rule, struct, text, uint, type Infer, type Type } from './schema';
 
-// SETTLEMENT.md §1 bounds, repeated here because protocol/ imports nothing
-// of ours outside itself; src/limits.ts asserts they equal the core's.
-/** A line's `amt` and a line's parts, fen. */
-export const lineAmtFenMax = 10_000_000_000;
-/** A line's `qty_milli`. */
-export const lineQtyMilliMax = 10_000_000;
-/** Any other money amount of a visit, person or policy, fen. */
-export const moneyFenMax = 100_000_000_000;
-/** Lines of one visit. */
-export const visitLinesMax = 10_000;
-export const bpMax = 10_000;
-/** Reconciliation totals add many visits: any safe integer. */
-export const totalFenMax = Number.MAX_SAFE_INTEGER;
+const { lineAmtFenMax, lineQtyMilliMax, moneyFenMax, visitLinesMax, bpMax, totalFenMax } = limits;
 
 // ---- scalars -----------------------------------------------------------
 const fen = rule('fen', uint(moneyFenMax));

@@ -41,3 +41,11 @@ assert(forwardQueueLengthMax * wire.frameBytesMax <= journalBytesMax * 2, 'a ful
 assert(scannerLineBytesMax < wire.frameBytesMax, 'a scanned token fits in a person query');
 assert(core.visitLinesMax >= 1_000, 'an inpatient bill of 1,000 lines is settleable');
 assert(deviceExchangeTimeoutMs < hubRequestTimeoutMs, 'a device answers before the hub would time out');
+// The wire repeats the core's bounds (protocol/ may import nothing of ours): they must agree.
+assert(wire.lineAmtFenMax === core.lineAmtFenMax, 'wire and core agree on a line amount');
+assert(wire.lineQtyMilliMax === core.lineQtyMilliMax, 'wire and core agree on a line quantity');
+assert(wire.moneyFenMax === core.moneyFenMax, 'wire and core agree on money amounts');
+assert(wire.visitLinesMax === core.visitLinesMax, 'wire and core agree on lines per visit');
+assert(wire.bpMax === core.bpMax, 'wire and core agree on basis points');
+assert(hubAttemptsMax * hubSettleTimeoutMs < wire.clockSkewSecondsMax * 1_000, 'a retried settle is still within the clock skew a receiver accepts');
+assert(forwardQueueLengthMax <= 0xffff, "the store-and-forward queue length fits the heartbeat's field");
