@@ -82,7 +82,9 @@ export function createCborEncoder(): CborEncoder {
   };
 }
 
-const int32Min = -0x8000_0000;
+// cbor-x writes numbers in [-2^32, 2^32 - 1] as integer heads of the
+// shortest form; outside that range it writes a float, so those go as BigInt.
+const nint32Min = -0x1_0000_0000;
 const uint32Max = 0xffff_ffff;
 
 /**
@@ -93,7 +95,7 @@ const uint32Max = 0xffff_ffff;
 export function normalizeIntegers(value: WireValue): WireValue {
   if (typeof value === 'number') {
     assert(Number.isSafeInteger(value), `the wire carries safe integers only, got ${value}`);
-    return value >= int32Min && value <= uint32Max ? value : BigInt(value);
+    return value >= nint32Min && value <= uint32Max ? value : BigInt(value);
   }
   if (value === null || typeof value !== 'object') {
     assert(typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint' || value === null, `not a wire value: ${typeof value}`);
@@ -104,7 +106,7 @@ export function normalizeIntegers(value: WireValue): WireValue {
   if (value instanceof Map) {
     const entries = new Map<number | string, WireValue>();
     for (const [key, entry] of value) {
-      assert(typeof key === 'string' || (Number.isInteger(key) && key >= int32Min && key <= uint32Max), `map keys are text or 32-bit integers, got ${String(key)}`);
+      assert(typeof key === 'string' || (Number.isInteger(key) && key >= nint32Min && key <= uint32Max), `map keys are text or 32-bit integers, got ${String(key)}`);
       entries.set(key, normalizeIntegers(entry));
     }
     return entries;
