@@ -1,6 +1,8 @@
 // Limits of the wire protocol. protocol/ imports nothing of ours (DESIGN.md,
 // layout), so the wire owns its limits; src/limits.ts asserts how they relate
-// to the core's and the runtime's.
+// to the core's and the runtime's. test/unit/protocol-schema.test.ts checks
+// that the worst-case encoding of every message the schema allows fits in
+// one frame, so the numbers below and the schema can never disagree silently.
 import assert from 'node:assert';
 
 /** Largest frame on the wire before COBS, header, signature and CRC included, bytes. */
@@ -19,10 +21,71 @@ export const cborStringBytesMax = chunkBytesMax;
 export const cborItemsMax = 4_096;
 /** Replay window a receiver keeps per terminal, in sequence numbers. */
 export const replayWindowMax = 1_024;
+/** Bytes of stored replies a replay window keeps; older replies are dropped first (their seq stays known). */
+export const replayStoredBytesMax = 4 * 1_048_576;
 /** Accepted skew between a message's time and the receiver's clock, seconds. */
 export const clockSkewSecondsMax = 300;
 
+/** Frame header: version, direction, hub session (u32, big-endian), bytes. */
+export const frameHeaderBytes = 6;
+/** CRC-32 trailer, bytes. */
+export const frameCrcBytes = 4;
+/** Smallest frame content that can hold a header, a minimal COSE_Sign1 and the CRC, bytes. */
+export const frameBytesMin = frameHeaderBytes + 8 + frameCrcBytes;
+/** The frame format version this code writes and accepts. */
+export const frameVersion = 1;
+/** Key id: the first bytes of the signer's Ed25519 public key. */
+export const kidBytes = 8;
+
+/** Largest sequence number: sequence numbers are safe integers, never floats. */
+export const seqMax = Number.MAX_SAFE_INTEGER;
+/** Largest hub session number (u32, it travels in the frame header); 0 means "not signed in". */
+export const sessionMax = 0xffff_ffff;
+/** Latest message time, integer seconds since 1970 (u32: the year 2106). */
+export const timeSecondsMax = 0xffff_ffff;
+
+// SETTLEMENT.md §1 bounds as the wire carries them. protocol/ imports
+// nothing of ours outside itself, so they are repeated here; src/limits.ts
+// asserts at load time that they equal the core's (src/core/limits.ts).
+/** A line's `amt` and a line's parts, fen. */
+export const lineAmtFenMax = 10_000_000_000;
+/** A line's `qty_milli`. */
+export const lineQtyMilliMax = 10_000_000;
+/** Any other money amount of a visit, person or policy, fen. */
+export const moneyFenMax = 100_000_000_000;
+/** Lines of one visit. */
+export const visitLinesMax = 10_000;
+/** Basis points: 10000 bp = 100 %. */
+export const bpMax = 10_000;
+/** Reconciliation totals add many visits: any safe integer, fen. */
+export const totalFenMax = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Fee lines carried in one message: one bill-query page, or the lines (and
+ * line results) a settle or advice carries inline. Chosen so that the worst
+ * case (every string at its bound, every amount at its maximum) still fits in
+ * one frame; a larger bill is settled by reference (its digest), see hub.cddl.
+ */
+export const feeLinesPerMessageMax = 300;
+/** Entries of one reconciliation-detail page. */
+export const reconEntriesPerMessageMax = 200;
+/** Chunks one manifest may announce: a 64 MiB snapshot at most. */
+export const chunkCountMax = 2_048;
+/** Accumulator keys carried in one person record or one `acc_delta`. */
+export const accKeysMax = 32;
+/** Longest accumulator key, bytes (SETTLEMENT.md §1 gives the pattern, the wire the bound). */
+export const accKeyBytesMax = 32;
+
 assert(frameBytesMax >= chunkBytesMax + envelopeOverheadBytesMax + 64, 'a chunk and its envelope fit in one frame');
 assert(cborStringBytesMax <= frameBytesMax, 'no string is longer than a frame');
+assert(cborStringBytesMax >= chunkBytesMax, 'a chunk is a byte string the strict decoder accepts');
 assert(cborDepthMax >= 4 && cborDepthMax <= 64, 'depth limit is sane');
+assert(cborItemsMax >= feeLinesPerMessageMax && cborItemsMax >= reconEntriesPerMessageMax, 'a page of lines is one array the decoder accepts');
+assert(cborItemsMax >= chunkCountMax, 'a manifest fits');
+assert(feeLinesPerMessageMax <= visitLinesMax && visitLinesMax <= cborItemsMax * 4, 'a bill fits in a bounded number of pages');
+assert(Number.isSafeInteger(moneyFenMax) && lineAmtFenMax <= moneyFenMax && moneyFenMax <= totalFenMax, 'money bounds nest');
 assert(replayWindowMax > 0 && replayWindowMax <= 65_536, 'replay window is bounded');
+assert(replayStoredBytesMax >= frameBytesMax * 4, 'a replay window can hold several of the largest replies');
+assert(frameBytesMin > frameHeaderBytes + frameCrcBytes, 'a frame has content between header and CRC');
+assert(timeSecondsMax <= Number.MAX_SAFE_INTEGER && seqMax === Number.MAX_SAFE_INTEGER, 'times and seqs are safe integers');
+assert(clockSkewSecondsMax > 0 && clockSkewSecondsMax <= 3_600, 'clock skew is bounded');

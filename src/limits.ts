@@ -61,3 +61,11 @@ assert(catalogueItemsMax * (itemCodeBytesMax + 32) <= catalogueFileBytesMax, 'a 
 assert(itemListPriceFenMax < 2 ** 32 && core.itemCapFenMax < 0xffff_ffff, 'prices and ceilings fit 32-bit columns (0xffffffff marks a null ceiling)');
 assert(core.ageMax < 255, 'ages fit a byte (255 marks null)');
 assert(deviceExchangeTimeoutMs < hubRequestTimeoutMs, 'a device answers before the hub would time out');
+// The wire repeats the core's bounds (protocol/ may import nothing of ours): they must agree.
+assert(wire.lineAmtFenMax === core.lineAmtFenMax, 'wire and core agree on a line amount');
+assert(wire.lineQtyMilliMax === core.lineQtyMilliMax, 'wire and core agree on a line quantity');
+assert(wire.moneyFenMax === core.moneyFenMax, 'wire and core agree on money amounts');
+assert(wire.visitLinesMax === core.visitLinesMax, 'wire and core agree on lines per visit');
+assert(wire.bpMax === core.bpMax, 'wire and core agree on basis points');
+assert(hubAttemptsMax * hubSettleTimeoutMs < wire.clockSkewSecondsMax * 1_000, 'a retried settle is still within the clock skew a receiver accepts');
+assert(forwardQueueLengthMax <= 0xffff, "the store-and-forward queue length fits the heartbeat's field");

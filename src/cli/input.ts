@@ -2,6 +2,7 @@
 // stream split into lines with a bound per line. Memory stays bounded whatever
 // arrives: an over-long input is reported, never buffered.
 import { createReadStream } from 'node:fs';
+import { UsageError } from './command';
 
 export class InputTooLarge extends Error {
   override readonly name = 'InputTooLarge';
@@ -21,6 +22,30 @@ export async function readAll(stream: NodeJS.ReadableStream, bytesMax: number): 
     chunks.push(bytes);
   }
   return Buffer.concat(chunks, length);
+}
+
+/** Reads all input as bytes for a command whose input is not a case: over the bound is a usage error. */
+export async function readAllBytes(stream: NodeJS.ReadableStream, bytesMax: number): Promise<Uint8Array> {
+  try {
+    return await readAll(stream, bytesMax);
+  } catch (error) {
+    if (error instanceof InputTooLarge) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Parses a hex flag of exactly `bytes` bytes. */
+export function parseHexFlag(value: string | undefined, bytes: number, flag: string): Uint8Array {
+  if (value === undefined) throw new UsageError(`--${flag} is required`);
+  if (value.length !== bytes * 2 || !/^[0-9a-fA-F]+$/.test(value)) throw new UsageError(`--${flag} must be ${bytes * 2} hex digits`);
+  return new Uint8Array(Buffer.from(value, 'hex'));
+}
+
+/** Parses an optional hex flag of any even length up to `bytesMax`. */
+export function parseOptionalHex(value: string | undefined, bytesMax: number, flag: string): Uint8Array {
+  if (value === undefined) return new Uint8Array(0);
+  if (value.length % 2 !== 0 || value.length > bytesMax * 2 || !/^[0-9a-fA-F]*$/.test(value)) throw new UsageError(`--${flag} must be hex, at most ${bytesMax} bytes`);
+  return new Uint8Array(Buffer.from(value, 'hex'));
 }
 
 /** A file, or stdin when `file` is undefined or "-". */

@@ -1,7 +1,8 @@
 // Proves the layout rules of DESIGN.md hold in the source: which folder may
 // import which (protocol/ and src/core/ import nothing of ours, and so on),
-// that nothing reaches for the clock or randomness inside the core, and that
-// there are no barrel files (STYLE.md habit 11).
+// that nothing reaches for the clock or randomness inside the core, that
+// protocol/ reads no clock, randomness or I/O and imports cbor-x only
+// through its no-eval entry, and that there are no barrel files (STYLE.md habit 11).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -76,6 +77,27 @@ test('the core reaches for no clock, randomness, I/O or floats-by-division helpe
   for (const file of sources(path.join('src', 'core'))) {
     const text = readFileSync(path.join(projectRoot, file), 'utf8').replace(/\/\/.*$/gm, '');
     for (const pattern of banned) if (pattern.test(text)) found.push(`${file}: ${pattern}`);
+  }
+  assert.equal(found, []);
+});
+
+test('the wire reaches for no clock, randomness or I/O: time and keys are passed in', () => {
+  const banned = [/\bDate\b/, /Math\.random/, /\bperformance\./, /from 'node:(fs|net|child_process|os|process|dgram|http|https)'/, /\bprocess\./, /\bsetTimeout\b|\bsetInterval\b/];
+  const found: string[] = [];
+  for (const file of sources('protocol')) {
+    const text = readFileSync(path.join(projectRoot, file), 'utf8').replace(/\/\/.*$/gm, '');
+    for (const pattern of banned) if (pattern.test(text)) found.push(`${file}: ${pattern}`);
+  }
+  assert.equal(found, []);
+});
+
+test('protocol/ imports cbor-x only through its no-eval entry', () => {
+  const found: string[] = [];
+  for (const root of ['protocol', 'src', 'device']) {
+    for (const file of sources(root)) {
+      const text = readFileSync(path.join(projectRoot, file), 'utf8');
+      for (const match of text.matchAll(/from '(cbor-x[^']*)'/g)) if (match[1] !== 'cbor-x/index-no-eval') found.push(`${file}: ${match[1]}`);
+    }
   }
   assert.equal(found, []);
 });

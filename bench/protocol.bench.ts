@@ -1,0 +1,84 @@
+// The wire protocol's two budgets (DESIGN.md, budgets), checked before timed:
+// - bytes: a 20-line outpatient settle request, as framed on the line, is at
+//   most 10 % of the same request as national-interface JSON (2204 fee
+//   details + 2207 input, usual envelopes, ≈ 17 KB); the check fails the
+//   benchmark otherwise, and the figures give both sizes and line times;
+// - time: encode + sign + frame and unframe + verify + decode of that
+//   message with node:crypto (the baseline, target ≤ 0.4 ms), each half alone,
+//   the same with tweetnacl (its ratio to the baseline IS the providers'
+//   ratio), and bare Ed25519 sign + verify of the same payload for scale.
+import assert from 'node:assert';
+import { createCborEncoder } from '../protocol/cbor-encode';
+import { nodeCryptoProvider } from '../protocol/crypto-node';
+import { tweetnaclProvider } from '../protocol/crypto-tweetnacl';
+import { billDigest, resultDigest } from '../protocol/digests';
+import { createOpener, createSealer, type AnyMessage, type ReceivedFrame } from '../protocol/envelope';
+import { FrameDecoder } from '../protocol/framing';
+import type { Benchmark } from './harness';
+import { sampleLines, samplePerson, sampleResult, sampleSettleInput, terminalIdSample, timeSample } from '../test/helpers/messages';
+import { nationalSettleJson } from './national-json';
+
+const encoder = createCborEncoder();
+const lines = sampleLines(20);
+const input = sampleSettleInput(lines, billDigest(encoder, lines));
+const result = sampleResult(lines);
+const settle: AnyMessage = { type: 'settle', terminal: terminalIdSample, seq: 1_001, time: timeSample, body: { input, result, result_digest: resultDigest(encoder, result) } };
+const session = 7;
+const seed = new Uint8Array(32).fill(0x5a);
+
+function endpoint(provider: typeof nodeCryptoProvider) {
+  const signer = provider.signer(seed);
+  const verifier = provider.verifier(signer.publicKey);
+  const sealer = createSealer(signer, 'up');
+  const opener = createOpener({ expect: 'up', keyFor: () => verifier, clock: () => timeSample });
+  const decoder = new FrameDecoder();
+  const open = (bytes: Uint8Array) => {
+    const events = decoder.push(bytes);
+    const frame = events[0] as ReceivedFrame;
+    const opened = opener.open(frame);
+    if (!opened.ok) throw new Error(opened.error.code);
+    return opened.message;
+  };
+  return { signer, verifier, seal: () => sealer.seal(settle, session), open };
+}
+
+const node = endpoint(nodeCryptoProvider);
+const nacl = endpoint(tweetnaclProvider);
+const frame = node.seal();
+const payload = createSealer(node.signer, 'up').encodePayload(settle);
+const json = nationalSettleJson(input, result, samplePerson);
+const lineMs = (bytes: number) => Math.round((bytes * 10 * 1000 * 10) / 115_200) / 10; // 8N1: 10 bits a byte
+
+const benchmark: Benchmark = {
+  name: 'protocol',
+  title: '20-line settle request: seal (encode+sign+frame) + open (unframe+verify+decode), node:crypto vs tweetnacl',
+  baseline: { name: 'seal+open node:crypto', run: () => node.open(node.seal()) },
+  contenders: [
+    { name: 'seal node:crypto', run: () => node.seal() },
+    { name: 'open node:crypto', run: () => node.open(frame) },
+    { name: 'bare Ed25519 sign+verify node:crypto', run: () => node.verifier.verify(payload, node.signer.sign(payload)) },
+    { name: 'seal+open tweetnacl', run: () => nacl.open(nacl.seal()) },
+  ],
+  check() {
+    assert.deepStrictEqual(node.open(node.seal()), settle);
+    assert.deepStrictEqual(nacl.open(nacl.seal()), settle);
+    assert.deepStrictEqual(Buffer.from(nacl.seal()), Buffer.from(frame), 'both providers write the same frame');
+    assert.ok(json.bytes > 14_000 && json.bytes < 20_000, `the national JSON is about 17 KB, built ${json.bytes}`);
+    assert.ok(frame.length <= json.bytes * 0.1, `settle request ${frame.length} bytes > 10 % of ${json.bytes}`);
+  },
+  figures: () => ({
+    settle_frame_bytes: frame.length,
+    national_json_bytes: json.bytes,
+    national_2204_bytes: Buffer.byteLength(json.upload),
+    national_2207_bytes: Buffer.byteLength(json.settle),
+    wire_percent_of_json: Math.round((1000 * frame.length) / json.bytes) / 10,
+    line_ms_115200_frame: lineMs(frame.length),
+    line_ms_115200_json: lineMs(json.bytes),
+  }),
+  targets: [
+    { contender: 'seal+open node:crypto', nsPerOpMax: 400_000, note: 'encode+sign+frame and unframe+verify+decode ≤ 0.4 ms (node:crypto)' },
+    { contender: 'seal+open tweetnacl', ratioMax: 1_000, note: 'tweetnacl ratio to node:crypto reported (the × baseline figure)' },
+  ],
+};
+
+export default benchmark;

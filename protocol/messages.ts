@@ -1,0 +1,368 @@
+// Every message of the hub protocol, described once (protocol/schema.ts):
+// the bodies, their bounds and their small integer type ids. hub.cddl is
+// rendered from this table (test/unit/protocol-schema.test.ts compares it
+// with the committed file), the codec validates decoded bodies with it, and
+// TypeScript infers the body types from it (`BodyOf<'settle'>`).
+//
+// Names mirror the national interface (国家医保信息平台接口): 9001 sign-in,
+// 9002 sign-out, 1101 person query, 2204 fee lines, 2206 pre-settle, 2207
+// settle, 2208 cancel, 2601 reversal, 3201/3202 reconciliation, 1312-like
+// catalogue transfer; field names are the national ones where they exist
+// (SETTLEMENT.md keeps them too). Enums travel as their index: their value
+// lists only ever grow at the end.
+//
+// Requests have odd ids, their reply the next even id; id 0 is the typed
+// error reply. A reply echoes its request's seq.
+import * as limits from './limits';
+import { bool, bytes, dateText, enumOf, list, nullable, optional, record, rule, struct, text, uint, type Infer, type Type } from './schema';
+
+const { lineAmtFenMax, lineQtyMilliMax, moneyFenMax, visitLinesMax, bpMax, totalFenMax } = limits;
+
+// ---- scalars -----------------------------------------------------------
+const fen = rule('fen', uint(moneyFenMax));
+const lineFen = rule('line_fen', uint(lineAmtFenMax));
+const totalFen = rule('total_fen', uint(totalFenMax));
+const bp = rule('bp', uint(bpMax));
+const timeS = rule('time_s', uint(limits.timeSecondsMax));
+const date = rule('date', dateText());
+const area = rule('admdvs', text(6, 6, /^(0[1-9]|[1-9][0-9])[0-9]{4}$/));
+const psnNo = rule('psn_no', text(30));
+const mdtrtId = rule('mdtrt_id', text(30));
+const setlId = rule('setl_id', text(30));
+const fixmedinsCode = rule('fixmedins_code', text(30));
+const version = rule('version', text(64));
+const digest = rule('digest', bytes(32));
+const publicKey = rule('ed25519_pub', bytes(32));
+const accKey = rule('acc_key', text(limits.accKeyBytesMax, 1, /^[a-z][a-z0-9_:]{0,31}$/));
+const accMap = rule('acc_map', record(accKey, fen, limits.accKeysMax));
+const session = rule('session', uint(limits.sessionMax));
+const seq = rule('seq', uint(limits.seqMax));
+/** The terminal a message is from or to. */
+export const terminalId = rule('terminal_id', text(32, 1, /^[A-Za-z0-9_-]{1,32}$/));
+/** The message time. */
+export const messageTime = timeS;
+/** The message sequence number. */
+export const messageSeq = seq;
+
+// ---- enums -------------------------------------------------------------
+const gend = rule('gend', enumOf(['1', '2']));
+const insutype = rule('insutype', enumOf(['310', '390']));
+const psnType = rule('psn_type', enumOf(['active', 'retired', 'resident']));
+const filingType = rule('filing_type', enumOf(['relocated_retiree', 'long_term_resident', 'long_term_worker', 'referral', 'emergency', 'temporary']),
+);
+const disease = rule('disease', enumOf(['hypertension', 'diabetes', 'cancer_chemo_radio', 'uremia_dialysis', 'transplant_antirejection']),
+);
+const medType = rule('med_type', enumOf(['11', '14', '21', '41']));
+const chrgitmLv = rule('chrgitm_lv', enumOf(['01', '02', '03']));
+const restriction = rule('restriction', enumOf(['restricted:gender', 'restricted:age', 'restricted:chronic']));
+const fundPayType = rule('fund_pay_type', enumOf(['310100', '390100', '330100', '390200', '610100', '310200']));
+const credentialKind = rule('credential_kind', enumOf(['ecert', 'id_card', 'ss_card']));
+const blobKind = rule('blob_kind', enumOf(['catalogue', 'policy_book']));
+const reversible = rule('reversible_type', enumOf(['settle', 'cancel']));
+const reconKind = rule('recon_kind', enumOf(['settle', 'cancel', 'advice']));
+const mismatchCode = rule('mismatch_code', enumOf(['missing_at_hub', 'missing_at_terminal', 'amounts_differ']));
+const terminalState = rule('terminal_state', enumOf(['idle', 'busy', 'offline']));
+
+/** Stable error codes of the error reply. Append only. */
+export const errorCodes = [
+  'internal',
+  'malformed',
+  'schema_violation',
+  'unknown_type',
+  'bad_signature',
+  'unknown_kid',
+  'wrong_direction',
+  'time_skew',
+  'replay_stale',
+  'session_unknown',
+  'not_signed_in',
+  'busy',
+  'person_not_found',
+  'credential_invalid',
+  'bill_not_found',
+  'bill_changed',
+  'catalogue_version_unknown',
+  'policy_version_unknown',
+  'result_mismatch',
+  'settlement_not_found',
+  'already_cancelled',
+  'not_reversible',
+  'recon_period_invalid',
+  'blob_not_found',
+  'chunk_out_of_range',
+  'key_rejected',
+  // The core's refusals (SETTLEMENT.md §3), when the hub's own settlement refuses.
+  'invalid_input',
+  'policy_not_found',
+  'institution_not_networked',
+  'filing_required',
+  'filing_not_valid_on_date',
+  'filing_area_mismatch',
+  'institution_not_selected',
+  'chronic_requires_long_term_filing',
+  'chronic_not_qualified',
+  'chronic_not_opened_at_institution',
+  'unknown_item',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+const errorCode = rule('error_code', enumOf(errorCodes));
+
+// ---- records -----------------------------------------------------------
+const institution = rule('institution', struct({
+    fixmedins_code: fixmedinsCode,
+    admdvs: area,
+    level: uint(3, 1),
+    offsite: bool(),
+    chronic: list(disease, 5),
+  }),
+);
+const filing = rule('filing', struct({
+    type: filingType,
+    area,
+    begndate: date,
+    enddate: nullable(date),
+    fixmedins: nullable(list(fixmedinsCode, 16)),
+  }),
+);
+const chronicEntry = rule('chronic_entry', struct({ dise: disease, begndate: date, enddate: nullable(date) }));
+const ytd = rule('ytd', struct({ year: uint(2200, 1900), acc: accMap }));
+const person = rule('person', struct({
+    psn_no: psnNo,
+    psn_name: text(64, 0),
+    gend,
+    brdy: date,
+    insuplc_admdvs: area,
+    insutype,
+    psn_type: psnType,
+    filing: nullable(filing),
+    chronic: list(chronicEntry, 8),
+    maf_class: nullable(text(16)),
+    acct_balance: fen,
+    ytd,
+  }),
+);
+const credential = rule('credential', struct({ kind: credentialKind, id: text(512), card_sn: nullable(text(32)) }),
+);
+const feeLine = rule('fee_line', struct({ sn: text(20), code: text(50), qty_milli: uint(lineQtyMilliMax), amt: lineFen }),
+);
+const billRef = rule('bill_ref', struct({ line_count: uint(visitLinesMax, 1), medfee_sumamt: fen, digest }),
+);
+const setlinfo = rule('setlinfo', struct({
+    medfee_sumamt: fen,
+    fulamt_ownpay_amt: fen,
+    overlmt_selfpay: fen,
+    preselfpay_amt: fen,
+    inscp_scp_amt: fen,
+    act_pay_dedc: fen,
+    hifp_pay: fen,
+    hifob_pay: fen,
+    hifmi_pay: fen,
+    maf_pay: fen,
+    fund_pay_sumamt: fen,
+    psn_part_amt: fen,
+    acct_pay: fen,
+    psn_cash_pay: fen,
+    balc: fen,
+    reim_bp: bp,
+  }),
+);
+const lineResult = rule('line_result', struct({
+    sn: text(20),
+    chrgitm_lv: chrgitmLv,
+    fulamt_ownpay_amt: lineFen,
+    overlmt_amt: lineFen,
+    preselfpay_amt: lineFen,
+    inscp_scp_amt: lineFen,
+    reason: optional(restriction),
+  }),
+);
+const setldetailEntry = rule('setldetail_entry', struct({ fund_pay_type: fundPayType, fund_payamt: fen }));
+const settleResultFields = {
+  setlinfo,
+  lines: list(lineResult, limits.feeLinesPerMessageMax),
+  setldetail: list(setldetailEntry, 6),
+  acc_delta: accMap,
+};
+const settleResult = rule('settle_result', struct(settleResultFields),
+);
+const settleInput = rule('settle_input', struct({
+    mdtrt_id: mdtrtId,
+    psn_no: psnNo,
+    date,
+    med_type: medType,
+    opsp_dise: nullable(disease),
+    acct_used: bool(),
+    catalogue_version: version,
+    policy_version: version,
+    bill: billRef,
+    lines: list(feeLine, limits.feeLinesPerMessageMax),
+  }),
+);
+const fundTotal = rule('fund_total', struct({ fund_pay_type: fundPayType, amount: totalFen }));
+const reconTotals = rule('period_totals', struct({
+    stmt_begndate: date,
+    stmt_enddate: date,
+    setl_cnt: uint(limits.seqMax),
+    cancel_cnt: uint(limits.seqMax),
+    medfee_sumamt: totalFen,
+    fund_pay_sumamt: totalFen,
+    acct_pay: totalFen,
+    psn_cash_pay: totalFen,
+    funds: list(fundTotal, 6),
+  }),
+);
+const reconEntry = rule('recon_entry', struct({
+    setl_id: setlId,
+    mdtrt_id: mdtrtId,
+    psn_no: psnNo,
+    kind: reconKind,
+    setl_time: timeS,
+    medfee_sumamt: fen,
+    fund_pay_sumamt: fen,
+    acct_pay: fen,
+    psn_cash_pay: fen,
+  }),
+);
+const mismatch = rule('mismatch', struct({ setl_id: setlId, code: mismatchCode }));
+const chunkIndex = uint(limits.chunkCountMax - 1);
+
+// ---- bodies ------------------------------------------------------------
+const bodies = {
+  error: struct({ code: errorCode, detail: text(200, 0) }),
+  sign_in: struct({ fixmedins_code: fixmedinsCode, firmware: text(32), catalogue_version: nullable(version), policy_version: nullable(version) }),
+  sign_in_reply: struct({ session: uint(limits.sessionMax, 1), hub_time: timeS, institution, catalogue_version: version, policy_version: version, offline_floor: fen }),
+  sign_out: struct({ session: uint(limits.sessionMax, 1) }),
+  sign_out_reply: struct({ sign_out_time: timeS }),
+  person_query: struct({ credential }),
+  person_query_reply: struct({ person }),
+  bill_query: struct({ psn_no: psnNo, mdtrt_id: nullable(mdtrtId), page: uint(Math.ceil(visitLinesMax / limits.feeLinesPerMessageMax) - 1) }),
+  bill_query_reply: struct({
+    mdtrt_id: mdtrtId,
+    date,
+    med_type: medType,
+    opsp_dise: nullable(disease),
+    bill: billRef,
+    page: uint(Math.ceil(visitLinesMax / limits.feeLinesPerMessageMax) - 1),
+    lines: list(feeLine, limits.feeLinesPerMessageMax),
+  }),
+  pre_settle: struct({ input: settleInput }),
+  pre_settle_reply: struct({ result: settleResult, result_digest: digest }),
+  settle: struct({ input: settleInput, result: settleResult, result_digest: digest }),
+  settle_reply: struct({ setl_id: setlId, mdtrt_id: mdtrtId, setl_time: timeS, result_digest: digest }),
+  cancel: struct({ setl_id: setlId, mdtrt_id: mdtrtId, psn_no: psnNo, reason: text(128, 0) }),
+  cancel_reply: struct({ cancel_setl_id: setlId, setl_id: setlId, cancel_time: timeS }),
+  reversal: struct({ psn_no: psnNo, omsgid: seq, oinfno: reversible, mdtrt_id: mdtrtId }),
+  reversal_reply: struct({ reversed: bool(), setl_id: nullable(setlId) }),
+  advice: struct({ local_setl_id: text(30), settled_time: timeS, person, input: settleInput, result: settleResult, result_digest: digest }),
+  advice_reply: struct({ local_setl_id: text(30), setl_id: setlId }),
+  recon_totals: struct({ totals: reconTotals }),
+  recon_totals_reply: struct({ agree: bool(), hub: reconTotals }),
+  recon_detail: struct({ stmt_begndate: date, stmt_enddate: date, page: uint(0xffff), last: bool(), entries: list(reconEntry, limits.reconEntriesPerMessageMax) }),
+  recon_detail_reply: struct({ page: uint(0xffff), mismatches: list(mismatch, limits.reconEntriesPerMessageMax) }),
+  manifest: struct({ kind: blobKind, have_version: nullable(version) }),
+  manifest_reply: struct({
+    kind: blobKind,
+    version,
+    base_version: nullable(version),
+    size_bytes: uint(limits.chunkCountMax * limits.chunkBytesMax),
+    chunk_bytes: uint(limits.chunkBytesMax, 1),
+    chunk_count: uint(limits.chunkCountMax),
+    digest,
+  }),
+  chunk: struct({ kind: blobKind, version, index: chunkIndex }),
+  chunk_reply: struct({ kind: blobKind, version, index: chunkIndex, data: bytes(limits.chunkBytesMax, 0) }),
+  key_rotation: struct({ new_terminal_key: nullable(publicKey) }),
+  key_rotation_reply: struct({ hub_key: publicKey, effective_time: timeS, terminal_key_accepted: bool() }),
+  heartbeat: struct({ state: terminalState, queued: uint(0xffff) }),
+  heartbeat_reply: struct({ hub_time: timeS, catalogue_version: version, policy_version: version, key_rotation_pending: bool() }),
+};
+
+export type MessageName = keyof typeof bodies;
+export type BodyOf<N extends MessageName> = Infer<(typeof bodies)[N]>;
+
+export interface MessageType {
+  readonly id: number;
+  readonly name: MessageName;
+  /** The national interface number it mirrors, or "" when none. */
+  readonly national: string;
+  readonly body: Type<unknown>;
+  /** Whether it may travel before sign-in (session 0). */
+  readonly beforeSignIn: boolean;
+}
+
+function entry(id: number, name: MessageName, national: string, beforeSignIn = false): MessageType {
+  return { id, name, national, body: bodies[name] as Type<unknown>, beforeSignIn };
+}
+
+/** The message table, by id. Requests are odd, their replies the next even id. */
+export const messageTypes: readonly MessageType[] = [
+  entry(0, 'error', '', true),
+  entry(1, 'sign_in', '9001', true),
+  entry(2, 'sign_in_reply', '9001', true),
+  entry(3, 'sign_out', '9002'),
+  entry(4, 'sign_out_reply', '9002'),
+  entry(5, 'person_query', '1101'),
+  entry(6, 'person_query_reply', '1101'),
+  entry(7, 'bill_query', '2204'),
+  entry(8, 'bill_query_reply', '2204'),
+  entry(9, 'pre_settle', '2206'),
+  entry(10, 'pre_settle_reply', '2206'),
+  entry(11, 'settle', '2207'),
+  entry(12, 'settle_reply', '2207'),
+  entry(13, 'cancel', '2208'),
+  entry(14, 'cancel_reply', '2208'),
+  entry(15, 'reversal', '2601'),
+  entry(16, 'reversal_reply', '2601'),
+  entry(17, 'advice', ''),
+  entry(18, 'advice_reply', ''),
+  entry(19, 'recon_totals', '3201'),
+  entry(20, 'recon_totals_reply', '3201'),
+  entry(21, 'recon_detail', '3202'),
+  entry(22, 'recon_detail_reply', '3202'),
+  entry(23, 'manifest', '1312'),
+  entry(24, 'manifest_reply', '1312'),
+  entry(25, 'chunk', '1312'),
+  entry(26, 'chunk_reply', '1312'),
+  entry(27, 'key_rotation', ''),
+  entry(28, 'key_rotation_reply', ''),
+  entry(29, 'heartbeat', ''),
+  entry(30, 'heartbeat_reply', ''),
+];
+
+const byName = new Map<string, MessageType>(messageTypes.map((type) => [type.name, type]));
+
+export function messageTypeById(id: number): MessageType | undefined {
+  return messageTypes[id]?.id === id ? messageTypes[id] : undefined;
+}
+
+export function messageTypeByName(name: MessageName): MessageType {
+  const type = byName.get(name);
+  if (type === undefined) throw new RangeError(`unknown message type name ${String(name)}`);
+  return type;
+}
+
+/** The reply type of a request type (the error reply aside). */
+export function replyNameOf(request: MessageName): MessageName | undefined {
+  const type = messageTypeByName(request);
+  if (type.id === 0 || type.id % 2 === 0) return undefined;
+  return messageTypeById(type.id + 1)?.name;
+}
+
+/** Named rules that hub.cddl defines before the bodies (the renderer finds the rest by walking). */
+export const sharedRules: readonly Type<unknown>[] = [terminalId, seq, timeS, session];
+
+export type Person = Infer<typeof person>;
+export type FeeLine = Infer<typeof feeLine>;
+export type SettleInput = Infer<typeof settleInput>;
+export type SettleResult = Infer<typeof settleResult>;
+export type LineResult = Infer<typeof lineResult>;
+export type Institution = Infer<typeof institution>;
+export type ReconTotals = Infer<typeof reconTotals>;
+export type ReconEntry = Infer<typeof reconEntry>;
+export type Credential = Infer<typeof credential>;
+
+/** The schema of a whole fee-line array, as billDigest hashes it (any visit size). */
+export const billLinesType = list(feeLine, visitLinesMax, 1);
+/** The core's whole result, as resultDigest hashes it: settle_result with every line of the visit. */
+export const resultDigestType = struct({ ...settleResultFields, lines: list(lineResult, visitLinesMax, 1) });
+export type SettleResultFull = Infer<typeof resultDigestType>;
