@@ -1,19 +1,16 @@
-// The CBOR encoder: cbor-x with every option written out (DESIGN.md, codec;
-// STYLE.md habit 9). Only the `index-no-eval` entry is ever imported: it
-// builds no code with `new Function` and never loads the native extractor.
+// The wire's CBOR encoder: the deterministic subset the protocol carries
+// (RFC 8949 §4.2.1 preferred serialization), nothing else. Unsigned and
+// negative integers (numbers within ±(2^53 − 1), BigInt up to 64 bits) in
+// their shortest head; byte strings untagged; text as UTF-8; definite arrays
+// and maps (keys in insertion order: the schema fixes that order); tags;
+// false, true, null. No floats, no indefinite lengths, no records or packed
+// values: none of them can be asked for.
 //
-// What the options guarantee, and what cbor-x would do otherwise:
-// - no records (tag 0xdfff structures) and no packed values (tag 51): plain maps and arrays;
-// - untagged byte strings: cbor-x tags a Uint8Array with 64 under Node.js by default;
-// - preferred map sizes (a1.. rather than b9 00 01);
-// - no floats for integers: cbor-x writes any integer outside ±2^32 as a
-//   float64, so `normalizeIntegers` hands those to it as BigInt, which it
-//   writes as a 64-bit integer head (the shortest form for such values).
-// An encoder is an object the caller creates and keeps: there is no
-// module-global codec state here (cbor-x's own scratch buffer aside, which
-// never escapes: every result is copied out into a plain Uint8Array).
+// It writes exactly what cbor-x does with the options of cbor-oracle.ts
+// (test/property/cbor.test.ts holds the two to the same bytes), in a few
+// hundred bytes of the firmware instead of cbor-x's 41 KB.
 import assert from 'node:assert';
-import { Encoder, Tag } from 'cbor-x/index-no-eval';
+import { Tagged } from './cbor-decode';
 
 /** What this encoder accepts: the wire's data model (the strict decoder returns the same shapes). */
 export type WireValue =
@@ -25,92 +22,151 @@ export type WireValue =
   | Uint8Array
   | readonly WireValue[]
   | ReadonlyMap<number | string, WireValue>
-  | Tag;
+  | Tagged;
 
-export { Tag };
-
-/** Every option of cbor-x that affects what bytes are written, set explicitly. */
-export const cborEncoderOptions = Object.freeze({
-  useRecords: false,
-  structures: undefined,
-  maxSharedStructures: 0,
-  maxOwnStructures: 0,
-  shouldShareStructure: undefined,
-  getStructures: undefined,
-  saveStructures: undefined,
-  sequential: false,
-  pack: false,
-  structuredClone: false,
-  mapsAsObjects: false,
-  variableMapSize: true,
-  useTag259ForMaps: false,
-  tagUint8Array: false,
-  copyBuffers: true,
-  bundleStrings: false,
-  useFloat32: 0,
-  alwaysUseFloat: false,
-  largeBigIntToFloat: false,
-  useTimestamp32: false,
-  encodeUndefinedAsNil: false,
-  useSelfDescribedHeader: false,
-  useToJSON: false,
-  skipFunction: false,
-  keyMap: undefined,
-});
+export { Tagged };
 
 export interface CborEncoder {
   /** Encodes one wire value; the result is a fresh copy the caller owns. */
   encode(value: WireValue): Uint8Array;
-  /**
-   * Encodes a value `toWire` just built (its integers above 32 bits already
-   * BigInt, no unsafe or fractional number in it), skipping the normalising copy.
-   */
+  /** The same as `encode` (kept for callers that hand over a value `toWire` just built). */
   encodeFresh(value: WireValue): Uint8Array;
 }
 
-/** Creates an encoder with the options above. Keep one per endpoint; creating one costs ≈ 15 µs. */
-export function createCborEncoder(): CborEncoder {
-  const encoder = new Encoder({ ...cborEncoderOptions } as ConstructorParameters<typeof Encoder>[0]);
-  return {
-    encode(value: WireValue): Uint8Array {
-      // cbor-x returns a view into its scratch buffer: copy it out so no two results share memory.
-      return new Uint8Array(encoder.encode(normalizeIntegers(value)));
-    },
-    encodeFresh(value: WireValue): Uint8Array {
-      return new Uint8Array(encoder.encode(value));
-    },
-  };
+/** The encoder's working buffer starts at this size and doubles up to the maximum. */
+const bufferBytesInitial = 65_536;
+const bufferBytesMax = 64 * 1_048_576;
+const uint64Max = (1n << 64n) - 1n;
+
+/** Bytes of the shortest head for an argument (RFC 8949 §3). */
+function headBytes(argument: number): number {
+  return argument < 24 ? 1 : argument < 0x100 ? 2 : argument < 0x1_0000 ? 3 : argument <= 0xffff_ffff ? 5 : 9;
 }
 
-// cbor-x writes numbers in [-2^32, 2^32 - 1] as integer heads of the
-// shortest form; outside that range it writes a float, so those go as BigInt.
-const nint32Min = -0x1_0000_0000;
-const uint32Max = 0xffff_ffff;
+class Writer {
+  private buffer = new Uint8Array(bufferBytesInitial);
+  private view = new DataView(this.buffer.buffer);
+  private readonly text = new TextEncoder();
+  at = 0;
 
-/**
- * Returns the value with every integer that cbor-x would write as a float
- * replaced by a BigInt, and asserts there is no non-integer number, no
- * unsafe integer and no value of a type the wire does not carry.
- */
-export function normalizeIntegers(value: WireValue): WireValue {
-  if (typeof value === 'number') {
-    assert(Number.isSafeInteger(value), `the wire carries safe integers only, got ${value}`);
-    return value >= nint32Min && value <= uint32Max ? value : BigInt(value);
+  private room(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.at + bytes) size *= 2;
+    assert(size <= bufferBytesMax, `an encoded value stays under ${bufferBytesMax} bytes`);
+    const grown = new Uint8Array(size);
+    grown.set(this.buffer.subarray(0, this.at));
+    this.buffer = grown;
+    this.view = new DataView(grown.buffer);
   }
-  if (value === null || typeof value !== 'object') {
-    assert(typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint' || value === null, `not a wire value: ${typeof value}`);
-    return value;
-  }
-  if (value instanceof Uint8Array) return value;
-  if (Array.isArray(value)) return (value as readonly WireValue[]).map(normalizeIntegers);
-  if (value instanceof Map) {
-    const entries = new Map<number | string, WireValue>();
-    for (const [key, entry] of value) {
-      assert(typeof key === 'string' || (Number.isInteger(key) && key >= nint32Min && key <= uint32Max), `map keys are text or 32-bit integers, got ${String(key)}`);
-      entries.set(key, normalizeIntegers(entry));
+
+  /** A head: major type and argument in the shortest form (RFC 8949 §3, §4.2.1). */
+  head(major: number, argument: number | bigint): void {
+    this.room(9);
+    const type = major << 5;
+    if (typeof argument === 'bigint' && argument > 0xffff_ffffn) {
+      assert(argument <= uint64Max, 'a CBOR argument fits 64 bits');
+      this.buffer[this.at] = type | 27;
+      this.view.setBigUint64(this.at + 1, argument);
+      this.at += 9;
+      return;
     }
-    return entries;
+    const value = Number(argument);
+    if (value < 24) {
+      this.buffer[this.at++] = type | value;
+    } else if (value < 0x100) {
+      this.buffer[this.at++] = type | 24;
+      this.buffer[this.at++] = value;
+    } else if (value < 0x1_0000) {
+      this.buffer[this.at] = type | 25;
+      this.view.setUint16(this.at + 1, value);
+      this.at += 3;
+    } else if (value <= 0xffff_ffff) {
+      this.buffer[this.at] = type | 26;
+      this.view.setUint32(this.at + 1, value);
+      this.at += 5;
+    } else {
+      this.buffer[this.at] = type | 27;
+      this.view.setBigUint64(this.at + 1, BigInt(value));
+      this.at += 9;
+    }
   }
-  assert(value instanceof Tag, 'not a wire value: an object that is no array, map, byte string or tag');
-  return new Tag(normalizeIntegers(value.value as WireValue), value.tag);
+
+  bytes(bytes: Uint8Array): void {
+    this.head(2, bytes.length);
+    this.room(bytes.length);
+    this.buffer.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  string(text: string): void {
+    // At most three bytes of UTF-8 per UTF-16 unit: write the text after room
+    // for the longest head it could need, then the head, then close the gap.
+    const bytesMax = text.length * 3;
+    const reserved = headBytes(bytesMax);
+    this.room(reserved + bytesMax);
+    const start = this.at;
+    const { written } = this.text.encodeInto(text, this.buffer.subarray(start + reserved));
+    this.head(3, written);
+    const used = this.at - start;
+    if (used !== reserved) this.buffer.copyWithin(start + used, start + reserved, start + reserved + written);
+    this.at = start + used + written;
+  }
+
+  byte(value: number): void {
+    this.room(1);
+    this.buffer[this.at++] = value;
+  }
+
+  take(): Uint8Array {
+    const out = this.buffer.slice(0, this.at);
+    this.at = 0;
+    return out;
+  }
+}
+
+function integer(writer: Writer, value: number | bigint): void {
+  if (typeof value === 'number') assert(Number.isSafeInteger(value), `the wire carries safe integers only, got ${value}`);
+  const negative = value < 0;
+  // A negative integer n is written as major type 1 with argument −1 − n.
+  if (typeof value === 'bigint') writer.head(negative ? 1 : 0, negative ? -1n - value : value);
+  else writer.head(negative ? 1 : 0, negative ? -1 - value : value);
+}
+
+function item(writer: Writer, value: WireValue, depth: number): void {
+  assert(depth <= 64, 'wire values nest at most 64 deep');
+  if (typeof value === 'number' || typeof value === 'bigint') return integer(writer, value);
+  if (typeof value === 'string') return writer.string(value);
+  if (value === false) return writer.byte(0xf4);
+  if (value === true) return writer.byte(0xf5);
+  if (value === null) return writer.byte(0xf6);
+  if (value instanceof Uint8Array) return writer.bytes(value);
+  if (Array.isArray(value)) {
+    writer.head(4, value.length);
+    for (const entry of value as readonly WireValue[]) item(writer, entry, depth + 1);
+    return;
+  }
+  if (value instanceof Map) {
+    writer.head(5, value.size);
+    for (const [key, entry] of value as ReadonlyMap<number | string, WireValue>) {
+      assert(typeof key === 'string' || Number.isSafeInteger(key), 'map keys are text or integers');
+      item(writer, key, depth + 1);
+      item(writer, entry, depth + 1);
+    }
+    return;
+  }
+  assert(value instanceof Tagged, `not a wire value: ${typeof value}`);
+  writer.head(6, value.tag);
+  item(writer, value.value as WireValue, depth + 1);
+}
+
+/** Creates an encoder; keep one per endpoint (its buffer is allocated once and reused). */
+export function createCborEncoder(): CborEncoder {
+  const writer = new Writer();
+  const encode = (value: WireValue): Uint8Array => {
+    writer.at = 0;
+    item(writer, value, 0);
+    return writer.take();
+  };
+  return { encode, encodeFresh: encode };
 }
