@@ -46,6 +46,8 @@ export const caseBytesMax = 64 * 1_048_576;
 export const cliWriteBatchBytes = 65_536;
 /** Insured-place policies a policy book may hold. */
 export const policyBookAreasMax = 4_096;
+/** One policy's JSON text in the policy book, UTF-8 bytes. */
+export const policyTextBytesMax = 65_536;
 
 assert(hubAttemptsMax >= 1 && hubAttemptsMax <= 16, 'retries are bounded');
 assert(hubSettleTimeoutMs >= hubRequestTimeoutMs, 'settling is never given less time than a query');

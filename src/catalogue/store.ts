@@ -1,0 +1,195 @@
+// The terminal's copies of the catalogue and of the policy book: each a signed
+// file in a directory, replaced atomically by signed updates, with the
+// previous version kept for rollback.
+//
+// Boot: clear what an interrupted update left, open the current file under
+// its statement (one signature check; the body's structure is checked, its
+// digest is left for `verifyDigest`, which the terminal runs once it is
+// ready), and fall back to the previous version if the current one is bad.
+// Update: verify the statement and the body it signs, check the sequence
+// (a delta from the version held; a serial above the one held), build the
+// result, prove it is the file the hub built (result digest), check every
+// entry, then replace the file durably. Any refusal is a typed UpdateError
+// and the version held keeps serving.
+import type { Verifier } from '../../protocol/crypto';
+import { bytesEqual } from '../../protocol/crypto';
+import { checkRecord, CatalogueRecordError } from './build';
+import { applyDelta, decodeDelta } from './delta';
+import { clearStaging, nodeFileSystem, replaceDurably, swapWithPrevious, versionedPaths, type FileSystem, type VersionedPaths } from './files';
+import { Catalogue, CatalogueFormatError } from './layout';
+import { applyPolicyDelta, decodePolicyDelta, PolicyBook, PolicyBookError } from './policy-book';
+import { checkSequence, sha256, UpdateError, verifyContainer, writeContainer, type BlobKind, type Statement } from './update';
+
+/** What the store needs to know of the thing it keeps. */
+export interface StoredKind<T> {
+  readonly kind: BlobKind;
+  readonly fileName: string;
+  /** Opens a body in place, checking its structure; throws on a damaged one. */
+  open(body: Uint8Array): T;
+  versionOf(value: T): string;
+  /** Checks every entry (an update is taken whole or not at all). Throws UpdateError. */
+  checkContent(value: T): void;
+  /** The body a delta makes of the value held. Throws UpdateError. */
+  applyDelta(current: T, deltaBody: Uint8Array, toVersion: string): Uint8Array;
+}
+
+function structural(error: unknown): boolean {
+  return error instanceof CatalogueFormatError || error instanceof PolicyBookError || error instanceof UpdateError || error instanceof RangeError;
+}
+
+export const catalogueKind: StoredKind<Catalogue> = {
+  kind: 'catalogue',
+  fileName: 'catalogue.signed',
+  open: (body) => new Catalogue(body),
+  versionOf: (catalogue) => catalogue.version,
+  checkContent(catalogue) {
+    let previous = '';
+    for (let index = 0; index < catalogue.count; index += 1) {
+      const record = catalogue.recordAt(index);
+      try {
+        checkRecord(record);
+      } catch (error) {
+        if (error instanceof CatalogueRecordError) throw new UpdateError('update_invalid_content', error.message);
+        throw error;
+      }
+      if (index > 0 && record.code <= previous) throw new UpdateError('update_invalid_content', `codes out of order at ${record.code}`);
+      if (catalogue.indexOf(record.code) !== index) throw new UpdateError('update_invalid_content', `code ${record.code} is not found by its hash`);
+      previous = record.code;
+    }
+  },
+  applyDelta: (current, body, toVersion) => applyDelta(current, decodeDelta(body), toVersion),
+};
+
+export const policyBookKind: StoredKind<PolicyBook> = {
+  kind: 'policy_book',
+  fileName: 'policy-book.signed',
+  open: (body) => new PolicyBook(body),
+  versionOf: (book) => book.version,
+  checkContent(book) {
+    for (const area of book.areas()) {
+      try {
+        book.policyAt(area);
+      } catch (error) {
+        throw new UpdateError('update_invalid_content', (error as Error).message);
+      }
+    }
+  },
+  applyDelta: (current, body, toVersion) => applyPolicyDelta(current, decodePolicyDelta(body), toVersion),
+};
+
+export interface Held<T> {
+  readonly value: T;
+  readonly statement: Statement;
+  /** The stored file (statement and body); its digest is checked by verifyDigest. */
+  readonly file: Uint8Array;
+}
+
+export interface StoreOptions {
+  readonly dir: string;
+  /** The hub's keys by kid (pinned in the profile; rotated by a signed message). */
+  readonly hubKeys: (kid: Uint8Array | null) => Verifier | null;
+  readonly fs?: FileSystem;
+}
+
+export type ApplyResult = { readonly ok: true; readonly version: string; readonly serial: number } | { readonly ok: false; readonly error: UpdateError };
+
+/** A signed store: the catalogue (`catalogueKind`) or the policy book (`policyBookKind`). */
+export class SignedStore<T> {
+  private held: Held<T> | null;
+  /** Why the current file could not serve at boot (null when it could). */
+  readonly bootProblem: string | null;
+  private readonly paths: VersionedPaths;
+  private readonly fs: FileSystem;
+
+  private constructor(
+    private readonly type: StoredKind<T>,
+    private readonly options: StoreOptions,
+  ) {
+    this.fs = options.fs ?? nodeFileSystem;
+    this.paths = versionedPaths(options.dir, type.fileName);
+    clearStaging(this.fs, this.paths);
+    const current = this.load(this.paths.current);
+    if (current.held !== null) {
+      this.held = current.held;
+      this.bootProblem = null;
+    } else {
+      const previous = this.load(this.paths.previous);
+      this.held = previous.held;
+      this.bootProblem = current.problem ?? 'no current file';
+    }
+  }
+
+  /** Opens the store in a directory (boot). */
+  static open<T>(type: StoredKind<T>, options: StoreOptions): SignedStore<T> {
+    return new SignedStore(type, options);
+  }
+
+  private load(file: string): { held: Held<T> | null; problem: string | null } {
+    if (!this.fs.exists(file)) return { held: null, problem: null };
+    try {
+      const bytes = this.fs.readFile(file);
+      const verified = verifyContainer(bytes, this.type.kind, this.options.hubKeys, 'none');
+      const value = this.type.open(verified.body);
+      if (this.type.versionOf(value) !== verified.statement.toVersion) throw new UpdateError('update_malformed', 'the file holds another version than its statement names');
+      return { held: { value, statement: verified.statement, file: bytes }, problem: null };
+    } catch (error) {
+      if (!structural(error)) throw error;
+      return { held: null, problem: `${file}: ${(error as Error).message}` };
+    }
+  }
+
+  /** What the store serves, or null before any catalogue has arrived. */
+  get current(): Held<T> | null {
+    return this.held;
+  }
+
+  get version(): string | null {
+    return this.held === null ? null : this.held.statement.toVersion;
+  }
+
+  /** Applies a signed update; on any refusal the version held keeps serving. */
+  apply(update: Uint8Array): ApplyResult {
+    try {
+      const verified = verifyContainer(update, this.type.kind, this.options.hubKeys, 'update');
+      const statement = verified.statement;
+      checkSequence(statement, this.held === null ? null : { version: this.held.statement.toVersion, serial: this.held.statement.serial });
+      const body = statement.mode === 'snapshot' ? verified.body : this.type.applyDelta((this.held as Held<T>).value, verified.body, statement.toVersion);
+      if (!bytesEqual(sha256(body), statement.resultDigest)) {
+        throw new UpdateError('update_result_mismatch', `the ${statement.mode} does not give the file the hub signed for ${statement.toVersion}`);
+      }
+      const file = writeContainer(verified.statementBytes, body);
+      // Lay the new version over its own aligned copy, then check it whole, before anything is written.
+      const value = this.type.open(file.subarray(file.length - body.length));
+      if (this.type.versionOf(value) !== statement.toVersion) throw new UpdateError('update_invalid_content', 'the file names another version');
+      this.type.checkContent(value);
+      replaceDurably(this.fs, this.paths, file);
+      this.held = { value, statement, file };
+      return { ok: true, version: statement.toVersion, serial: statement.serial };
+    } catch (error) {
+      if (error instanceof UpdateError) return { ok: false, error };
+      if (structural(error)) return { ok: false, error: new UpdateError('update_invalid_content', (error as Error).message) };
+      throw error;
+    }
+  }
+
+  /** Serves the previous version again (the current one becomes the previous). */
+  rollback(): ApplyResult {
+    const previous = this.load(this.paths.previous);
+    if (previous.held === null) return { ok: false, error: new UpdateError('update_out_of_order', previous.problem ?? 'there is no previous version') };
+    swapWithPrevious(this.fs, this.paths);
+    this.held = previous.held;
+    return { ok: true, version: previous.held.statement.toVersion, serial: previous.held.statement.serial };
+  }
+
+  /** Checks the held file's body against its signed result digest (run once the terminal is ready). */
+  verifyDigest(): boolean {
+    if (this.held === null) return true;
+    try {
+      verifyContainer(this.held.file, this.type.kind, this.options.hubKeys, 'stored');
+      return true;
+    } catch (error) {
+      if (error instanceof UpdateError) return false;
+      throw error;
+    }
+  }
+}
