@@ -29,6 +29,23 @@ const external = [
   'cbor-extract',
 ];
 
+/**
+ * The firmware replaces `debug` (a dependency of @serialport/stream, about
+ * 8 KB with its `ms`) by a no-op: serialport's DEBUG=serialport/* logging is
+ * lost in the firmware, which logs through its own journal instead. The tools
+ * bundle keeps the real one, so an integrator can still trace the emulators.
+ */
+const debugNoop = {
+  name: 'debug-noop',
+  setup(builder) {
+    builder.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'debug-noop' }));
+    builder.onLoad({ filter: /.*/, namespace: 'debug-noop' }, () => ({
+      contents: 'function d(){const l=()=>{};l.enabled=!1;l.extend=d;return l}d.enable=d.disable=()=>{};d.enabled=()=>!1;module.exports=d;',
+      loader: 'js',
+    }));
+  },
+};
+
 /** Native modules that must never be bundled into the firmware. */
 const forbiddenInputs = [/node_modules\/cbor-extract\//, /node_modules\/@serialport\/bindings-cpp\//];
 
@@ -97,7 +114,7 @@ function bundles(outdir) {
       name: 'terminal.js',
       entry: 'src/main.ts',
       budgeted: true,
-      options: { banner: { js: '#!/usr/bin/env node' } },
+      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [debugNoop] },
     },
   ];
   if (existsSync(path.join(root, 'device/tools.ts'))) {

@@ -61,16 +61,26 @@ const presenceNames: Record<number, CardPresence> = { [Presence.absent]: 'absent
 
 /** Maps a status word other than 9000 to a failure (ISO 7816-4 §5.6). */
 export function statusWordFailure<T = never>(sw: number, doing: string): Result<T> {
-  const hex = sw.toString(16).padStart(4, '0');
+  const message = `${doing}: SW ${sw.toString(16)}`;
   if ((sw & swRetriesMask) === swRetries) {
     const retriesLeft = sw & 0x0f;
-    if (retriesLeft === 0) return fail('pin_blocked', `${doing}: wrong PIN, no tries left (SW ${hex})`, { sw, retriesLeft });
-    return fail('pin_wrong', `${doing}: wrong PIN, ${retriesLeft} tries left (SW ${hex})`, { sw, retriesLeft });
+    return fail(retriesLeft === 0 ? 'pin_blocked' : 'pin_wrong', message, { sw, retriesLeft });
   }
-  if (sw === Sw.pinBlocked) return fail('pin_blocked', `${doing}: PIN blocked (SW ${hex})`, { sw, retriesLeft: 0 });
-  if (sw === Sw.fileNotFound) return fail('file_not_found', `${doing}: file not found (SW ${hex})`, { sw });
-  if (sw === Sw.securityNotSatisfied) return fail('security_not_satisfied', `${doing}: security status not satisfied (SW ${hex})`, { sw });
-  return fail('card_error', `${doing}: card answered SW ${hex}`, { sw });
+  if (sw === Sw.pinBlocked) return fail('pin_blocked', message, { sw, retriesLeft: 0 });
+  const code = sw === Sw.fileNotFound ? 'file_not_found' : sw === Sw.securityNotSatisfied ? 'security_not_satisfied' : 'card_error';
+  return fail(code, message, { sw });
+}
+
+/** The identity file's ASCII fields and the credential keys they fill (protocol doc §5). */
+const asciiFields = [
+  [IdentityTag.cardNumber, 'cardNumber'],
+  [IdentityTag.idNumber, 'idNumber'],
+  [IdentityTag.areaCode, 'areaCode'],
+  [IdentityTag.cardSerial, 'cardSerial'],
+] as const;
+
+function invalid<T = never>(what: string): Result<T> {
+  return fail('card_data_invalid', `identity file: ${what}`);
 }
 
 const readerFailures: Record<number, Parameters<typeof fail>[0]> = {
@@ -80,55 +90,57 @@ const readerFailures: Record<number, Parameters<typeof fail>[0]> = {
 };
 
 export class CardReader {
-  private readonly clock: Clock;
-  private readonly exchangeTimeoutMs: number;
-  private readonly attemptTimeoutMs: number;
+  readonly #clock: Clock;
+  readonly #exchangeTimeoutMs: number;
+  readonly #attemptTimeoutMs: number;
   // Buffers allocated once (STYLE.md habit 7).
-  private readonly tx = new Uint8Array(cardFrameBytesMax);
-  private readonly rx = new Uint8Array(2 * cardFrameBytesMax);
-  private readonly reply = new Uint8Array(cardFrameDataBytesMax);
-  private readonly file = new Uint8Array(cardIdentityFileBytesMax);
-  private readonly syncFrame = new Uint8Array(8);
-  private rxLength = 0;
+  readonly #tx = new Uint8Array(cardFrameBytesMax);
+  readonly #rx = new Uint8Array(2 * cardFrameBytesMax);
+  readonly #reply = new Uint8Array(cardFrameDataBytesMax);
+  readonly #file = new Uint8Array(cardIdentityFileBytesMax);
+  readonly #syncFrame = new Uint8Array(8);
+  #rxLength = 0;
   /** SEQ of the last request: 1 to 255 after the SEQ 0 request that starts a session. */
-  private seq = 0;
-  private synced = false;
-  private busy = false;
-  private nameDecoder: InstanceType<typeof TextDecoder> | null = null;
+  #seq = 0;
+  #synced = false;
+  #busy = false;
+  #nameDecoder: InstanceType<typeof TextDecoder> | null = null;
 
+  readonly #port: Port;
   constructor(
-    private readonly port: Port,
+    port: Port,
     options: CardReaderOptions,
   ) {
-    this.clock = options.clock;
-    this.exchangeTimeoutMs = options.exchangeTimeoutMs ?? deviceExchangeTimeoutMs;
-    this.attemptTimeoutMs = options.attemptTimeoutMs ?? cardAttemptTimeoutMs;
-    if (!(this.exchangeTimeoutMs > 0 && this.attemptTimeoutMs > 0 && this.attemptTimeoutMs <= this.exchangeTimeoutMs)) {
-      throw new RangeError('exchangeTimeoutMs and attemptTimeoutMs must be positive, an attempt no longer than the exchange');
+    this.#port = port;
+    this.#clock = options.clock;
+    this.#exchangeTimeoutMs = options.exchangeTimeoutMs ?? deviceExchangeTimeoutMs;
+    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? cardAttemptTimeoutMs;
+    if (!(this.#exchangeTimeoutMs > 0 && this.#attemptTimeoutMs > 0 && this.#attemptTimeoutMs <= this.#exchangeTimeoutMs)) {
+      throw new RangeError('timeouts must be positive, attemptTimeoutMs ≤ exchangeTimeoutMs');
     }
   }
 
   /** Whether a card is in the reader, and powered. */
   presence(): Promise<Result<CardPresence>> {
-    return this.guard(async () => {
-      const reply = await this.exchange(CardCommand.presence, 0);
+    return this.#guard(async () => {
+      const reply = await this.#exchange(CardCommand.presence, 0);
       if (!reply.ok) return reply;
       const name = reply.value.length === 1 ? presenceNames[reply.value[0] as number] : undefined;
-      return name === undefined ? fail('protocol_error', 'presence answer is not one known byte') : ok(name);
+      return name === undefined ? fail('protocol_error', 'bad presence answer') : ok(name);
     });
   }
 
   /** Powers the card and returns its answer-to-reset (ATR). */
   powerOn(): Promise<Result<Uint8Array>> {
-    return this.guard(async () => {
-      const reply = await this.exchange(CardCommand.powerOn, 0);
+    return this.#guard(async () => {
+      const reply = await this.#exchange(CardCommand.powerOn, 0);
       return reply.ok ? ok(reply.value.slice()) : reply;
     });
   }
 
   powerOff(): Promise<Result<void>> {
-    return this.guard(async () => {
-      const reply = await this.exchange(CardCommand.powerOff, 0);
+    return this.#guard(async () => {
+      const reply = await this.#exchange(CardCommand.powerOff, 0);
       return reply.ok ? ok(undefined) : reply;
     });
   }
@@ -137,11 +149,11 @@ export class CardReader {
   transmit(apdu: Uint8Array): Promise<Result<CardResponse>> {
     if (!(apdu instanceof Uint8Array)) throw new TypeError('apdu must be a Uint8Array');
     if (apdu.length < 4 || apdu.length > cardFrameDataBytesMax - 1) {
-      throw new RangeError(`apdu must be 4 to ${cardFrameDataBytesMax - 1} bytes, got ${apdu.length}`);
+      throw new RangeError(`apdu must be 4 to ${cardFrameDataBytesMax - 1} bytes`);
     }
-    return this.guard(async () => {
-      this.tx.set(apdu, frameDataAt + 1);
-      const reply = await this.apdu(apdu.length);
+    return this.#guard(async () => {
+      this.#tx.set(apdu, frameDataAt + 1);
+      const reply = await this.#apdu(apdu.length);
       return reply.ok ? ok({ data: reply.value.data.slice(), sw: reply.value.sw }) : reply;
     });
   }
@@ -154,82 +166,85 @@ export class CardReader {
   readCredential(pin: string): Promise<Result<SocialSecurityCredential>> {
     if (typeof pin !== 'string') throw new TypeError('pin must be a string');
     if (!pinPattern.test(pin)) throw new RangeError('pin must be 4 to 12 digits');
-    return this.guard(async () => {
-      const present = await this.exchange(CardCommand.presence, 0);
+    return this.#guard(async () => {
+      const present = await this.#exchange(CardCommand.presence, 0);
       if (!present.ok) return present;
-      if (present.value[0] === Presence.absent) return fail('no_card', 'no card in the reader');
-      const atr = await this.exchange(CardCommand.powerOn, 0);
+      if (present.value[0] === Presence.absent) return fail('no_card', 'no card');
+      const atr = await this.#exchange(CardCommand.powerOn, 0);
       if (!atr.ok) return atr;
-      const result = await this.readPowered(pin);
+      const result = await this.#readPowered(pin);
       // Power off whatever happened; a card already gone makes that fail, which changes nothing.
-      await this.exchange(CardCommand.powerOff, 0);
+      await this.#exchange(CardCommand.powerOff, 0);
       return result;
     });
   }
 
   /** Closes the port; a pending request ends as `cancelled`. Safe twice. */
   close(): Promise<void> {
-    return this.port.close();
+    return this.#port.close();
   }
 
-  private async readPowered(pin: string): Promise<Result<SocialSecurityCredential>> {
-    const app = await this.select(FileId.application, 'select application');
+  async #readPowered(pin: string): Promise<Result<SocialSecurityCredential>> {
+    const app = await this.#select(FileId.application);
     if (!app.ok) return app;
-    const verified = await this.verify(pin);
+    const verified = await this.#verify(pin);
     if (!verified.ok) return verified;
-    const identity = await this.select(FileId.identity, 'select identity file');
+    const identity = await this.#select(FileId.identity);
     if (!identity.ok) return identity;
-    const length = await this.readIdentityFile();
+    const length = await this.#readIdentityFile();
     if (!length.ok) return length;
-    return this.parseIdentity(length.value);
+    return this.#parseIdentity(length.value);
   }
 
   /** SELECT by file identifier, no response data: 00 A4 00 0C 02 FID (ISO 7816-4 §11.2.2). */
-  private async select(fileId: number, doing: string): Promise<Result<void>> {
-    this.putApdu([0x00, Ins.select, 0x00, 0x0c, 0x02, fileId >> 8, fileId & 0xff]);
-    const reply = await this.apdu(7);
+  #select(fileId: number): Promise<Result<void>> {
+    this.#putApdu([0x00, Ins.select, 0x00, 0x0c, 0x02, fileId >> 8, fileId & 0xff]);
+    return this.#expectOk(7, `select ${fileId.toString(16)}`);
+  }
+
+  /** VERIFY: 00 20 00 00 Lc PIN, digits packed in BCD (ISO 7816-4 §11.5.6; protocol doc §6). */
+  #verify(pin: string): Promise<Result<void>> {
+    const at = frameDataAt + 1;
+    this.#putApdu([0x00, Ins.verify, 0x00, 0x00, 0x00]);
+    const packed = packPin(pin, this.#tx, at + 5);
+    this.#tx[at + 4] = packed;
+    return this.#expectOk(5 + packed, 'verify');
+  }
+
+  /** Exchanges the APDU in tx: 9000 is success, any other status word a failure. */
+  async #expectOk(length: number, doing: string): Promise<Result<void>> {
+    const reply = await this.#apdu(length);
     if (!reply.ok) return reply;
     return reply.value.sw === Sw.ok ? ok(undefined) : statusWordFailure(reply.value.sw, doing);
   }
 
-  /** VERIFY: 00 20 00 00 Lc PIN, digits packed in BCD (ISO 7816-4 §11.5.6; protocol doc §6). */
-  private async verify(pin: string): Promise<Result<void>> {
-    const at = frameDataAt + 1;
-    this.putApdu([0x00, Ins.verify, 0x00, 0x00, 0x00]);
-    const packed = packPin(pin, this.tx, at + 5);
-    this.tx[at + 4] = packed;
-    const reply = await this.apdu(5 + packed);
-    if (!reply.ok) return reply;
-    return reply.value.sw === Sw.ok ? ok(undefined) : statusWordFailure(reply.value.sw, 'verify PIN');
-  }
-
   /** READ BINARY in chunks until the BER-TLV template's own length is read (ISO 7816-4 §11.3.3). */
-  private async readIdentityFile(): Promise<Result<number>> {
+  async #readIdentityFile(): Promise<Result<number>> {
     let have = 0;
     let total = -1;
     const roundsMax = Math.ceil(cardIdentityFileBytesMax / cardReadChunkBytes) + 1;
     for (let round = 0; round < roundsMax && (total < 0 || have < total); round += 1) {
       const want = Math.min(cardReadChunkBytes, (total < 0 ? cardIdentityFileBytesMax : total) - have);
-      this.putApdu([0x00, Ins.readBinary, have >> 8, have & 0xff, want & 0xff]);
-      const reply = await this.apdu(5);
+      this.#putApdu([0x00, Ins.readBinary, have >> 8, have & 0xff, want & 0xff]);
+      const reply = await this.#apdu(5);
       if (!reply.ok) return reply;
       const { data, sw } = reply.value;
-      if (sw !== Sw.ok && sw !== Sw.endOfFile) return statusWordFailure(sw, 'read identity file');
-      if (data.length === 0 || data.length > want) return fail('card_data_invalid', `READ BINARY at ${have} returned ${data.length} bytes for Le ${want}`);
-      this.file.set(data, have);
+      if (sw !== Sw.ok && sw !== Sw.endOfFile) return statusWordFailure(sw, 'read binary');
+      if (data.length === 0 || data.length > want) return invalid(`read ${data.length} of ${want} bytes at ${have}`);
+      this.#file.set(data, have);
       have += data.length;
       if (total < 0 && have >= 4) {
-        total = this.templateLength(have);
-        if (total < 0) return fail('card_data_invalid', 'the identity file does not start with a template of a valid length');
+        total = this.#templateLength(have);
+        if (total < 0) return invalid('no template');
       }
-      if (sw === Sw.endOfFile && (total < 0 || have < total)) return fail('card_data_invalid', 'the identity file ends inside its template');
+      if (sw === Sw.endOfFile && (total < 0 || have < total)) return invalid('file ends early');
     }
-    return total >= 0 && have >= total ? ok(total) : fail('card_data_invalid', 'the identity file was not read in full');
+    return total >= 0 && have >= total ? ok(total) : invalid('file too long');
   }
 
   /** Total bytes of the template `70 L ...` at the file's start, or -1. */
-  private templateLength(have: number): number {
-    const file = this.file;
+  #templateLength(have: number): number {
+    const file = this.#file;
     if (file[0] !== IdentityTag.template) return -1;
     const header = berLength(file, 1, have);
     if (header === null) return -1;
@@ -238,59 +253,53 @@ export class CardReader {
   }
 
   /** Checks the identity file field by field (protocol doc §5); every field exactly once. */
-  private parseIdentity(total: number): Result<SocialSecurityCredential> {
-    const file = this.file;
+  #parseIdentity(total: number): Result<SocialSecurityCredential> {
+    const file = this.#file;
     const header = berLength(file, 1, total) as { at: number; length: number };
     const fields = new Map<number, Uint8Array>();
     let at = header.at;
     while (at < total) {
       const tag = file[at] as number;
       const length = berLength(file, at + 1, total);
-      if (length === null || length.at + length.length > total) return fail('card_data_invalid', `field ${tag.toString(16)} overruns the file`);
-      if (fields.has(tag)) return fail('card_data_invalid', `field ${tag.toString(16)} appears twice`);
+      if (length === null || length.at + length.length > total || fields.has(tag)) return invalid(`field ${tag}`);
       fields.set(tag, file.subarray(length.at, length.at + length.length));
       at = length.at + length.length;
     }
-    const text = (tag: number): string | null => {
+    if (fields.size !== 5) return invalid(`${fields.size} fields`);
+    const credential: Record<string, string> = { kind: 'social_security_card' };
+    for (const [tag, key] of asciiFields) {
       const bytes = fields.get(tag);
-      if (bytes === undefined) return null;
-      for (const byte of bytes) if (byte < 0x20 || byte > 0x7e) return null;
-      return String.fromCharCode(...bytes);
-    };
-    const cardNumber = text(IdentityTag.cardNumber);
-    const idNumber = text(IdentityTag.idNumber);
-    const areaCode = text(IdentityTag.areaCode);
-    const cardSerial = text(IdentityTag.cardSerial);
-    const name = this.decodeName(fields.get(IdentityTag.name));
-    if (fields.size !== 5) return fail('card_data_invalid', `the identity file has ${fields.size} fields, not 5`);
-    if (cardNumber === null || !identityFields.cardNumber.test(cardNumber)) return fail('card_data_invalid', 'card number is malformed');
-    if (idNumber === null || !idNumberValid(idNumber)) return fail('card_data_invalid', 'ID number is malformed or fails its check character');
-    if (areaCode === null || !identityFields.areaCode.test(areaCode)) return fail('card_data_invalid', 'area code is malformed');
-    if (cardSerial === null || !identityFields.cardSerial.test(cardSerial)) return fail('card_data_invalid', 'card serial is malformed');
-    if (name === null) return fail('card_data_invalid', 'name is not 1 to 60 bytes of printable GB18030');
-    return ok({ kind: 'social_security_card', cardNumber, idNumber, name, areaCode, cardSerial });
+      const value = bytes === undefined || bytes.some((byte) => byte < 0x20 || byte > 0x7e) ? '' : String.fromCharCode(...bytes);
+      if (!identityFields[key].test(value)) return invalid(key);
+      credential[key] = value;
+    }
+    if (!idNumberValid(credential.idNumber as string)) return invalid('idNumber check character');
+    const name = this.#decodeName(fields.get(IdentityTag.name));
+    if (name === null) return invalid('name');
+    credential.name = name;
+    return ok(credential as unknown as SocialSecurityCredential);
   }
 
   /** The name field is GB18030 (protocol doc §5), decoded by the runtime's own decoder, strictly. */
-  private decodeName(bytes: Uint8Array | undefined): string | null {
+  #decodeName(bytes: Uint8Array | undefined): string | null {
     if (bytes === undefined || bytes.length === 0 || bytes.length > nameBytesMax) return null;
-    this.nameDecoder ??= new TextDecoder('gb18030', { fatal: true });
+    this.#nameDecoder ??= new TextDecoder('gb18030', { fatal: true });
     let name: string;
     try {
-      name = this.nameDecoder.decode(bytes);
+      name = this.#nameDecoder.decode(bytes);
     } catch {
       return null;
     }
     return /^[^\p{Cc}\p{Cs}]+$/u.test(name) ? name : null;
   }
 
-  private putApdu(bytes: readonly number[]): void {
-    this.tx.set(bytes, frameDataAt + 1);
+  #putApdu(bytes: readonly number[]): void {
+    this.#tx.set(bytes, frameDataAt + 1);
   }
 
   /** Exchanges the APDU at tx[frameDataAt + 1]; splits the status word off the response. */
-  private async apdu(length: number): Promise<Result<{ data: Uint8Array; sw: number }>> {
-    const reply = await this.exchange(CardCommand.transmit, length);
+  async #apdu(length: number): Promise<Result<{ data: Uint8Array; sw: number }>> {
+    const reply = await this.#exchange(CardCommand.transmit, length);
     if (!reply.ok) return reply;
     const bytes = reply.value;
     if (bytes.length < 2) return fail('protocol_error', 'response APDU shorter than its status word');
@@ -298,13 +307,13 @@ export class CardReader {
     return ok({ data: bytes.subarray(0, bytes.length - 2), sw });
   }
 
-  private async guard<T>(run: () => Promise<Result<T>>): Promise<Result<T>> {
-    assert(!this.busy, 'one card reader request in flight');
-    this.busy = true;
+  async #guard<T>(run: () => Promise<Result<T>>): Promise<Result<T>> {
+    assert(!this.#busy, 'one card reader request in flight');
+    this.#busy = true;
     try {
       return await run();
     } finally {
-      this.busy = false;
+      this.#busy = false;
     }
   }
 
@@ -315,43 +324,43 @@ export class CardReader {
    * SEQ: the reader answers a repeat from memory, so even VERIFY is never run
    * twice (protocol doc §4).
    */
-  private async exchange(cmd: number, length: number): Promise<Result<Uint8Array>> {
-    if (!this.synced) {
+  async #exchange(cmd: number, length: number): Promise<Result<Uint8Array>> {
+    if (!this.#synced) {
       // The first request of a session carries SEQ 0: the reader runs it and
       // forgets the answer it remembered for an earlier session, so no later
       // request can be mistaken for a repeat. A presence poll is harmless to
       // run twice; the caller's request keeps its payload in tx behind it.
-      const sync = await this.send(CardCommand.presence, 0, 0, this.syncFrame);
+      const sync = await this.#send(CardCommand.presence, 0, 0, this.#syncFrame);
       if (!sync.ok) return sync;
-      this.synced = true;
+      this.#synced = true;
     }
-    this.seq = (this.seq % 255) + 1;
-    return this.send(cmd, this.seq, length, this.tx);
+    this.#seq = (this.#seq % 255) + 1;
+    return this.#send(cmd, this.#seq, length, this.#tx);
   }
 
-  private async send(cmd: number, seq: number, length: number, tx: Uint8Array): Promise<Result<Uint8Array>> {
+  async #send(cmd: number, seq: number, length: number, tx: Uint8Array): Promise<Result<Uint8Array>> {
     tx[frameDataAt] = seq;
     const frameLength = sealFrame(tx, cmd, length + 1);
-    const deadlineMs = this.clock.nowMs() + this.exchangeTimeoutMs;
-    for (let attempt = 0; attempt < cardAttemptsMax && this.clock.nowMs() < deadlineMs; attempt += 1) {
+    const deadlineMs = this.#clock.nowMs() + this.#exchangeTimeoutMs;
+    for (let attempt = 0; attempt < cardAttemptsMax && this.#clock.nowMs() < deadlineMs; attempt += 1) {
       try {
-        await this.port.write(tx.subarray(0, frameLength));
+        await this.#port.write(tx.subarray(0, frameLength));
       } catch (error) {
         return portFailure(error);
       }
-      const attemptDeadlineMs = Math.min(deadlineMs, this.clock.nowMs() + this.attemptTimeoutMs);
-      const answer = await this.awaitResponse(cmd, seq, attemptDeadlineMs);
+      const attemptDeadlineMs = Math.min(deadlineMs, this.#clock.nowMs() + this.#attemptTimeoutMs);
+      const answer = await this.#awaitResponse(cmd, seq, attemptDeadlineMs);
       if (answer === 'again') continue;
       return answer;
     }
-    return fail('timeout', `card reader did not answer command ${cmd.toString(16)} within ${this.exchangeTimeoutMs} ms`);
+    return fail('timeout', `no answer to ${cmd} in ${this.#exchangeTimeoutMs} ms`);
   }
 
   /** Reads until the response to (cmd, seq), a NAK, or the deadline. */
-  private async awaitResponse(cmd: number, seq: number, deadlineMs: number): Promise<Result<Uint8Array> | 'again'> {
-    const rx = this.rx;
+  async #awaitResponse(cmd: number, seq: number, deadlineMs: number): Promise<Result<Uint8Array> | 'again'> {
+    const rx = this.#rx;
     for (;;) {
-      const frame = findFrame(rx, this.rxLength);
+      const frame = findFrame(rx, this.#rxLength);
       if (frame !== null) {
         const frameCmd = rx[frame.start + 3];
         const frameSeq = rx[frame.start + frameDataAt];
@@ -361,19 +370,19 @@ export class CardReader {
         if (frameCmd === CardCommand.nak) answer = 'again';
         else if (frameCmd === cmd && frameSeq === seq && statusAt < dataEnd) {
           const status = rx[statusAt] as number;
-          const payload = this.reply.subarray(0, dataEnd - statusAt - 1);
+          const payload = this.#reply.subarray(0, dataEnd - statusAt - 1);
           payload.set(rx.subarray(statusAt + 1, dataEnd));
-          answer = status === ReaderStatus.ok ? ok(payload) : this.readerFailure(status);
+          answer = status === ReaderStatus.ok ? ok(payload) : this.#readerFailure(status);
         }
         // A stale answer (an earlier SEQ) or noise shaped like a frame is dropped.
-        this.rxLength = consume(rx, this.rxLength, frame.end);
+        this.#rxLength = consume(rx, this.#rxLength, frame.end);
         if (answer !== null) return answer;
         continue;
       }
-      if (!frameMayFollow(rx, this.rxLength)) this.rxLength = 0;
-      else if (this.rxLength === rx.length) this.rxLength = consume(rx, this.rxLength, resyncCount(rx, this.rxLength));
+      if (!frameMayFollow(rx, this.#rxLength)) this.#rxLength = 0;
+      else if (this.#rxLength === rx.length) this.#rxLength = consume(rx, this.#rxLength, resyncCount(rx, this.#rxLength));
       try {
-        this.rxLength += await readBefore(this.port, rx.subarray(this.rxLength), this.clock, deadlineMs);
+        this.#rxLength += await readBefore(this.#port, rx.subarray(this.#rxLength), this.#clock, deadlineMs);
       } catch (error) {
         if (error === timeoutReason) return 'again';
         return portFailure(error);
@@ -381,10 +390,9 @@ export class CardReader {
     }
   }
 
-  private readerFailure(status: number): Result<never> {
+  #readerFailure(status: number): Result<never> {
     const code = readerFailures[status];
-    if (code !== undefined) return fail(code, `card reader status ${status}: ${code.replace('_', ' ')}`);
-    return fail('protocol_error', `card reader status ${status}`);
+    return fail(code ?? 'protocol_error', `reader status ${status}`);
   }
 }
 

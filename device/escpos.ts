@@ -2,10 +2,9 @@
 // terminal sends, built into a buffer allocated once, and the DLE EOT status
 // bits it reads back. Command references are to Epson's ESC/POS command
 // reference (the de facto standard Chinese thermal printers follow).
-import assert from 'node:assert';
 import type { Gb18030Encoder } from './gb18030';
 import { printerJobBytesMax, printerQrBytesMax } from './limits';
-import { fail, ok, type Result } from './port';
+import { checkInt, fail, ok, type Result } from './port';
 
 export const esc = 0x1b;
 export const gs = 0x1d;
@@ -57,68 +56,66 @@ export interface QrOptions {
  * `finish()`, never by growing.
  */
 export class ReceiptBuilder {
-  private readonly out: Uint8Array;
-  private length = 0;
-  private overflowed = false;
+  readonly #out: Uint8Array;
+  #length = 0;
+  #overflowed = false;
 
+  readonly #encoder: Gb18030Encoder;
   constructor(
-    private readonly encoder: Gb18030Encoder,
+    encoder: Gb18030Encoder,
     capacityBytes = printerJobBytesMax,
   ) {
-    assert(Number.isSafeInteger(capacityBytes) && capacityBytes >= 64 && capacityBytes <= printerJobBytesMax, 'capacity is 64 bytes to a job');
-    this.out = new Uint8Array(capacityBytes);
+    this.#encoder = encoder;
+    checkInt('capacityBytes', capacityBytes, 64, printerJobBytesMax);
+    this.#out = new Uint8Array(capacityBytes);
   }
 
   /** Empties the job, keeping the buffer. */
   reset(): this {
-    this.length = 0;
-    this.overflowed = false;
+    this.#length = 0;
+    this.#overflowed = false;
     return this;
   }
 
   /** ESC @ (initialise), then FS & (Chinese character mode on). */
   init(): this {
-    return this.bytes(esc, 0x40, fs, 0x26);
+    return this.#bytes(esc, 0x40, fs, 0x26);
   }
 
   align(align: AlignName): this {
     const n = Align[align];
     if (n === undefined) throw new RangeError(`align must be left, center or right, got ${align}`);
-    return this.bytes(esc, 0x61, n);
+    return this.#bytes(esc, 0x61, n);
   }
 
   /** ESC E n: emphasised (bold) on or off. */
   bold(on: boolean): this {
-    return this.bytes(esc, 0x45, on ? 1 : 0);
+    return this.#bytes(esc, 0x45, on ? 1 : 0);
   }
 
   /** GS ! n: character width and height multipliers, 1–8 each. */
   size(width: number, height: number): this {
-    for (const [name, value] of [['width', width], ['height', height]] as const) {
-      if (!Number.isInteger(value) || value < 1 || value > 8) throw new RangeError(`${name} must be 1 to 8, got ${value}`);
-    }
-    return this.bytes(gs, 0x21, ((width - 1) << 4) | (height - 1));
+    return this.#bytes(gs, 0x21, ((checkInt('width', width, 1, 8) - 1) << 4) | (checkInt('height', height, 1, 8) - 1));
   }
 
   /** Text without a line feed. */
   text(text: string): this {
     if (typeof text !== 'string') throw new TypeError('text must be a string');
     const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ');
-    const written = this.encoder.encodeInto(clean, this.out, this.length);
-    if (written < 0) this.overflowed = true;
-    else this.length += written;
+    const written = this.#encoder.encodeInto(clean, this.#out, this.#length);
+    if (written < 0) this.#overflowed = true;
+    else this.#length += written;
     return this;
   }
 
   /** Text and LF (print and feed one line). */
   line(text = ''): this {
-    return this.text(text).bytes(lf);
+    return this.text(text).#bytes(lf);
   }
 
   /** ESC d n: print and feed n lines, 0–255. */
   feed(lines: number): this {
-    if (!Number.isInteger(lines) || lines < 0 || lines > 255) throw new RangeError(`lines must be 0 to 255, got ${lines}`);
-    return this.bytes(esc, 0x64, lines);
+    return this.#bytes(esc, 0x64, checkInt('lines', lines, 0, 255));
   }
 
   /**
@@ -130,37 +127,35 @@ export class ReceiptBuilder {
     if (typeof payload !== 'string' || !/^[\x20-\x7e]+$/.test(payload) || payload.length > printerQrBytesMax) {
       throw new RangeError(`QR payload must be 1 to ${printerQrBytesMax} printable ASCII characters`);
     }
-    const dots = options.moduleDots ?? 6;
+    const dots = checkInt('moduleDots', options.moduleDots ?? 6, 1, 16);
     const level = QrErrorCorrection[options.level ?? 'M'];
-    if (!Number.isInteger(dots) || dots < 1 || dots > 16) throw new RangeError(`moduleDots must be 1 to 16, got ${dots}`);
     if (level === undefined) throw new RangeError(`level must be L, M, Q or H, got ${options.level}`);
     const stored = payload.length + 3;
-    this.bytes(gs, 0x28, 0x6b, 4, 0, 0x31, 0x41, 0x32, 0x00);
-    this.bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x43, dots);
-    this.bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x45, level);
-    this.bytes(gs, 0x28, 0x6b, stored & 0xff, stored >> 8, 0x31, 0x50, 0x30);
+    this.#bytes(gs, 0x28, 0x6b, 4, 0, 0x31, 0x41, 0x32, 0x00);
+    this.#bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x43, dots);
+    this.#bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x45, level);
+    this.#bytes(gs, 0x28, 0x6b, stored & 0xff, stored >> 8, 0x31, 0x50, 0x30);
     this.text(payload);
-    return this.bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x51, 0x30);
+    return this.#bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x51, 0x30);
   }
 
   /** GS V m n: feed n lines' worth and cut; partial (m = 66) or full (m = 65). */
   cut(partial = true, feedLines = 3): this {
-    if (!Number.isInteger(feedLines) || feedLines < 0 || feedLines > 255) throw new RangeError(`feedLines must be 0 to 255, got ${feedLines}`);
-    return this.bytes(gs, 0x56, partial ? 0x42 : 0x41, feedLines);
+    return this.#bytes(gs, 0x56, partial ? 0x42 : 0x41, checkInt('feedLines', feedLines, 0, 255));
   }
 
   /** The job's bytes (a copy), or `receipt_too_long` if it outgrew its buffer. */
   finish(): Result<Uint8Array> {
-    if (this.overflowed) return fail('receipt_too_long', `the receipt does not fit in ${this.out.length} bytes`);
-    return ok(this.out.slice(0, this.length));
+    if (this.#overflowed) return fail('receipt_too_long', `over ${this.#out.length} bytes`);
+    return ok(this.#out.slice(0, this.#length));
   }
 
-  private bytes(...values: number[]): this {
-    if (this.out.length - this.length < values.length) {
-      this.overflowed = true;
+  #bytes(...values: number[]): this {
+    if (this.#out.length - this.#length < values.length) {
+      this.#overflowed = true;
       return this;
     }
-    for (const value of values) this.out[this.length++] = value;
+    for (const value of values) this.#out[this.#length++] = value;
     return this;
   }
 }

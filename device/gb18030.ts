@@ -38,11 +38,11 @@ function writeFourByte(out: Uint8Array, at: number, index: number): void {
 
 export class Gb18030Encoder {
   /** Code unit → two-byte code (lead << 8 | trail), or fourByteFlag + four-byte index; 0 when none. */
-  private table: Uint32Array | null = null;
+  #table: Uint32Array | null = null;
 
   /** Builds the table now rather than on first use (e.g. during boot). Idempotent. */
   prepare(): void {
-    this.table ??= buildTable();
+    this.#table ??= buildTable();
   }
 
   /** Encodes `text`; characters GB18030 cannot carry (lone surrogates) become '?'. */
@@ -54,7 +54,7 @@ export class Gb18030Encoder {
   /** Encodes into `out` at `at`; returns the bytes written, or -1 if `out` is too small (nothing is then promised about `out`). */
   encodeInto(text: string, out: Uint8Array, at: number): number {
     this.prepare();
-    const table = this.table as Uint32Array;
+    const table = this.#table as Uint32Array;
     const start = at;
     for (let i = 0; i < text.length; i += 1) {
       const unit = text.charCodeAt(i);

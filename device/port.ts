@@ -94,6 +94,13 @@ export function fail<T = never>(code: DeviceErrorCode, message: string, extra?: 
   return { ok: false, error: { code, message, ...extra } };
 }
 
+/** Checks an integer option or argument (STYLE.md habit 10): TypeError names a wrong type, RangeError a wrong range. */
+export function checkInt(name: string, value: unknown, min: number, max: number): number {
+  if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return value as number;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be an integer, got ${typeof value}`);
+  throw new RangeError(`${name} must be ${min} to ${max}, got ${value}`);
+}
+
 /** The reason a driver aborts a read with when its own timer fires. */
 export const timeoutReason: unique symbol = Symbol('device timeout');
 

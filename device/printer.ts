@@ -6,7 +6,7 @@
 import assert from 'node:assert';
 import { StatusBits, StatusQuery, dle, eot } from './escpos';
 import { deviceExchangeTimeoutMs, printerChunkBytes, printerJobBytesMax } from './limits';
-import { discardInput, fail, ok, portFailure, readBefore, type Clock, type Port, type Result } from './port';
+import { checkInt, discardInput, fail, ok, portFailure, readBefore, type Clock, type Port, type Result } from './port';
 
 export interface PrinterStatus {
   readonly coverOpen: boolean;
@@ -50,30 +50,29 @@ export function decodeStatus(offline: number, paper: number): PrinterStatus {
 }
 
 export class ReceiptPrinter {
-  private readonly clock: Clock;
-  private readonly exchangeTimeoutMs: number;
-  private readonly chunkBytes: number;
+  readonly #clock: Clock;
+  readonly #exchangeTimeoutMs: number;
+  readonly #chunkBytes: number;
   // Buffers allocated once (STYLE.md habit 7).
-  private readonly query = Uint8Array.from(statusQuery);
-  private readonly rx = new Uint8Array(64);
-  private busy = false;
+  readonly #query = Uint8Array.from(statusQuery);
+  readonly #rx = new Uint8Array(64);
+  #busy = false;
 
+  readonly #port: Port;
   constructor(
-    private readonly port: Port,
+    port: Port,
     options: PrinterOptions,
   ) {
-    this.clock = options.clock;
-    this.exchangeTimeoutMs = options.exchangeTimeoutMs ?? deviceExchangeTimeoutMs;
-    this.chunkBytes = options.chunkBytes ?? printerChunkBytes;
-    if (!(this.exchangeTimeoutMs > 0)) throw new RangeError('exchangeTimeoutMs must be positive');
-    if (!Number.isInteger(this.chunkBytes) || this.chunkBytes < 1 || this.chunkBytes > printerJobBytesMax) {
-      throw new RangeError(`chunkBytes must be 1 to ${printerJobBytesMax}`);
-    }
+    this.#port = port;
+    this.#clock = options.clock;
+    this.#exchangeTimeoutMs = options.exchangeTimeoutMs ?? deviceExchangeTimeoutMs;
+    this.#chunkBytes = checkInt('chunkBytes', options.chunkBytes ?? printerChunkBytes, 1, printerJobBytesMax);
+    checkInt('exchangeTimeoutMs', this.#exchangeTimeoutMs, 1, 600_000);
   }
 
   /** The printer's real-time status. */
   status(): Promise<Result<PrinterStatus>> {
-    return this.guard(() => this.queryStatus());
+    return this.#guard(() => this.#queryStatus());
   }
 
   /**
@@ -83,22 +82,22 @@ export class ReceiptPrinter {
    */
   print(job: Uint8Array): Promise<Result<PrintReport>> {
     if (!(job instanceof Uint8Array)) throw new TypeError('job must be a Uint8Array');
-    if (job.length === 0 || job.length > printerJobBytesMax) throw new RangeError(`job must be 1 to ${printerJobBytesMax} bytes`);
-    return this.guard(async () => {
-      const before = await this.queryStatus();
+    checkInt('job.length', job.length, 1, printerJobBytesMax);
+    return this.#guard(async () => {
+      const before = await this.#queryStatus();
       if (!before.ok) return before;
       const problem = statusProblem<PrintReport>(before.value, 0);
       if (problem !== null) return problem;
       let status = before.value;
       for (let sent = 0; sent < job.length; ) {
-        const end = Math.min(job.length, sent + this.chunkBytes);
+        const end = Math.min(job.length, sent + this.#chunkBytes);
         try {
-          await this.port.write(job.subarray(sent, end));
+          await this.#port.write(job.subarray(sent, end));
         } catch (error) {
           return portFailure(error);
         }
         sent = end;
-        const after = await this.queryStatus();
+        const after = await this.#queryStatus();
         if (!after.ok) return after;
         const during = statusProblem<PrintReport>(after.value, sent);
         if (during !== null) return during;
@@ -110,22 +109,22 @@ export class ReceiptPrinter {
 
   /** Closes the port; a pending request ends as `cancelled`. Safe twice. */
   close(): Promise<void> {
-    return this.port.close();
+    return this.#port.close();
   }
 
-  private async queryStatus(): Promise<Result<PrinterStatus>> {
-    const deadlineMs = this.clock.nowMs() + this.exchangeTimeoutMs;
+  async #queryStatus(): Promise<Result<PrinterStatus>> {
+    const deadlineMs = this.#clock.nowMs() + this.#exchangeTimeoutMs;
     const answers = [0, 0];
     let count = 0;
     try {
       // A status byte left over from an earlier, timed-out query would be taken for this one's.
-      await discardInput(this.port, this.rx);
-      await this.port.write(this.query);
+      await discardInput(this.#port, this.#rx);
+      await this.#port.write(this.#query);
       while (count < 2) {
-        const got = await readBefore(this.port, this.rx, this.clock, deadlineMs);
+        const got = await readBefore(this.#port, this.#rx, this.#clock, deadlineMs);
         // Bytes that cannot be status bytes are noise on the line; the answers are the first two that can.
         for (let i = 0; i < got && count < 2; i += 1) {
-          const byte = this.rx[i] as number;
+          const byte = this.#rx[i] as number;
           if (isStatusByte(byte)) answers[count++] = byte;
         }
       }
@@ -135,21 +134,18 @@ export class ReceiptPrinter {
     return ok(decodeStatus(answers[0] as number, answers[1] as number));
   }
 
-  private async guard<T>(run: () => Promise<Result<T>>): Promise<Result<T>> {
-    assert(!this.busy, 'one printer request in flight');
-    this.busy = true;
+  async #guard<T>(run: () => Promise<Result<T>>): Promise<Result<T>> {
+    assert(!this.#busy, 'one printer request in flight');
+    this.#busy = true;
     try {
       return await run();
     } finally {
-      this.busy = false;
+      this.#busy = false;
     }
   }
 }
 
 function statusProblem<T>(status: PrinterStatus, bytesSent: number): Result<T> | null {
-  const when = bytesSent === 0 ? 'before printing' : `after ${bytesSent} bytes of the receipt`;
-  if (status.coverOpen) return fail('cover_open', `printer cover open ${when}`, { bytesSent });
-  if (status.paperOut) return fail('paper_out', `printer out of paper ${when}`, { bytesSent });
-  if (status.error) return fail('printer_error', `printer reports an error ${when}`, { bytesSent });
-  return null;
+  const code = status.coverOpen ? 'cover_open' : status.paperOut ? 'paper_out' : status.error ? 'printer_error' : null;
+  return code === null ? null : fail(code, `after ${bytesSent} bytes`, { bytesSent });
 }

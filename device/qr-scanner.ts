@@ -5,7 +5,7 @@
 // counted. What it yields is an e-certificate token; the hub resolves it.
 import assert from 'node:assert';
 import { scannerLineBytesMax, scannerLineIdleMs } from './limits';
-import { fail, ok, portFailure, readBefore, type Clock, type Port, type Result } from './port';
+import { checkInt, ok, portFailure, readBefore, type Clock, type Port, type Result } from './port';
 
 /**
  * An e-certificate token (医保电子凭证) as the terminal accepts it: `ECT1:`
@@ -44,85 +44,82 @@ const lf = 0x0a;
 
 export class QrScanner {
   readonly stats: QrScannerStats = { tokens: 0, rejected: 0, overlong: 0, stale: 0 };
-  private readonly clock: Clock;
-  private readonly lineIdleMs: number;
+  readonly #clock: Clock;
+  readonly #lineIdleMs: number;
   // Buffers allocated once (STYLE.md habit 7).
-  private readonly line: Uint8Array;
-  private readonly rx = new Uint8Array(512);
-  private lineLength = 0;
+  readonly #line: Uint8Array;
+  readonly #rx = new Uint8Array(512);
+  #lineLength = 0;
   /** Inside an overlong line: drop bytes up to its end. */
-  private overlong = false;
-  private rxAt = 0;
-  private rxLength = 0;
-  private lastByteAtMs = 0;
-  private busy = false;
+  #overlong = false;
+  #rxAt = 0;
+  #rxLength = 0;
+  #lastByteAtMs = 0;
+  #busy = false;
 
+  readonly #port: Port;
   constructor(
-    private readonly port: Port,
+    port: Port,
     options: QrScannerOptions,
   ) {
-    this.clock = options.clock;
-    const lineBytesMax = options.lineBytesMax ?? scannerLineBytesMax;
-    this.lineIdleMs = options.lineIdleMs ?? scannerLineIdleMs;
-    if (!Number.isInteger(lineBytesMax) || lineBytesMax < ecertTokenPrefix.length + 16 || lineBytesMax > scannerLineBytesMax) {
-      throw new RangeError(`lineBytesMax must be ${ecertTokenPrefix.length + 16} to ${scannerLineBytesMax}`);
-    }
-    if (!(this.lineIdleMs > 0)) throw new RangeError('lineIdleMs must be positive');
-    this.line = new Uint8Array(lineBytesMax);
+    this.#port = port;
+    this.#clock = options.clock;
+    this.#lineIdleMs = checkInt('lineIdleMs', options.lineIdleMs ?? scannerLineIdleMs, 1, 600_000);
+    this.#line = new Uint8Array(checkInt('lineBytesMax', options.lineBytesMax ?? scannerLineBytesMax, ecertTokenPrefix.length + 16, scannerLineBytesMax));
   }
 
   /** The next token scanned, or `timeout` after `timeoutMs`. */
   async next(timeoutMs: number): Promise<Result<EcertToken>> {
-    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new RangeError('timeoutMs must be a non-negative number');
-    assert(!this.busy, 'one scanner request in flight');
-    this.busy = true;
+    checkInt('timeoutMs', timeoutMs, 0, 86_400_000);
+    assert(!this.#busy, 'one scanner request in flight');
+    this.#busy = true;
     try {
-      const deadlineMs = this.clock.nowMs() + timeoutMs;
+      const deadlineMs = this.#clock.nowMs() + timeoutMs;
       for (;;) {
-        const token = this.takeLine();
+        const token = this.#takeLine();
         if (token !== null) return ok({ kind: 'ecert_token', token });
         try {
-          this.rxLength = await readBefore(this.port, this.rx, this.clock, deadlineMs);
+          this.#rxLength = await readBefore(this.#port, this.#rx, this.#clock, deadlineMs);
         } catch (error) {
           return portFailure(error);
         }
-        this.rxAt = 0;
-        const nowMs = this.clock.nowMs();
-        if (this.lineLength > 0 && nowMs - this.lastByteAtMs > this.lineIdleMs) {
+        this.#rxAt = 0;
+        const nowMs = this.#clock.nowMs();
+        if (this.#lineLength > 0 && nowMs - this.#lastByteAtMs > this.#lineIdleMs) {
           this.stats.stale += 1;
-          this.lineLength = 0;
+          this.#lineLength = 0;
         }
-        this.lastByteAtMs = nowMs;
+        this.#lastByteAtMs = nowMs;
       }
     } finally {
-      this.busy = false;
+      this.#busy = false;
     }
   }
 
   /** Closes the port; a pending `next` ends as `cancelled`. Safe twice. */
   close(): Promise<void> {
-    return this.port.close();
+    return this.#port.close();
   }
 
   /** Consumes received bytes up to the first line that holds a token; returns it, or null when the bytes run out. */
-  private takeLine(): string | null {
-    while (this.rxAt < this.rxLength) {
-      const byte = this.rx[this.rxAt++] as number;
+  #takeLine(): string | null {
+    while (this.#rxAt < this.#rxLength) {
+      const byte = this.#rx[this.#rxAt++] as number;
       if (byte !== cr && byte !== lf) {
-        if (this.overlong) continue;
-        if (this.lineLength === this.line.length) {
-          this.overlong = true;
+        if (this.#overlong) continue;
+        if (this.#lineLength === this.#line.length) {
+          this.#overlong = true;
           this.stats.overlong += 1;
-          this.lineLength = 0;
+          this.#lineLength = 0;
           continue;
         }
-        this.line[this.lineLength++] = byte;
+        this.#line[this.#lineLength++] = byte;
         continue;
       }
-      this.overlong = false;
-      if (this.lineLength === 0) continue; // the LF of CR LF, or an empty line
-      const token = this.tokenIn(this.line.subarray(0, this.lineLength));
-      this.lineLength = 0;
+      this.#overlong = false;
+      if (this.#lineLength === 0) continue; // the LF of CR LF, or an empty line
+      const token = this.#tokenIn(this.#line.subarray(0, this.#lineLength));
+      this.#lineLength = 0;
       if (token !== null) {
         this.stats.tokens += 1;
         return token;
@@ -133,7 +130,7 @@ export class QrScanner {
   }
 
   /** The token at the end of a line: from its last prefix on, the whole rest must match. */
-  private tokenIn(bytes: Uint8Array): string | null {
+  #tokenIn(bytes: Uint8Array): string | null {
     const text = String.fromCharCode(...bytes);
     const at = text.lastIndexOf(ecertTokenPrefix);
     if (at < 0) return null;

@@ -35,120 +35,120 @@ type Reject = (error: unknown) => void;
 
 export class StreamPort implements Port {
   readonly path: string;
-  private readonly options: StreamPortOptions;
-  private stream: SerialPortStream | null = null;
-  private pendingRead: PendingRead | null = null;
+  readonly #options: StreamPortOptions;
+  #stream: SerialPortStream | null = null;
+  #pendingRead: PendingRead | null = null;
   /** Writes and drains waiting for the stream, to reject at close. */
-  private readonly pendingOthers = new Set<Reject>();
-  private closing: Promise<void> | null = null;
-  private failure: PortError | null = null;
+  readonly #pendingOthers = new Set<Reject>();
+  #closing: Promise<void> | null = null;
+  #failure: PortError | null = null;
 
   constructor(options: StreamPortOptions) {
     assert(typeof options.path === 'string' && options.path.length > 0, 'path is a non-empty string');
     assert(Number.isSafeInteger(options.baudRate) && options.baudRate > 0, 'baudRate is a positive integer');
     this.path = options.path;
-    this.options = options;
+    this.#options = options;
   }
 
   get isOpen(): boolean {
-    return this.stream !== null && this.closing === null && this.failure === null;
+    return this.#stream !== null && this.#closing === null && this.#failure === null;
   }
 
   open(): Promise<void> {
-    assert(this.stream === null && this.closing === null, 'a StreamPort opens once');
+    assert(this.#stream === null && this.#closing === null, 'a StreamPort opens once');
     const stream = new SerialPortStream({
-      binding: this.options.binding,
+      binding: this.#options.binding,
       path: this.path,
-      baudRate: this.options.baudRate,
+      baudRate: this.#options.baudRate,
       autoOpen: false,
-      highWaterMark: this.options.bufferBytes ?? portReceiveBytesMax,
+      highWaterMark: this.#options.bufferBytes ?? portReceiveBytesMax,
     });
-    this.stream = stream;
-    stream.on('readable', () => this.serveRead());
-    stream.on('error', (error: Error) => this.fail(new PortError('io_error', `${this.path}: ${error.message}`)));
+    this.#stream = stream;
+    stream.on('readable', () => this.#serveRead());
+    stream.on('error', (error: Error) => this.#fail(new PortError('io_error', `${this.path}: ${error.message}`)));
     stream.on('close', (error: Error | null) => {
-      if (error) this.fail(new PortError('io_error', `${this.path}: disconnected: ${error.message}`));
+      if (error) this.#fail(new PortError('io_error', `${this.path}: disconnected: ${error.message}`));
     });
     return new Promise((resolve, reject) => {
       stream.open((error) => {
         if (!error) return resolve();
-        this.failure = new PortError('open_failed', `${this.path}: ${error.message}`);
-        reject(this.failure);
+        this.#failure = new PortError('open_failed', `${this.path}: ${error.message}`);
+        reject(this.#failure);
       });
     });
   }
 
   read(into: Uint8Array, signal?: AbortSignal): Promise<number> {
-    assert(this.pendingRead === null, 'one read in flight');
+    assert(this.#pendingRead === null, 'one read in flight');
     assert(into.length > 0, 'read into a non-empty buffer');
-    const refused = this.refusal();
+    const refused = this.#refusal();
     if (refused) return Promise.reject(refused);
-    const count = this.take(into);
+    const count = this.#take(into);
     if (count > 0) return Promise.resolve(count);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
-        this.pendingRead = null;
+        this.#pendingRead = null;
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.pendingRead = { into, resolve, reject, signal, onAbort };
+      this.#pendingRead = { into, resolve, reject, signal, onAbort };
     });
   }
 
   write(bytes: Uint8Array): Promise<void> {
-    const refused = this.refusal();
+    const refused = this.#refusal();
     if (refused) return Promise.reject(refused);
-    return this.track((resolve, reject) => {
-      (this.stream as SerialPortStream).write(bytes, (error) => (error ? reject(this.asPortError(error)) : resolve()));
+    return this.#track((resolve, reject) => {
+      (this.#stream as SerialPortStream).write(bytes, (error) => (error ? reject(this.#asPortError(error)) : resolve()));
     });
   }
 
   drain(): Promise<void> {
-    const refused = this.refusal();
+    const refused = this.#refusal();
     if (refused) return Promise.reject(refused);
-    return this.track((resolve, reject) => {
-      (this.stream as SerialPortStream).drain((error) => (error ? reject(this.asPortError(error)) : resolve()));
+    return this.#track((resolve, reject) => {
+      (this.#stream as SerialPortStream).drain((error) => (error ? reject(this.#asPortError(error)) : resolve()));
     });
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
   }
 
-  private async shutdown(): Promise<void> {
-    this.cancelPending(new PortError('cancelled', `${this.path}: port closed`));
-    const stream = this.stream;
+  async #shutdown(): Promise<void> {
+    this.#cancelPending(new PortError('cancelled', `${this.path}: port closed`));
+    const stream = this.#stream;
     if (stream === null || !stream.isOpen) return;
     await new Promise<void>((resolve) => stream.close(() => resolve()));
     stream.removeAllListeners('readable');
   }
 
   /** Why an operation cannot start now, or null. */
-  private refusal(): PortError | null {
-    if (this.closing !== null) return new PortError('closed', `${this.path}: port is closed`);
-    if (this.failure !== null) return this.failure;
-    if (this.stream === null) return new PortError('closed', `${this.path}: port is not open`);
+  #refusal(): PortError | null {
+    if (this.#closing !== null) return new PortError('closed', `${this.path}: port is closed`);
+    if (this.#failure !== null) return this.#failure;
+    if (this.#stream === null) return new PortError('closed', `${this.path}: port is not open`);
     return null;
   }
 
-  private track(start: (resolve: () => void, reject: Reject) => void): Promise<void> {
+  #track(start: (resolve: () => void, reject: Reject) => void): Promise<void> {
     return new Promise((resolve, reject) => {
       const done = (error?: unknown) => {
-        if (!this.pendingOthers.delete(rejectOnce)) return;
+        if (!this.#pendingOthers.delete(rejectOnce)) return;
         if (error === undefined) resolve();
         else reject(error);
       };
       const rejectOnce: Reject = (error) => done(error);
-      this.pendingOthers.add(rejectOnce);
+      this.#pendingOthers.add(rejectOnce);
       start(() => done(), rejectOnce);
     });
   }
 
   /** Copies what the stream holds into `into`; gives back what does not fit. */
-  private take(into: Uint8Array): number {
-    const stream = this.stream;
+  #take(into: Uint8Array): number {
+    const stream = this.#stream;
     if (stream === null) return 0;
     const chunk: Buffer | null = stream.read();
     if (chunk === null) return 0;
@@ -158,33 +158,33 @@ export class StreamPort implements Port {
     return count;
   }
 
-  private serveRead(): void {
-    const pending = this.pendingRead;
+  #serveRead(): void {
+    const pending = this.#pendingRead;
     if (pending === null) return;
-    const count = this.take(pending.into);
+    const count = this.#take(pending.into);
     if (count === 0) return;
-    this.pendingRead = null;
+    this.#pendingRead = null;
     pending.signal?.removeEventListener('abort', pending.onAbort);
     pending.resolve(count);
   }
 
-  private fail(error: PortError): void {
-    this.failure ??= error;
-    this.cancelPending(error);
+  #fail(error: PortError): void {
+    this.#failure ??= error;
+    this.#cancelPending(error);
   }
 
-  private cancelPending(error: PortError): void {
-    const pending = this.pendingRead;
+  #cancelPending(error: PortError): void {
+    const pending = this.#pendingRead;
     if (pending !== null) {
-      this.pendingRead = null;
+      this.#pendingRead = null;
       pending.signal?.removeEventListener('abort', pending.onAbort);
       pending.reject(error);
     }
-    for (const reject of [...this.pendingOthers]) reject(error);
+    for (const reject of [...this.#pendingOthers]) reject(error);
   }
 
-  private asPortError(error: Error): PortError {
-    if (this.closing !== null) return new PortError('cancelled', `${this.path}: port closed`);
+  #asPortError(error: Error): PortError {
+    if (this.#closing !== null) return new PortError('cancelled', `${this.path}: port closed`);
     return new PortError('io_error', `${this.path}: ${error.message}`);
   }
 }
