@@ -12,9 +12,6 @@
 // arithmetically: index = 189000 + (code point − 0x10000).
 import assert from 'node:assert';
 
-/** Two-byte codes: 126 leads × 190 trails. */
-const twoByteLeads = 126;
-const trails = 190;
 /** Four-byte indexes that decode to BMP code points (0x81308130 to 0x8431A439). */
 const fourByteBmpIndexes = 39_420;
 /** Four-byte index of U+10000. */
@@ -22,10 +19,6 @@ const supplementaryIndexBase = 189_000;
 /** A table entry at or above this is a four-byte BMP index, plus this. */
 const fourByteFlag = 0x1_0000;
 const questionMark = 0x3f;
-
-function trailByte(index: number): number {
-  return index < 63 ? 0x40 + index : 0x41 + index;
-}
 
 function writeFourByte(out: Uint8Array, at: number, index: number): void {
   out[at + 3] = 0x30 + (index % 10);
@@ -89,49 +82,62 @@ export class Gb18030Encoder {
 }
 
 /**
- * Decodes every two-byte code and every BMP four-byte code once, a row at a
- * time, and records the first code that yields each code unit (a code point
+ * Decodes every two-byte code and every BMP four-byte code, each set in one
+ * call, and records the first code that yields each code unit (a code point
  * with both a two-byte and a four-byte code takes the two-byte one, as
- * encoders do). A row whose decoding is not one BMP character per code is
- * decoded code by code instead.
+ * encoders do). Should a decoding not be one BMP character per code, that set
+ * is decoded code by code. The loops are flat on purpose: this runs once, cold,
+ * before the JIT has seen it, where every call per code would cost.
  */
 function buildTable(): Uint32Array {
   const table = new Uint32Array(0x10000);
   const decoder = new TextDecoder('gb18030');
-  const row = new Uint8Array(trails * 2);
-  for (let lead = 0; lead < twoByteLeads; lead += 1) {
-    for (let t = 0; t < trails; t += 1) {
-      row[2 * t] = 0x81 + lead;
-      row[2 * t + 1] = trailByte(t);
-    }
-    const text = decoder.decode(row);
-    for (let t = 0; t < trails; t += 1) {
-      const unit = text.length === trails ? text.charCodeAt(t) : single(decoder, row.subarray(2 * t, 2 * t + 2));
-      const code = ((0x81 + lead) << 8) | trailByte(t);
-      if (usable(unit) && table[unit] === 0) table[unit] = code;
+  const codes = new Uint8Array(4 * fourByteBmpIndexes);
+  let at = 0;
+  for (let lead = 0x81; lead <= 0xfe; lead += 1) {
+    for (let trail = 0x40; trail <= 0xfe; trail += 1) {
+      if (trail === 0x7f) continue;
+      codes[at++] = lead;
+      codes[at++] = trail;
     }
   }
-  const block = 1_260;
-  const codes = new Uint8Array(block * 4);
-  for (let base = 0; base < fourByteBmpIndexes; base += block) {
-    const count = Math.min(block, fourByteBmpIndexes - base);
-    for (let k = 0; k < count; k += 1) writeFourByte(codes, 4 * k, base + k);
-    const text = decoder.decode(codes.subarray(0, 4 * count));
-    for (let k = 0; k < count; k += 1) {
-      const unit = text.length === count ? text.charCodeAt(k) : single(decoder, codes.subarray(4 * k, 4 * k + 4));
-      if (usable(unit) && table[unit] === 0) table[unit] = fourByteFlag + base + k;
+  const two = decodeCodes(decoder, codes.subarray(0, at), 2);
+  for (let k = 0; k < two.length; k += 1) {
+    const unit = two.charCodeAt(k);
+    if (unit >= 0x80 && unit !== 0xfffd && table[unit] === 0) table[unit] = ((codes[2 * k] as number) << 8) | (codes[2 * k + 1] as number);
+  }
+  at = 0;
+  for (let b1 = 0x81; b1 <= 0x84; b1 += 1) {
+    for (let b2 = 0x30; b2 <= 0x39; b2 += 1) {
+      for (let b3 = 0x81; b3 <= 0xfe; b3 += 1) {
+        for (let b4 = 0x30; b4 <= 0x39 && at < codes.length; b4 += 1) {
+          codes[at++] = b1;
+          codes[at++] = b2;
+          codes[at++] = b3;
+          codes[at++] = b4;
+        }
+      }
     }
   }
+  const four = decodeCodes(decoder, codes, 4);
+  for (let k = 0; k < four.length; k += 1) {
+    const unit = four.charCodeAt(k);
+    if (unit >= 0x80 && unit !== 0xfffd && table[unit] === 0) table[unit] = fourByteFlag + k;
+  }
+  // Surrogate code units never come from a BMP code; a stray one must not enter the table.
+  table.fill(0, 0xd800, 0xe000);
   assert(table[0x4e2d] !== 0 && table[0x20ac] !== 0, 'the runtime decodes GB18030 (Node.js with full ICU)');
   return table;
 }
 
-/** The one BMP code unit a code decodes to, or -1. */
-function single(decoder: InstanceType<typeof TextDecoder>, bytes: Uint8Array): number {
+/** Decodes codes of `width` bytes to one code unit each; a code that does not decode to one BMP character gives U+FFFD. */
+function decodeCodes(decoder: InstanceType<typeof TextDecoder>, bytes: Uint8Array, width: number): string {
   const text = decoder.decode(bytes);
-  return text.length === 1 ? text.charCodeAt(0) : -1;
-}
-
-function usable(unit: number): boolean {
-  return unit >= 0x80 && unit !== 0xfffd && (unit < 0xd800 || unit > 0xdfff);
+  if (text.length * width === bytes.length) return text;
+  let units = '';
+  for (let at = 0; at < bytes.length; at += width) {
+    const one = decoder.decode(bytes.subarray(at, at + width));
+    units += one.length === 1 ? one : '\ufffd';
+  }
+  return units;
 }
