@@ -46,8 +46,18 @@ const debugNoop = {
   },
 };
 
-/** Native modules that must never be bundled into the firmware. */
-const forbiddenInputs = [/node_modules\/cbor-extract\//, /node_modules\/@serialport\/bindings-cpp\//];
+/**
+ * Inputs that must never be bundled into the firmware: native modules, and
+ * the device emulators, line simulator and test harness, which ship in
+ * `dist/tools.js` (the firmware's `emulate` command loads it at run time).
+ */
+const forbiddenInputs = [
+  /node_modules\/cbor-extract\//,
+  /node_modules\/@serialport\/bindings-cpp\//,
+  /node_modules\/@serialport\/binding-mock\//,
+  /^device\/[a-z0-9-]+-emulator\.ts$/,
+  /^device\/(line|harness|socat|tools|prng)\.ts$/,
+];
 
 function readBudget(env) {
   const text = env.TERMINAL_BUDGET_BYTES;
@@ -139,7 +149,7 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
     const output = result.metafile.outputs[outputKey];
     for (const input of Object.keys(output.inputs)) {
       if (bundle.budgeted && forbiddenInputs.some((pattern) => pattern.test(input))) {
-        throw new Error(`${bundle.name} must not bundle native module input ${input}`);
+        throw new Error(`${bundle.name} must not bundle ${input} (native, or tools only)`);
       }
     }
     report.push({ name: bundle.name, bytes: output.bytes, budgeted: bundle.budgeted, top: contributors(output) });

@@ -38,7 +38,7 @@ import {
   cardReadChunkBytes,
   deviceExchangeTimeoutMs,
 } from './limits';
-import { fail, ok, portFailure, readBefore, timeoutReason, type Clock, type Port, type Result } from './port';
+import { fail, ok, portFailure, readBefore, timeoutReason, writeBefore, type Clock, type Port, type Result } from './port';
 
 export interface CardReaderOptions {
   readonly clock: Clock;
@@ -344,7 +344,7 @@ export class CardReader {
     const deadlineMs = this.#clock.nowMs() + this.#exchangeTimeoutMs;
     for (let attempt = 0; attempt < cardAttemptsMax && this.#clock.nowMs() < deadlineMs; attempt += 1) {
       try {
-        await this.#port.write(tx.subarray(0, frameLength));
+        await writeBefore(this.#port, tx.subarray(0, frameLength), this.#clock, deadlineMs);
       } catch (error) {
         return portFailure(error);
       }

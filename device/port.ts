@@ -127,6 +127,25 @@ export async function readBefore(port: Port, into: Uint8Array, clock: Clock, dea
   }
 }
 
+/**
+ * Writes `bytes` before `deadlineMs`; rejects with `timeoutReason` when the
+ * port has not taken them by then (hardware flow control held, a stuck USB
+ * adapter), so a driver never hangs on a write either. The write itself may
+ * still complete later; the driver has reported the timeout.
+ */
+export async function writeBefore(port: Port, bytes: Uint8Array, clock: Clock, deadlineMs: number): Promise<void> {
+  let handle: unknown;
+  const late = new Promise<never>((_, reject) => (handle = clock.setTimeout(() => reject(timeoutReason), Math.max(0, deadlineMs - clock.nowMs()))));
+  const writing = port.write(bytes);
+  // Once the deadline has won, a later failure of the write has no one to tell.
+  writing.catch(() => {});
+  try {
+    await Promise.race([writing, late]);
+  } finally {
+    clock.clearTimeout(handle);
+  }
+}
+
 /** Drops whatever the port has already received (stale answers of an earlier, timed-out request). */
 export async function discardInput(port: Port, scratch: Uint8Array): Promise<number> {
   const aborted = AbortSignal.abort(timeoutReason);

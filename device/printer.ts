@@ -6,7 +6,7 @@
 import assert from 'node:assert';
 import { StatusBits, StatusQuery, dle, eot } from './escpos';
 import { deviceExchangeTimeoutMs, printerChunkBytes, printerJobBytesMax } from './limits';
-import { checkInt, discardInput, fail, ok, portFailure, readBefore, type Clock, type Port, type Result } from './port';
+import { checkInt, discardInput, fail, ok, portFailure, readBefore, writeBefore, type Clock, type Port, type Result } from './port';
 
 export interface PrinterStatus {
   readonly coverOpen: boolean;
@@ -92,7 +92,7 @@ export class ReceiptPrinter {
       for (let sent = 0; sent < job.length; ) {
         const end = Math.min(job.length, sent + this.#chunkBytes);
         try {
-          await this.#port.write(job.subarray(sent, end));
+          await writeBefore(this.#port, job.subarray(sent, end), this.#clock, this.#clock.nowMs() + this.#exchangeTimeoutMs);
         } catch (error) {
           return portFailure(error);
         }
@@ -119,7 +119,7 @@ export class ReceiptPrinter {
     try {
       // A status byte left over from an earlier, timed-out query would be taken for this one's.
       await discardInput(this.#port, this.#rx);
-      await this.#port.write(this.#query);
+      await writeBefore(this.#port, this.#query, this.#clock, deadlineMs);
       while (count < 2) {
         const got = await readBefore(this.#port, this.#rx, this.#clock, deadlineMs);
         // Bytes that cannot be status bytes are noise on the line; the answers are the first two that can.
