@@ -60,9 +60,12 @@ export async function emulate(options: EmulateOptions): Promise<number> {
   lines.on('line', (line) => {
     const words = line.trim().split(/\s+/).filter(Boolean);
     if (words.length === 0) return;
-    void console.run(words).then((problem) => {
-      if (problem !== null) options.stderr.write(`emulate: ${problem} (${console.help})\n`);
-    });
+    void console.run(words).then(
+      (problem) => {
+        if (problem !== null) options.stderr.write(`emulate: ${problem} (${console.help})\n`);
+      },
+      (error: unknown) => options.stderr.write(`emulate: ${error instanceof Error ? error.message : String(error)}\n`),
+    );
   });
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) resolve();
@@ -97,8 +100,14 @@ function startConsole(options: EmulateOptions, port: StreamPort, say: (line: str
           }
           return null;
         }
-        if (verb === 'remove') return void emulator.remove(), null;
-        if (verb === 'cards') return void say(`cards: ${emulator.cardIds.join(', ')}; inserted: ${emulator.insertedId ?? 'none'}`), null;
+        if (verb === 'remove') {
+          emulator.remove();
+          return null;
+        }
+        if (verb === 'cards') {
+          say(`cards: ${emulator.cardIds.join(', ')}; inserted: ${emulator.insertedId ?? 'none'}`);
+          return null;
+        }
         return `unknown command '${verb}'`;
       },
       close: () => emulator.close(),
@@ -112,9 +121,10 @@ function startConsole(options: EmulateOptions, port: StreamPort, say: (line: str
       async run([verb, ...rest]) {
         const text = rest.join(' ');
         if (!/^[\x20-\x7e]*$/.test(text)) return 'a scanner types printable ASCII only';
-        if (verb === 'scan') return await emulator.scan(text === '' ? sampleToken(random) : text), null;
-        if (verb === 'raw' && text !== '') return await emulator.typeRaw(Buffer.from(text, 'latin1')), null;
-        return `unknown command '${verb}'`;
+        if (verb === 'scan') await emulator.scan(text === '' ? sampleToken(random) : text);
+        else if (verb === 'raw' && text !== '') await emulator.typeRaw(Buffer.from(text, 'latin1'));
+        else return `unknown command '${verb}'`;
+        return null;
       },
       close: () => emulator.close(),
     };

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { autoDetect, type BindingInterface } from '@serialport/bindings-cpp';
 import type * as Tools from '../../device/tools';
-import { exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { parseCommandArgs, UsageError, type CliIo, type Command } from './command';
 
 const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
 /** A cards file is small; anything bigger is not one. */
@@ -64,7 +64,7 @@ export const emulateCommand: Command = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      const code = await tools.emulate({
+      return await tools.emulate({
         kind: kind as Tools.EmulatorKind,
         path: values.port,
         baudRate,
@@ -75,9 +75,6 @@ export const emulateCommand: Command = {
         stderr: io.stderr,
         signal: controller.signal,
       });
-      if (code === exitUsage) return code;
-      await writeOut(io.stdout, '');
-      return code;
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
