@@ -3,8 +3,10 @@
 // 10 bits per byte (8N1: start bit, 8 data bits, stop bit), after a latency,
 // with byte loss, bit flips, duplication and outages. Every fate is drawn
 // from a seeded source, one draw sequence per direction, so the faults that
-// byte n meets replay exactly from the seed; outages last a span of line time,
-// so which later bytes they swallow also depends on the sender's pauses.
+// byte n meets replay exactly from the seed, whatever the timing: a seeded
+// outage swallows the bytes a busy line carries in `outageMs` (the next
+// outageMs × baud / 10,000 bytes). `cut(ms)` is an outage in time instead,
+// for tests that cut the line at a moment of their choosing.
 import assert from 'node:assert';
 import { lineQueueBytesMax } from './limits';
 import { PortError, type Clock, type Port } from './port';
@@ -23,7 +25,7 @@ export interface LineOptions {
   readonly dupRate?: number;
   /** Chance an outage starts at a byte, per byte. */
   readonly outageRate?: number;
-  /** How long an outage lasts, ms of line time. */
+  /** How long a seeded outage lasts, ms of a busy line: it swallows outageMs × baud / 10,000 bytes. */
   readonly outageMs?: number;
   /** 32-bit seed of every draw; print it when a test fails so the run replays. */
   readonly seed: number;
@@ -58,6 +60,7 @@ class Direction {
   private count = 0;
   private lineFreeAtMs = 0;
   outageUntilMs = 0;
+  private outageBytesLeft = 0;
   private timer: unknown = null;
   private writing = false;
   private spaceWaiter: (() => void) | null = null;
@@ -104,8 +107,9 @@ class Direction {
     this.stats.received += 1;
     const startMs = Math.max(this.clock.nowMs(), this.lineFreeAtMs);
     this.lineFreeAtMs = startMs + byteMs;
-    if (rOutage < o.outageRate) this.outageUntilMs = Math.max(this.outageUntilMs, startMs + o.outageMs);
-    if (startMs < this.outageUntilMs) {
+    if (rOutage < o.outageRate) this.outageBytesLeft = Math.max(this.outageBytesLeft, Math.ceil(o.outageMs / byteMs));
+    if (this.outageBytesLeft > 0 || startMs < this.outageUntilMs) {
+      if (this.outageBytesLeft > 0) this.outageBytesLeft -= 1;
       this.stats.outageLost += 1;
       return;
     }

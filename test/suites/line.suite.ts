@@ -48,9 +48,9 @@ async function withLink(backend: Backend, line: LineOptions, body: (link: Link) 
 }
 
 export function lineSuite(test: Test, backend: Backend): void {
-  test(`${backend.name}: 11,520 bytes at 115,200 baud take bytes × 10 / baud = 1.0 s, within 10 %`, () =>
+  test(`${backend.name}: 17,280 bytes at 115,200 baud take bytes × 10 / baud = 1.5 s, within 10 %`, () =>
     withLink(backend, { baud: 115_200, seed: 1 }, async (link) => {
-      const sent = pattern(11_520);
+      const sent = pattern(17_280);
       const expectedMs = (sent.length * 10 * 1_000) / 115_200;
       const arrived = collect(link.device, sent.length, 3_000);
       const startedMs = performance.now();
@@ -76,12 +76,12 @@ export function lineSuite(test: Test, backend: Backend): void {
 
   test(`${backend.name}: an outage loses what is sent during it, and the line comes back`, () =>
     withLink(backend, { baud: 115_200, seed: 3 }, async (link) => {
-      link.line!.cut(150);
+      link.line!.cut(400);
       const lost = collect(link.device, 100, 250);
       await link.host.write(pattern(100));
       assert.is((await lost).bytes.length, 0);
       assert.is(link.line!.forward.outageLost, 100);
-      await new Promise((resolve) => setTimeout(resolve, 160));
+      await new Promise((resolve) => setTimeout(resolve, 420));
       const back = collect(link.device, 100, 1_000);
       await link.host.write(pattern(100));
       assert.is((await back).bytes.length, 100);
