@@ -5,6 +5,7 @@
 import assert from 'node:assert';
 import * as core from './core/limits';
 import * as wire from '../protocol/limits';
+import * as device from '../device/limits';
 
 /** Attempts of one request to the hub, the first included; retries reuse the seq. */
 export const hubAttemptsMax = 4;
@@ -23,10 +24,10 @@ export const forwardBackoffMsMax = 60_000;
 export const journalRecordBytesMax = 1_048_576;
 /** Journal file size that triggers rotation after reconciliation, bytes. */
 export const journalBytesMax = 64 * 1_048_576;
-/** Card reader and printer exchange timeouts, ms. */
-export const deviceExchangeTimeoutMs = 2_000;
-/** Longest QR scanner line, bytes. */
-export const scannerLineBytesMax = 512;
+/** Card reader and printer exchange timeouts, ms (owned by device/limits.ts: drivers may not import src/). */
+export const deviceExchangeTimeoutMs = device.deviceExchangeTimeoutMs;
+/** Longest QR scanner line, bytes (owned by device/limits.ts). */
+export const scannerLineBytesMax = device.scannerLineBytesMax;
 /** Items a catalogue may hold. */
 export const catalogueItemsMax = 1_000_000;
 /** A catalogue item code: printable ASCII, bytes (national codes are 15 to 23). */
@@ -71,3 +72,5 @@ assert(wire.visitLinesMax === core.visitLinesMax, 'wire and core agree on lines 
 assert(wire.bpMax === core.bpMax, 'wire and core agree on basis points');
 assert(hubAttemptsMax * hubSettleTimeoutMs < wire.clockSkewSecondsMax * 1_000, 'a retried settle is still within the clock skew a receiver accepts');
 assert(forwardQueueLengthMax <= 0xffff, "the store-and-forward queue length fits the heartbeat's field");
+assert(device.cardIdentityFileBytesMax + device.scannerLineBytesMax < wire.frameBytesMax, 'a credential, card or token, fits in one person query');
+assert(device.printerJobBytesMax <= journalRecordBytesMax, 'a receipt job can be journaled whole for a reprint');

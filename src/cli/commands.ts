@@ -2,8 +2,10 @@
 // is one import and one entry here.
 import type { Command } from './command';
 import { coseCommand } from './cose';
+import { emulateCommand } from './emulate';
 import { frameCommand } from './frame';
+import { probeCommand } from './probe';
 import { settleCommand } from './settle';
 import { versionCommand } from './version';
 
-export const commands: readonly Command[] = [settleCommand, coseCommand, frameCommand, versionCommand];
+export const commands: readonly Command[] = [settleCommand, coseCommand, frameCommand, emulateCommand, probeCommand, versionCommand];

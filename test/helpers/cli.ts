@@ -1,5 +1,5 @@
 // Runs the built firmware bundle as a user would: `node dist/terminal.js ...`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -34,4 +34,71 @@ export function runTerminal(
   });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A firmware process left running (an emulator), read line by line, always ended by pid. */
+export interface RunningTerminal {
+  readonly pid: number;
+  /** Everything it printed on stdout so far, by line. */
+  readonly lines: string[];
+  /** Resolves with the first stdout line (already printed or to come) matching `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Types a line on its stdin. */
+  send(line: string): void;
+  /** Sends `signal` and resolves with the exit code; kills it if it lingers. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  stderr(): string;
+}
+
+export function startTerminal(args: readonly string[]): RunningTerminal {
+  const child = spawn(process.execPath, [terminalBundle, ...args], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let partial = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+    for (const waiter of waiters) waiter();
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const kill = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
+  process.once('exit', kill);
+  return {
+    pid: child.pid ?? -1,
+    lines,
+    stderr: () => stderr,
+    waitFor(pattern, timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.find((line) => pattern.test(line));
+          if (found === undefined) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    send(line) {
+      child.stdin.write(`${line}\n`);
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const force = setTimeout(kill, 3_000);
+      const code = await exited;
+      clearTimeout(force);
+      process.off('exit', kill);
+      return code;
+    },
+  };
 }

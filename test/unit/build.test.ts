@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot, terminalBundle } from '../helpers/cli';
@@ -24,6 +24,16 @@ test('the shipped bundle is within the 128 KiB budget', () => {
   assert.ok(existsSync(terminalBundle), 'run the build first');
   const size = statSync(terminalBundle).size;
   assert.ok(size <= budgetBytes, `${size} bytes`);
+});
+
+test('the firmware carries the drivers but not the emulators, the simulator or serialport\'s debug', () => {
+  const firmware = readFileSync(terminalBundle, 'utf8');
+  assert.ok(firmware.includes('one card reader request in flight'), 'the card reader driver ships');
+  assert.not.ok(firmware.includes('card inserted'), 'the card reader emulator does not');
+  assert.not.ok(firmware.includes('GS ( k fn'), 'nor the printer emulator');
+  assert.not.ok(firmware.includes('inspectOpts'), 'debug is replaced by a no-op');
+  const tools = readFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), 'utf8');
+  assert.ok(tools.includes('card inserted') && tools.includes('inspectOpts'), 'the tools bundle has the emulators and the real debug');
 });
 
 test('a budget below the real size fails the build and writes nothing', () => {

@@ -3,8 +3,12 @@
 // and exit 2 with no command; and the same dispatcher in-process.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { runTerminal } from '../helpers/cli';
+import { runTerminal, terminalBundle } from '../helpers/cli';
 import { runCli } from '../../src/cli/cli';
 import { commands } from '../../src/cli/commands';
 
@@ -47,6 +51,19 @@ test('version prints the package version from the bundle', () => {
   const result = runTerminal(['version']);
   assert.is(result.code, 0);
   assert.match(result.stdout, /^settle-terminal 0\.\d+\.\d+ \(node /);
+});
+
+test('commands that open no port run from a lone copy of the firmware (the native binding loads only for ports)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lone-'));
+  try {
+    copyFileSync(terminalBundle, path.join(dir, 'terminal.js'));
+    const version = spawnSync(process.execPath, [path.join(dir, 'terminal.js'), 'version'], { cwd: dir, encoding: 'utf8' });
+    assert.is(version.status, 0, version.stderr);
+    const settle = spawnSync(process.execPath, [path.join(dir, 'terminal.js'), 'settle'], { cwd: dir, encoding: 'utf8', input: '{}' });
+    assert.is(settle.stdout, '{"ok":false,"error":{"code":"invalid_input"}}\n', settle.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('runCli in-process gives the same exit codes', async () => {

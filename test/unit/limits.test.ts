@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import * as core from '../../src/core/limits';
 import * as wire from '../../protocol/limits';
 import * as runtime from '../../src/limits';
+import * as device from '../../device/limits';
 
 test('the core limits are those of SETTLEMENT.md §1', () => {
   assert.is(core.lineAmtFenMax, 1e10);
@@ -24,8 +25,14 @@ test('wire and runtime limits relate as the runtime assumes', () => {
   assert.ok(runtime.hubAttemptsMax >= 1);
 });
 
+test('device limits are the runtime\'s: one value, owned by device/limits.ts', () => {
+  assert.is(runtime.deviceExchangeTimeoutMs, device.deviceExchangeTimeoutMs);
+  assert.is(runtime.scannerLineBytesMax, device.scannerLineBytesMax);
+  assert.ok(device.cardAttemptTimeoutMs * 3 <= device.deviceExchangeTimeoutMs);
+});
+
 test('every limit is a positive safe integer', () => {
-  for (const [name, value] of [...Object.entries(core), ...Object.entries(wire), ...Object.entries(runtime)]) {
+  for (const [name, value] of [...Object.entries(core), ...Object.entries(wire), ...Object.entries(runtime), ...Object.entries(device)]) {
     if (typeof value !== 'number') continue;
     assert.ok(Number.isSafeInteger(value) && value >= 0, name);
   }

@@ -1,0 +1,45 @@
+// Limits of the hardware side (DESIGN.md, devices; STYLE.md habit 3). device/
+// may import nothing from src/ (DESIGN.md, layout), so the drivers own their
+// limits here, like the core and the wire own theirs; src/limits.ts imports
+// them and asserts how they relate to the runtime's.
+import assert from 'node:assert';
+
+/** One card-reader or printer exchange, retransmissions included, ms. */
+export const deviceExchangeTimeoutMs = 2_000;
+/** One attempt of a card-reader exchange before the request is sent again, ms. */
+export const cardAttemptTimeoutMs = 600;
+/** Sends of one card-reader request (the first included), after silence or a NAK; the reader answers a repeat from its memory. */
+export const cardAttemptsMax = 6;
+/** DATA of one card-reader frame (SEQ, status and an APDU with 255 data bytes and Le fit), bytes. */
+export const cardFrameDataBytesMax = 300;
+/** STX, LEN (2), CMD, BCC, ETX around DATA, bytes. */
+export const cardFrameOverheadBytes = 6;
+/** The identity file of a social-security card, bytes (one READ BINARY can address 32,767; ours is small). */
+export const cardIdentityFileBytesMax = 512;
+/** Bytes asked for by one READ BINARY (Le). */
+export const cardReadChunkBytes = 64;
+/** Longest QR scanner line, terminator excluded, bytes. */
+export const scannerLineBytesMax = 512;
+/** A partial scanner line older than this is dropped when new bytes arrive: a scanner types a code in one burst, ms. */
+export const scannerLineIdleMs = 500;
+/** One print job (a receipt with its commands), bytes. */
+export const printerJobBytesMax = 65_536;
+/** Bytes written between two real-time status checks of the printer. */
+export const printerChunkBytes = 1_024;
+/** Longest QR payload the builder stores in the printer (GS ( k function 180), bytes. */
+export const printerQrBytesMax = 512;
+/** Receive buffer of a port adapter (the stream's high-water mark), bytes. */
+export const portReceiveBytesMax = 4_096;
+/** Bytes a line simulator holds in flight per direction before it stops reading. */
+export const lineQueueBytesMax = 65_536;
+
+assert(cardAttemptTimeoutMs * 3 <= deviceExchangeTimeoutMs, 'three silent attempts fit in one exchange');
+assert(cardAttemptsMax >= 1 && cardAttemptsMax <= 8, 'attempts are bounded');
+assert(cardFrameDataBytesMax >= 2 + 1 + 5 + 255 + 1, 'a frame carries SEQ, status and a full short APDU');
+assert(cardFrameDataBytesMax + cardFrameOverheadBytes < 0x10000, 'LEN fits in two bytes');
+assert(cardReadChunkBytes >= 1 && cardReadChunkBytes <= 256, 'Le of a short APDU');
+assert(cardIdentityFileBytesMax <= 0x7fff, 'READ BINARY offsets are 15 bits');
+assert(printerQrBytesMax + 3 < 0x0410, 'GS ( k pL pH never spells DLE EOT (0x10 0x04)');
+assert(printerChunkBytes <= printerJobBytesMax, 'a job is written in chunks');
+assert(scannerLineBytesMax <= portReceiveBytesMax, 'a scanner line fits in the receive buffer');
+assert(lineQueueBytesMax >= portReceiveBytesMax, 'the line simulator queue holds a full receive buffer');

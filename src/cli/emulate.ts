@@ -1,0 +1,83 @@
+// `settle-terminal emulate card-reader|qr-scanner|printer --port PATH [--cards FILE]`:
+// runs a device emulator on a real serial port or a pty, so an integrator can
+// test their own software against it (README.md, Devices). The emulators live
+// in the tools bundle, `dist/tools.js` beside the firmware, loaded here at run
+// time through a path esbuild cannot follow, so they stay outside the 128 KiB
+// budget. The binding and the process's signals are passed in from here.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { realBinding } from './binding';
+import type * as Tools from '../../device/tools';
+import { parseCommandArgs, UsageError, type CliIo, type Command } from './command';
+
+const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
+/** A cards file is small; anything bigger is not one. */
+const cardsFileBytesMax = 262_144;
+
+/** Loads `tools.js` from beside the running bundle; the name is computed so esbuild leaves it out. */
+export function loadTools(directory: string = __dirname): typeof Tools {
+  const file = path.join(directory, ['tools', 'js'].join('.'));
+  try {
+    return require(file) as typeof Tools;
+  } catch (error) {
+    throw new UsageError(`tools_missing: cannot load the emulators from ${file} (run 'npm run build'): ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function parseBaud(text: string | undefined): number {
+  if (text === undefined) return 115_200;
+  if (!/^[0-9]{3,7}$/.test(text) || Number(text) < 300 || Number(text) > 4_000_000) throw new UsageError(`--baud must be 300 to 4000000, got '${text}'`);
+  return Number(text);
+}
+
+function readCards(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cards_unreadable: --cards ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (text.length > cardsFileBytesMax) throw new UsageError(`cards_invalid: --cards ${file}: larger than ${cardsFileBytesMax} bytes`);
+  return text;
+}
+
+export const emulateCommand: Command = {
+  name: 'emulate',
+  summary: 'run an emulated card reader, QR scanner or printer on a serial port or pty',
+  usage: 'settle-terminal emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]',
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const { values, positionals } = parseCommandArgs(args, { port: { type: 'string' }, cards: { type: 'string' }, baud: { type: 'string' } }, 1);
+    const kind = positionals[0];
+    if (kind === undefined || !(kinds as readonly string[]).includes(kind)) throw new UsageError(`the device must be one of ${kinds.join(', ')}, got '${kind ?? ''}'`);
+    if (values.port === undefined || values.port === '') throw new UsageError('--port PATH is required');
+    if (values.cards !== undefined && kind !== 'card-reader') throw new UsageError('--cards is for the card-reader only');
+    const baudRate = parseBaud(values.baud);
+    const tools = loadTools();
+    let cardsText: string | undefined;
+    if (values.cards !== undefined) {
+      cardsText = readCards(values.cards);
+      const checked = tools.checkCards(cardsText);
+      if (!checked.ok) throw new UsageError(`${checked.code}: --cards ${values.cards}: ${checked.message}`);
+    }
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      return await tools.emulate({
+        kind: kind as Tools.EmulatorKind,
+        path: values.port,
+        baudRate,
+        cardsText,
+        binding: realBinding(),
+        stdin: io.stdin,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        signal: controller.signal,
+      });
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  },
+};

@@ -1,0 +1,80 @@
+// Proves the `emulate` and `probe` commands check their arguments on the
+// built bundle before touching any port: the device kind, --port, --baud, and
+// a --cards file read strictly, each failure one line with a stable code and
+// exit 2 (no socat needed; the runs on ptys are in test/hil/emulate-cli.test.ts).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runTerminal } from '../helpers/cli';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'cards-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+function cardsFile(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const good = { id: 'mine', cardNumber: 'Z98765432', idNumber: '110101199001017778', name: '欧阳娜娜', areaCode: '440300' };
+
+function oneLineExit2(args: string[], pattern: RegExp): void {
+  const result = runTerminal(args);
+  assert.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+  assert.is(result.stdout, '');
+  assert.is(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
+  assert.match(result.stderr, pattern);
+}
+
+test('emulate: the kind, --port and --baud are required and checked', () => {
+  oneLineExit2(['emulate'], /the device must be one of card-reader, qr-scanner, printer/);
+  oneLineExit2(['emulate', 'toaster', '--port', '/x'], /got 'toaster'/);
+  oneLineExit2(['emulate', 'printer'], /--port PATH is required/);
+  oneLineExit2(['emulate', 'printer', '--port', '/x', '--baud', '12k'], /--baud must be 300 to 4000000/);
+  oneLineExit2(['emulate', 'printer', '--port', '/x', '--cards', 'c.json'], /--cards is for the card-reader only/);
+  oneLineExit2(['emulate', 'printer', '--port', '/x', 'extra'], /unexpected argument 'extra'/);
+});
+
+test('emulate --cards: unreadable, not JSON, and each kind of invalid card, with stable codes', () => {
+  const base = ['emulate', 'card-reader', '--port', '/nonexistent/tty', '--cards'];
+  oneLineExit2([...base, path.join(dir, 'missing.json')], /^settle-terminal emulate: cards_unreadable: --cards .*missing\.json: cannot read it \(ENOENT\)\n$/);
+  oneLineExit2([...base, cardsFile('truncated.json', '{"cards": [')], /cards_not_json: .*not JSON/);
+  const table: [unknown, RegExp][] = [
+    [[good], /cards_invalid: .*an object with a "cards" array/],
+    [{ cards: [] }, /"cards" must be an array of 1 to 64 cards/],
+    [{ cards: [good], extra: 1 }, /unknown field "extra"/],
+    [{ cards: [{ ...good, colour: 'red' }] }, /cards\[0\]: unknown field "colour"/],
+    [{ cards: [{ ...good, id: 'Has Space' }] }, /cards\[0\]\.id must be/],
+    [{ cards: [{ ...good, idNumber: '110101199001017770' }] }, /cards\[0\]\.idNumber must be 17 digits and a valid check character/],
+    [{ cards: [{ ...good, name: '' }] }, /cards\[0\]\.name must be 1 to 60 bytes/],
+    [{ cards: [{ ...good, name: '名'.repeat(31) }] }, /cards\[0\]\.name must be 1 to 60 bytes/],
+    [{ cards: [{ ...good, areaCode: '11000' }] }, /cards\[0\]\.areaCode must be 6 digits/],
+    [{ cards: [{ ...good, pin: '12a4' }] }, /cards\[0\]\.pin must be 4 to 12 digits/],
+    [{ cards: [{ ...good, pinTriesLeft: 4 }] }, /cards\[0\]\.pinTriesLeft must be 0 to 3/],
+    [{ cards: [{ ...good, fault: 'on_fire' }] }, /cards\[0\]\.fault must be none, pulled_mid_read or unreadable/],
+    [{ cards: [good, good] }, /cards\[1\]\.id "mine" is used twice/],
+    [{ cards: [{ ...good, cardNumber: 7 }] }, /cards\[0\]\.cardNumber must be a string/],
+  ];
+  table.forEach(([document, pattern], i) => oneLineExit2([...base, cardsFile(`bad-${i}.json`, JSON.stringify(document))], pattern));
+});
+
+test('emulate --cards with a good file gets as far as the port', () => {
+  const result = runTerminal(['emulate', 'card-reader', '--port', '/nonexistent/tty', '--cards', cardsFile('good.json', JSON.stringify({ cards: [good] }))]);
+  assert.is(result.code, 2);
+  assert.match(result.stderr, /port_unavailable/);
+});
+
+test('probe: arguments are checked per device', () => {
+  oneLineExit2(['probe', 'printer'], /--port PATH is required/);
+  oneLineExit2(['probe', 'printer', '--port', '/x', '--pin', '1234'], /--pin is 4 to 12 digits, for the card-reader/);
+  oneLineExit2(['probe', 'card-reader', '--port', '/x', '--pin', '12'], /--pin is 4 to 12 digits/);
+  oneLineExit2(['probe', 'card-reader', '--port', '/x', '--test-print'], /--test-print is for the printer/);
+  oneLineExit2(['probe', 'printer', '--port', '/x', '--wait-ms', '5'], /--wait-ms is a whole number of ms, for the qr-scanner/);
+  const missing = runTerminal(['probe', 'printer', '--port', '/nonexistent/tty']);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /^settle-terminal probe: port_unavailable: /);
+});
+
+test.run();
