@@ -145,3 +145,8 @@ function startConsole(options: EmulateOptions, port: StreamPort, say: (line: str
     close: () => printer.close(),
   };
 }
+
+export { catalogueDeltaFile, generateCatalogueFile } from './hub/catalogue-tools';
+export { runCose } from '../src/cli/cose-run';
+export { runFrame } from '../src/cli/frame-run';
+export { runProbe } from '../src/cli/probe-run';

@@ -111,3 +111,8 @@ export function selfTest(provider: CryptoProvider): boolean {
     return false;
   }
 }
+
+/** Finds the verifier of a kid among known keys (the hub's pinned and rotated keys, a terminal registry). */
+export function keyring(verifiers: readonly Verifier[]): (kid: Uint8Array | null) => Verifier | null {
+  return (kid) => (kid === null ? null : (verifiers.find((verifier) => bytesEqual(verifier.kid, kid)) ?? null));
+}

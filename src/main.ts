@@ -3,6 +3,14 @@
 import { runCli } from './cli/cli';
 import { commands } from './cli/commands';
 
+// A reader that goes away (`| head`) ends the output, not the process with a trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 1);
+  });
+}
+
 runCli(process.argv.slice(2), commands, {
   stdin: process.stdin,
   stdout: process.stdout,

@@ -33,6 +33,10 @@ export interface StoredKind<T> {
   applyDelta(current: T, deltaBody: Uint8Array, toVersion: string): Uint8Array;
 }
 
+function isIoError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code as string);
+}
+
 function structural(error: unknown): boolean {
   return error instanceof CatalogueFormatError || error instanceof PolicyBookError || error instanceof UpdateError || error instanceof RangeError;
 }
@@ -89,6 +93,8 @@ export interface StoreOptions {
   /** The hub's keys by kid (pinned in the profile; rotated by a signed message). */
   readonly hubKeys: (kid: Uint8Array | null) => Verifier | null;
   readonly fs?: FileSystem;
+  /** The file's name in `dir` (default: the kind's own). */
+  readonly fileName?: string;
 }
 
 export type ApplyResult = { readonly ok: true; readonly version: string; readonly serial: number } | { readonly ok: false; readonly error: UpdateError };
@@ -106,7 +112,7 @@ export class SignedStore<T> {
     private readonly options: StoreOptions,
   ) {
     this.fs = options.fs ?? nodeFileSystem;
-    this.paths = versionedPaths(options.dir, type.fileName);
+    this.paths = versionedPaths(options.dir, options.fileName ?? type.fileName);
     clearStaging(this.fs, this.paths);
     const current = this.load(this.paths.current);
     if (current.held !== null) {
@@ -115,7 +121,8 @@ export class SignedStore<T> {
     } else {
       const previous = this.load(this.paths.previous);
       this.held = previous.held;
-      this.bootProblem = current.problem ?? 'no current file';
+      // No file at all is a terminal that has not synced yet, not a problem.
+      this.bootProblem = current.problem ?? (previous.held === null ? null : 'the current file is missing: serving the previous version');
     }
   }
 
@@ -168,6 +175,11 @@ export class SignedStore<T> {
     } catch (error) {
       if (error instanceof UpdateError) return { ok: false, error };
       if (structural(error)) return { ok: false, error: new UpdateError('update_invalid_content', (error as Error).message) };
+      if (isIoError(error)) {
+        // The disk refused (full, read-only, gone): whatever it holds now is the old or the new version; serve that.
+        this.held = this.load(this.paths.current).held ?? this.load(this.paths.previous).held;
+        return { ok: false, error: new UpdateError('update_io_failed', `${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}`) };
+      }
       throw error;
     }
   }

@@ -50,7 +50,8 @@ export type UpdateErrorCode =
   | 'update_out_of_order'
   | 'update_not_newer'
   | 'update_invalid_content'
-  | 'update_result_mismatch';
+  | 'update_result_mismatch'
+  | 'update_io_failed';
 
 export class UpdateError extends Error {
   override readonly name = 'UpdateError';
@@ -94,10 +95,13 @@ export function readContainer(bytes: Uint8Array): Container {
   if (String.fromCharCode(...bytes.subarray(0, 4)) !== updateMagic) throw new UpdateError('update_malformed', 'not a signed catalogue or policy file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint16(4, true) !== updateFormat) throw new UpdateError('update_malformed', `format ${view.getUint16(4, true)}`);
+  // The reserved field and the padding are outside the signature: they must be zero, so no byte goes unchecked.
+  if (view.getUint16(6, true) !== 0) throw new UpdateError('update_malformed', 'the reserved field is not zero');
   const statementLength = view.getUint32(8, true);
   if (statementLength === 0 || statementLength > statementBytesMax) throw new UpdateError('update_malformed', 'statement length');
   const bodyAt = align8(prefixBytes + statementLength);
   if (bytes.length < bodyAt) throw new UpdateError('update_truncated', 'the statement is cut short');
+  for (let at = prefixBytes + statementLength; at < bodyAt; at += 1) if (bytes[at] !== 0) throw new UpdateError('update_malformed', 'the padding is not zero');
   return { statementBytes: bytes.subarray(prefixBytes, prefixBytes + statementLength), body: bytes.subarray(bodyAt) };
 }
 

@@ -43,7 +43,8 @@ export async function runCli(argv: readonly string[], commands: readonly Command
   try {
     return await command.run(args, io);
   } catch (error) {
-    if (error instanceof UsageError) {
+    // By name: a command whose work runs in the tools bundle throws that bundle's own UsageError class.
+    if (error instanceof UsageError || (error instanceof Error && error.name === 'UsageError')) {
       await writeOut(io.stderr, `${programName} ${command.name}: ${oneLine(error.message)}\n`);
       return exitUsage;
     }

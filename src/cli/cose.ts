@@ -1,7 +1,8 @@
 // `settle-terminal cose sign|verify`: sign or verify one COSE_Sign1 (Ed25519)
-// for integrators. The work is in cose-run.ts, loaded when the command runs,
-// so the firmware's other commands do not pay for the codec at start-up.
+// for integrators. A bench tool, not the kiosk's runtime: its work
+// (cose-run.ts) ships in the tools bundle, loaded when the command runs.
 import type { CliIo, Command } from './command';
+import { loadTools } from './tools';
 
 export const coseCommand: Command = {
   name: 'cose',
@@ -11,8 +12,7 @@ export const coseCommand: Command = {
     '       settle-terminal cose verify --pub HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < cose > payload',
     '       verify exits 0 when the signature verifies, 1 when it does not, 2 on malformed input',
   ].join('\n'),
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { runCose } = await import('./cose-run');
-    return runCose(args, io);
+  run(args: readonly string[], io: CliIo): Promise<number> {
+    return loadTools().runCose(args, io);
   },
 };

@@ -5,24 +5,13 @@
 // time through a path esbuild cannot follow, so they stay outside the 128 KiB
 // budget. The binding and the process's signals are passed in from here.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { realBinding } from './binding';
-import type * as Tools from '../../device/tools';
 import { parseCommandArgs, UsageError, type CliIo, type Command } from './command';
+import { loadTools } from './tools';
 
 const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
 /** A cards file is small; anything bigger is not one. */
 const cardsFileBytesMax = 262_144;
-
-/** Loads `tools.js` from beside the running bundle; the name is computed so esbuild leaves it out. */
-export function loadTools(directory: string = __dirname): typeof Tools {
-  const file = path.join(directory, ['tools', 'js'].join('.'));
-  try {
-    return require(file) as typeof Tools;
-  } catch (error) {
-    throw new UsageError(`tools_missing: cannot load the emulators from ${file} (run 'npm run build'): ${(error as Error).message.split('\n')[0]}`);
-  }
-}
 
 export function parseBaud(text: string | undefined): number {
   if (text === undefined) return 115_200;
@@ -65,7 +54,7 @@ export const emulateCommand: Command = {
     process.once('SIGTERM', stop);
     try {
       return await tools.emulate({
-        kind: kind as Tools.EmulatorKind,
+        kind: kind as (typeof kinds)[number],
         path: values.port,
         baudRate,
         cardsText,

@@ -1,6 +1,8 @@
 // `settle-terminal frame decode`: read a line capture, one JSON line per frame.
-// The work is in frame-run.ts, loaded when the command runs.
+// A bench tool, not the kiosk's runtime: its work (frame-run.ts) ships in the
+// tools bundle, loaded when the command runs.
 import type { CliIo, Command } from './command';
+import { loadTools } from './tools';
 
 export const frameCommand: Command = {
   name: 'frame',
@@ -10,8 +12,7 @@ export const frameCommand: Command = {
     '       prints one JSON line per frame (and per run of garbage) of FILE or stdin;',
     '       with --pub, exits 1 when some frame does not verify',
   ].join('\n'),
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { runFrame } = await import('./frame-run');
-    return runFrame(args, io);
+  run(args: readonly string[], io: CliIo): Promise<number> {
+    return loadTools().runFrame(args, io);
   },
 };

@@ -1,115 +1,19 @@
-// `settle-terminal probe card-reader|qr-scanner|printer --port PATH …`: a
-// field engineer's check of one peripheral with the firmware's own drivers,
-// on the real serial binding: is a card there and what does it say, does the
-// scanner deliver a token, what does the printer report (and print a test
-// receipt). Exit 0 when the device answered well, 1 with the failure's stable
-// code when it answered with a failure, 2 for bad usage.
-import { realBinding } from './binding';
-import { CardReader } from '../../device/card-reader';
-import { ReceiptBuilder } from '../../device/escpos';
-import { Gb18030Encoder } from '../../device/gb18030';
-import { systemClock, type DeviceError, type Result } from '../../device/port';
-import { ReceiptPrinter } from '../../device/printer';
-import { QrScanner } from '../../device/qr-scanner';
-import { StreamPort } from '../../device/stream-port';
-import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
-import { parseBaud } from './emulate';
-
-const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
-
-/** Masks the middle of a resident ID number for a log: 110105********002X. */
-function maskId(id: string): string {
-  return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
-}
-
-async function probeCardReader(port: StreamPort, pin: string | undefined, say: (line: string) => Promise<void>): Promise<Result<unknown>> {
-  const reader = new CardReader(port, { clock: systemClock });
-  const presence = await reader.presence();
-  if (!presence.ok) return presence;
-  await say(`card: ${presence.value}`);
-  if (presence.value === 'absent') return presence;
-  if (pin === undefined) {
-    const atr = await reader.powerOn();
-    if (!atr.ok) return atr;
-    await say(`atr: ${Buffer.from(atr.value).toString('hex')}`);
-    return reader.powerOff();
-  }
-  const credential = await reader.readCredential(pin);
-  if (!credential.ok) return credential;
-  const { name, cardNumber, idNumber, areaCode, cardSerial } = credential.value;
-  await say(`name: ${name}\ncard number: ${cardNumber}\nid number: ${maskId(idNumber)}\narea code: ${areaCode}\ncard serial: ${cardSerial}`);
-  return credential;
-}
-
-async function probePrinter(port: StreamPort, testPrint: boolean, say: (line: string) => Promise<void>): Promise<Result<unknown>> {
-  const printer = new ReceiptPrinter(port, { clock: systemClock });
-  const status = await printer.status();
-  if (!status.ok) return status;
-  const { coverOpen, paperOut, paperNearEnd, error } = status.value;
-  await say(`printer: cover ${coverOpen ? 'open' : 'closed'}, paper ${paperOut ? 'out' : paperNearEnd ? 'near end' : 'ok'}${error ? ', error' : ''}`);
-  if (!testPrint) return status;
-  const job = new ReceiptBuilder(new Gb18030Encoder(), 1_024)
-    .init()
-    .align('center')
-    .bold(true)
-    .size(2, 2)
-    .line('打印测试')
-    .size(1, 1)
-    .bold(false)
-    .line('settle-terminal probe')
-    .qr('ECT1:PROBE-TEST-PRINT-0001')
-    .cut()
-    .finish();
-  if (!job.ok) return job;
-  const printed = await printer.print(job.value);
-  if (printed.ok) await say(`test receipt printed (${printed.value.bytes} bytes)`);
-  return printed;
-}
+// `settle-terminal probe card-reader|qr-scanner|printer --port PATH …`: a field
+// engineer's check of one peripheral with the drivers (README.md, Devices).
+// A bench tool, not the kiosk's runtime: its work (probe-run.ts) ships in the
+// tools bundle, loaded when the command runs.
+import type { CliIo, Command } from './command';
+import { loadTools } from './tools';
 
 export const probeCommand: Command = {
   name: 'probe',
-  summary: 'check a card reader, QR scanner or printer with the firmware drivers',
+  summary: 'check a card reader, QR scanner or printer with the drivers (tools bundle)',
   usage:
     'settle-terminal probe card-reader|qr-scanner|printer --port PATH [--baud N]\n' +
     '  card-reader: [--pin PIN] reads the credential with the PIN, else shows presence and ATR\n' +
     '  qr-scanner:  [--wait-ms N] waits for one e-certificate token (default 10000 ms)\n' +
     '  printer:     [--test-print] prints a test receipt after the status',
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      { port: { type: 'string' }, baud: { type: 'string' }, pin: { type: 'string' }, 'wait-ms': { type: 'string' }, 'test-print': { type: 'boolean' } },
-      1,
-    );
-    const kind = positionals[0];
-    if (kind === undefined || !(kinds as readonly string[]).includes(kind)) throw new UsageError(`the device must be one of ${kinds.join(', ')}, got '${kind ?? ''}'`);
-    if (values.port === undefined || values.port === '') throw new UsageError('--port PATH is required');
-    if (values.pin !== undefined && (kind !== 'card-reader' || !/^[0-9]{4,12}$/.test(values.pin))) throw new UsageError('--pin is 4 to 12 digits, for the card-reader');
-    const waitText = values['wait-ms'];
-    if (waitText !== undefined && (kind !== 'qr-scanner' || !/^[0-9]{1,7}$/.test(waitText))) throw new UsageError('--wait-ms is a whole number of ms, for the qr-scanner');
-    if (values['test-print'] && kind !== 'printer') throw new UsageError('--test-print is for the printer');
-    const port = new StreamPort({ binding: realBinding(), path: values.port, baudRate: parseBaud(values.baud) });
-    try {
-      await port.open();
-    } catch (error) {
-      await writeOut(io.stderr, `settle-terminal probe: port_unavailable: ${(error as Error).message}\n`);
-      return exitUsage;
-    }
-    const say = (line: string) => writeOut(io.stdout, `${line}\n`);
-    let result: Result<unknown>;
-    try {
-      if (kind === 'card-reader') result = await probeCardReader(port, values.pin, say);
-      else if (kind === 'printer') result = await probePrinter(port, values['test-print'] === true, say);
-      else {
-        const token = await new QrScanner(port, { clock: systemClock }).next(Number(waitText ?? 10_000));
-        if (token.ok) await say(`token: ${token.value.token}`);
-        result = token;
-      }
-    } finally {
-      await port.close();
-    }
-    if (result.ok) return exitOk;
-    const error: DeviceError = result.error;
-    await writeOut(io.stderr, `settle-terminal probe: ${error.code}: ${error.message}\n`);
-    return exitNegative;
+  run(args: readonly string[], io: CliIo): Promise<number> {
+    return loadTools().runProbe(args, io);
   },
 };

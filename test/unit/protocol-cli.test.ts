@@ -87,12 +87,18 @@ test('cose: bad flags exit 2 with one line', () => {
 test('--crypto tweetnacl without its bundle next to the firmware: exit 2, saying so', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'firmware-'));
   try {
+    // cose runs from the tools bundle; copy it, and leave the tweetnacl bundle out.
     copyFileSync(terminalBundle, path.join(dir, 'terminal.js'));
+    copyFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), path.join(dir, 'tools.js'));
     const result = runBinary(['cose', 'sign', '--seed', seedHex, '--crypto', 'tweetnacl'], payload, path.join(dir, 'terminal.js'));
     assert.is(result.code, 2);
     assert.match(result.stderr, /cannot load .*crypto-tweetnacl\.js/);
     const node = runBinary(['cose', 'sign', '--seed', seedHex], payload, path.join(dir, 'terminal.js'));
     assert.is(node.code, 0, 'the default provider needs no other file');
+    rmSync(path.join(dir, 'tools.js'));
+    const bare = runBinary(['cose', 'sign', '--seed', seedHex], payload, path.join(dir, 'terminal.js'));
+    assert.is(bare.code, 2);
+    assert.match(bare.stderr, /tools_missing: cannot load the tools bundle/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

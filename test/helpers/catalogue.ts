@@ -1,0 +1,74 @@
+// Catalogue and policy-book fixtures: the worked cases' catalogues and
+// policies as store records, hub keys, and signed snapshots and deltas.
+import { nodeCryptoProvider } from '../../protocol/crypto-node';
+import { keyring, type Signer, type Verifier } from '../../protocol/crypto';
+import { buildCatalogue } from '../../src/catalogue/build';
+import { encodeDelta, type CatalogueDelta } from '../../src/catalogue/delta';
+import { Catalogue, type CatalogueRecord } from '../../src/catalogue/layout';
+import { buildPolicyBook, encodePolicyDelta, type PolicyDelta, type PolicyEntry } from '../../src/catalogue/policy-book';
+import { sha256, signUpdate } from '../../src/catalogue/update';
+import type { Item } from '../../src/core/types';
+import { workedCases } from './cases';
+
+/** A hub key from a one-byte seed pattern. */
+export function hubKey(seedByte: number): { signer: Signer; verifier: Verifier } {
+  const signer = nodeCryptoProvider.signer(new Uint8Array(32).fill(seedByte));
+  return { signer, verifier: nodeCryptoProvider.verifier(signer.publicKey) };
+}
+
+export const hub = hubKey(7);
+export const forger = hubKey(66);
+export const hubKeys = keyring([hub.verifier]);
+
+/** Every item of the worked cases' catalogues (they agree where codes repeat), with receipt fields. */
+export function caseRecords(): CatalogueRecord[] {
+  const byCode = new Map<string, CatalogueRecord>();
+  for (const worked of workedCases()) {
+    const items = (worked.case.catalogue as { items: Record<string, Item> }).items;
+    for (const [code, item] of Object.entries(items)) {
+      byCode.set(code, { code, ...item, name: `项目${code.slice(-4)}`, unit: item.kind === 'service' ? '次' : '片', list_price: 100 + code.length });
+    }
+  }
+  return [...byCode.values()];
+}
+
+/** The worked cases' policies, one per insured area. */
+export function casePolicies(): PolicyEntry[] {
+  const byArea = new Map<string, PolicyEntry>();
+  for (const worked of workedCases()) {
+    const policy = worked.case.policy as { admdvs: string };
+    byArea.set(policy.admdvs, { area: policy.admdvs, text: JSON.stringify(policy) });
+  }
+  return [...byArea.values()];
+}
+
+export function catalogueSnapshot(version: string, serial: number, records: Iterable<CatalogueRecord>, signer: Signer = hub.signer): Uint8Array {
+  const body = buildCatalogue(version, records);
+  return signUpdate(signer, { kind: 'catalogue', mode: 'snapshot', serial, fromVersion: null, toVersion: version, resultDigest: sha256(body) }, body);
+}
+
+/** A signed delta from `from` to the catalogue the delta makes (its result digest computed honestly unless given). */
+export function catalogueDelta(from: Catalogue, toVersion: string, serial: number, delta: CatalogueDelta, options: { signer?: Signer; resultDigest?: Uint8Array } = {}): Uint8Array {
+  if (options.resultDigest !== undefined) {
+    return signUpdate(options.signer ?? hub.signer, { kind: 'catalogue', mode: 'delta', serial, fromVersion: from.version, toVersion, resultDigest: options.resultDigest }, encodeDelta(delta));
+  }
+  const records = new Map<string, CatalogueRecord>();
+  for (const record of from.records()) records.set(record.code, record);
+  for (const code of delta.removed) records.delete(code);
+  for (const record of [...delta.changed, ...delta.added]) records.set(record.code, record);
+  const result = buildCatalogue(toVersion, records.values());
+  return signUpdate(options.signer ?? hub.signer, { kind: 'catalogue', mode: 'delta', serial, fromVersion: from.version, toVersion, resultDigest: options.resultDigest ?? sha256(result) }, encodeDelta(delta));
+}
+
+export function policySnapshot(version: string, serial: number, entries: Iterable<PolicyEntry>, signer: Signer = hub.signer): Uint8Array {
+  return signedPolicyBody(version, serial, buildPolicyBook(version, entries), signer);
+}
+
+/** Signs a policy-book body as it is (a test may have damaged it first). */
+export function signedPolicyBody(version: string, serial: number, body: Uint8Array, signer: Signer = hub.signer): Uint8Array {
+  return signUpdate(signer, { kind: 'policy_book', mode: 'snapshot', serial, fromVersion: null, toVersion: version, resultDigest: sha256(body) }, body);
+}
+
+export function policyDelta(fromVersion: string, result: Uint8Array, toVersion: string, serial: number, delta: PolicyDelta): Uint8Array {
+  return signUpdate(hub.signer, { kind: 'policy_book', mode: 'delta', serial, fromVersion, toVersion, resultDigest: sha256(result) }, encodePolicyDelta(delta));
+}
