@@ -16,6 +16,10 @@ import {
   hashSlotsFor,
   itemKinds,
   itemLevels,
+  recordWords,
+  rowWord0,
+  rowWord2,
+  rowWords,
   Section,
   sectionCount,
   type CatalogueRecord,
@@ -94,9 +98,8 @@ export function buildCatalogue(version: string, input: Iterable<unknown>): Uint8
       names.push(record.name);
     }
   }
-  const codeBlob = utf8.encode(records.map((record) => record.code).join(''));
-  const codeOffsets = new Uint32Array(count + 1);
-  for (let index = 0; index < count; index += 1) codeOffsets[index + 1] = (codeOffsets[index] as number) + (records[index] as CatalogueRecord).code.length;
+  let codeWidth = 1;
+  for (const record of records) if (record.code.length > codeWidth) codeWidth = record.code.length;
   const slots = hashSlotsFor(count);
   const hashTable = new Uint32Array(slots);
   for (let index = 0; index < count; index += 1) {
@@ -104,25 +107,18 @@ export function buildCatalogue(version: string, input: Iterable<unknown>): Uint8
     while (hashTable[slot] !== 0) slot = (slot + 1) & (slots - 1);
     hashTable[slot] = index + 1;
   }
-  const flags = new Uint8Array(count);
-  const chronic = new Uint8Array(count);
-  const selfpay = new Uint16Array(count);
-  const cap = new Uint32Array(count);
-  const ageMin = new Uint8Array(count);
-  const ageMax = new Uint8Array(count);
-  const unit = new Uint8Array(count);
-  const price = new Uint32Array(count);
+  const stride = recordWords(codeWidth);
+  const rows = new Uint32Array(count * stride);
+  const recordBytes = new Uint8Array(rows.buffer);
   const name = new Uint32Array(count);
   records.forEach((record, index) => {
     const gend = record.gend === null ? 0 : record.gend === '1' ? 1 : 2;
-    flags[index] = itemKinds.indexOf(record.kind) | (itemLevels.indexOf(record.lv) << 2) | (gend << 4);
-    chronic[index] = diseaseMask(record.chronic_only);
-    selfpay[index] = record.selfpay_bp;
-    cap[index] = record.cap === null ? capNull : record.cap;
-    ageMin[index] = record.age_min === null ? ageNull : record.age_min;
-    ageMax[index] = record.age_max === null ? ageNull : record.age_max;
-    unit[index] = unitIndex.get(record.unit) as number;
-    price[index] = record.list_price;
+    const at = index * stride;
+    recordBytes.set(utf8.encode(record.code), (at + rowWords) * 4);
+    rows[at] = rowWord0(itemKinds.indexOf(record.kind), itemLevels.indexOf(record.lv), gend, diseaseMask(record.chronic_only), record.selfpay_bp);
+    rows[at + 1] = record.cap === null ? capNull : record.cap;
+    rows[at + 2] = rowWord2(record.age_min === null ? ageNull : record.age_min, record.age_max === null ? ageNull : record.age_max, unitIndex.get(record.unit) as number, record.code.length);
+    rows[at + 3] = record.list_price;
     name[index] = nameIndex.get(record.name) as number;
   });
   const nameBytes = names.map((text) => utf8.encode(text));
@@ -130,22 +126,13 @@ export function buildCatalogue(version: string, input: Iterable<unknown>): Uint8
   nameBytes.forEach((bytes, index) => (nameOffsets[index + 1] = (nameOffsets[index] as number) + bytes.length));
   const nameBlob = new Uint8Array(nameOffsets[names.length] as number);
   nameBytes.forEach((bytes, index) => nameBlob.set(bytes, nameOffsets[index]));
-  const meta = utf8.encode(JSON.stringify({ version, units, names: names.length }));
+  const meta = utf8.encode(JSON.stringify({ version, units, codeWidth, names: names.length }));
 
   const sections: Uint8Array[] = [];
   const asBytes = (array: ArrayBufferView) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   sections[Section.Meta] = meta;
-  sections[Section.CodeOffsets] = asBytes(codeOffsets);
-  sections[Section.CodeBlob] = codeBlob;
   sections[Section.HashTable] = asBytes(hashTable);
-  sections[Section.Flags] = flags;
-  sections[Section.Chronic] = chronic;
-  sections[Section.SelfpayBp] = asBytes(selfpay);
-  sections[Section.Cap] = asBytes(cap);
-  sections[Section.AgeMin] = ageMin;
-  sections[Section.AgeMax] = ageMax;
-  sections[Section.Unit] = unit;
-  sections[Section.ListPrice] = asBytes(price);
+  sections[Section.Records] = asBytes(rows);
   sections[Section.NameIndex] = asBytes(name);
   sections[Section.NameOffsets] = asBytes(nameOffsets);
   sections[Section.NameBlob] = nameBlob;

@@ -1,13 +1,16 @@
 // The compact catalogue: one binary file that loads by reading it and laying
-// typed arrays over it: no parsing, no per-item objects. Item codes sit
-// sorted in one ASCII blob; an open-addressing hash table (built once, stored
-// in the file) finds a code in about one probe; each field of SETTLEMENT.md
-// §2 ITEM, and the receipt's name, unit and list price, is a column. Names
-// and units are dictionaries: a real catalogue repeats its generic names
-// across manufacturers and packs.
+// typed arrays over it: no parsing, no per-item objects. Items sit in code
+// order in fixed-size records; an open-addressing hash table (built once,
+// stored in the file) finds a code in about one probe. The fields of
+// SETTLEMENT.md §2 ITEM, with the unit and list price, are a 16-byte row that
+// the item's code follows in the same record, so a lookup touches two places
+// in memory (the hash slot, the record) rather than one per field: columns
+// suit scans, a terminal does point lookups. Names and
+// units are dictionaries: a real catalogue repeats its generic names across
+// manufacturers and packs.
 //
 // File (little-endian, every section 8-byte aligned):
-//   0   magic "SCAT"   4   format u16 = 1   6   section count u16
+//   0   magic "SCAT"   4   format u16 = 2   6   section count u16
 //   8   item count u32   12  hash slots u32 (a power of two)
 //   16  section table: (offset u32, length u32) × section count
 //   ... sections in the order of `Section`.
@@ -16,29 +19,34 @@ import { endianness } from 'node:os';
 import { diseases, type Disease, type Item, type ItemKind, type ItemLevel, type ItemSource } from '../core/types';
 
 export const catalogueMagic = 'SCAT';
-export const catalogueFormat = 1;
+export const catalogueFormat = 3;
 
 /** Sections of the file, in order. */
 export const enum Section {
-  Meta = 0, // UTF-8 JSON: { version, units: string[], names: count }
-  CodeOffsets, // Uint32Array(count + 1): code i is codeBlob[offsets[i] .. offsets[i+1])
-  CodeBlob, // ASCII codes, sorted by byte order
+  Meta = 0, // UTF-8 JSON: { version, units: string[], codeWidth, names: count }
   HashTable, // Uint32Array(slots): item index + 1, 0 = empty
-  Flags, // Uint8Array: kind (bits 0–1), lv (bits 2–3), gend (bits 4–5: 0 null, 1, 2)
-  Chronic, // Uint8Array: 0 = null, else bit 7 | a bit per disease (bits 0–4)
-  SelfpayBp, // Uint16Array
-  Cap, // Uint32Array: fen per unit, capNull = null
-  AgeMin, // Uint8Array: ageNull = null
-  AgeMax, // Uint8Array: ageNull = null
-  Unit, // Uint8Array: index into meta.units
-  ListPrice, // Uint32Array: fen per unit
-  NameIndex, // Uint32Array: index into the name dictionary
+  Records, // count records of recordWords(codeWidth) words, in code order: the row, then the code (ASCII, 0-padded)
+  NameIndex, // Uint32Array(count): index into the name dictionary
   NameOffsets, // Uint32Array(names + 1)
   NameBlob, // UTF-8 names
 }
-export const sectionCount = 15;
+export const sectionCount = 6;
 const headerBytes = 16;
 const tableBytes = sectionCount * 8;
+
+/**
+ * One item's row, four 32-bit words:
+ *   0: kind (bits 0–1) | lv (2–3) | gend (4–5: 0 null, 1, 2) | chronic (8–15: 0 null, else bit 7 | a bit per disease) | selfpay_bp (16–31)
+ *   1: cap, fen per unit (capNull = null)
+ *   2: age_min (0–7, ageNull = null) | age_max (8–15) | unit index (16–23) | code length (24–31)
+ *   3: list price, fen per unit
+ */
+export const rowWords = 4;
+
+/** Words of one record: the row and the code, padded to whole words. */
+export function recordWords(codeWidth: number): number {
+  return rowWords + ((codeWidth + 3) >>> 2);
+}
 
 export const capNull = 0xffff_ffff;
 export const ageNull = 255;
@@ -67,11 +75,22 @@ export function codeKind(code: string): CodeKind {
   return 'local';
 }
 
-/** FNV-1a over a code's characters (codes are ASCII), as a 32-bit unsigned integer. */
+/**
+ * FNV-1a over a code's characters two at a time (codes are ASCII, so two fit
+ * in one 32-bit step: half the chain of multiplications of one at a time),
+ * with murmur3's finalizer so the low bits the table uses depend on every character.
+ */
 export function codeHash(code: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < code.length; index += 1) hash = Math.imul(hash ^ code.charCodeAt(index), 0x01000193);
-  return hash >>> 0;
+  let hash = 0x811c9dc5 ^ code.length;
+  const pairs = code.length & ~1;
+  for (let index = 0; index < pairs; index += 2) {
+    hash = Math.imul(hash ^ (code.charCodeAt(index) | (code.charCodeAt(index + 1) << 16)), 0x01000193);
+  }
+  if (pairs !== code.length) hash = Math.imul(hash ^ code.charCodeAt(pairs), 0x01000193);
+  // murmur3's fmix32: the high half (every second character) reaches the low bits the table uses.
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 0;
 }
 
 export function diseaseMask(list: readonly Disease[] | null): number {
@@ -85,6 +104,16 @@ export function diseaseMask(list: readonly Disease[] | null): number {
 const diseaseLists: ReadonlyArray<readonly Disease[]> = Array.from({ length: 32 }, (_, mask) =>
   Object.freeze(diseases.filter((_disease, bit) => (mask & (1 << bit)) !== 0)),
 );
+
+/** Packs a row's word 0. */
+export function rowWord0(kind: number, lv: number, gend: number, chronic: number, selfpayBp: number): number {
+  return (kind | (lv << 2) | (gend << 4) | (chronic << 8) | (selfpayBp << 16)) >>> 0;
+}
+
+/** Packs a row's word 2. */
+export function rowWord2(ageMin: number, ageMax: number, unit: number, codeLength: number): number {
+  return (ageMin | (ageMax << 8) | (unit << 16) | (codeLength << 24)) >>> 0;
+}
 
 export function hashSlotsFor(count: number): number {
   let slots = 8;
@@ -100,10 +129,9 @@ export class CatalogueFormatError extends Error {
 interface Meta {
   readonly version: string;
   readonly units: readonly string[];
+  readonly codeWidth: number;
 }
 
-/** Items decoded and kept, so a bill that repeats an item does not decode it again. */
-const decodedCacheMax = 4_096;
 
 /**
  * A catalogue file, opened in place. Implements the core's ItemSource: the
@@ -115,22 +143,15 @@ export class Catalogue implements ItemSource {
   readonly count: number;
   readonly bytes: Uint8Array;
   private readonly units: readonly string[];
-  private readonly codeOffsets: Uint32Array;
-  private readonly codeBlob: Uint8Array;
+  /** The records as words (rows) and as bytes (codes): two views of one section. */
+  private readonly rows: Uint32Array;
+  private readonly recordBytes: Uint8Array;
+  private readonly stride: number;
   private readonly hashTable: Uint32Array;
   private readonly mask: number;
-  private readonly flags: Uint8Array;
-  private readonly chronic: Uint8Array;
-  private readonly selfpayBp: Uint16Array;
-  private readonly cap: Uint32Array;
-  private readonly ageMin: Uint8Array;
-  private readonly ageMax: Uint8Array;
-  private readonly unit: Uint8Array;
-  private readonly listPrice: Uint32Array;
   private readonly nameIndex: Uint32Array;
   private readonly nameOffsets: Uint32Array;
   private readonly nameBlob: Uint8Array;
-  private readonly decoded = new Map<number, Item>();
   private readonly codeLengthMax: number;
 
   /** Opens a catalogue file; `bytes` must start on an 8-byte boundary of its buffer. */
@@ -159,7 +180,6 @@ export class Catalogue implements ItemSource {
       return [bytes.byteOffset + offset, length / elementBytes];
     };
     const u8 = (index: Section, elements: number | null) => new Uint8Array(bytes.buffer, ...section(index, 1, elements));
-    const u16 = (index: Section, elements: number | null) => new Uint16Array(bytes.buffer, ...section(index, 2, elements));
     const u32 = (index: Section, elements: number | null) => new Uint32Array(bytes.buffer, ...section(index, 4, elements));
     let meta: Meta;
     try {
@@ -169,30 +189,24 @@ export class Catalogue implements ItemSource {
       throw new CatalogueFormatError('catalogue file: metadata is not JSON');
     }
     check(typeof meta.version === 'string' && Array.isArray(meta.units) && meta.units.every((unit) => typeof unit === 'string'), 'metadata shape');
+    check(Number.isInteger(meta.codeWidth) && meta.codeWidth >= 1 && meta.codeWidth <= 256, 'code width');
     this.version = meta.version;
     this.units = meta.units;
     this.count = count;
-    this.codeOffsets = u32(Section.CodeOffsets, count + 1);
-    this.codeBlob = u8(Section.CodeBlob, null);
+    this.stride = recordWords(meta.codeWidth);
     this.hashTable = u32(Section.HashTable, slots);
     this.mask = slots - 1;
-    this.flags = u8(Section.Flags, count);
-    this.chronic = u8(Section.Chronic, count);
-    this.selfpayBp = u16(Section.SelfpayBp, count);
-    this.cap = u32(Section.Cap, count);
-    this.ageMin = u8(Section.AgeMin, count);
-    this.ageMax = u8(Section.AgeMax, count);
-    this.unit = u8(Section.Unit, count);
-    this.listPrice = u32(Section.ListPrice, count);
+    this.rows = u32(Section.Records, count * this.stride);
+    this.recordBytes = new Uint8Array(this.rows.buffer, this.rows.byteOffset, this.rows.byteLength);
     this.nameIndex = u32(Section.NameIndex, count);
     this.nameOffsets = u32(Section.NameOffsets, null);
     this.nameBlob = u8(Section.NameBlob, null);
-    check(this.codeOffsets[0] === 0 && this.codeOffsets[count] === this.codeBlob.length, 'code offsets do not span the code blob');
     check(this.nameOffsets.length >= 1 && this.nameOffsets[this.nameOffsets.length - 1] === this.nameBlob.length, 'name offsets do not span the name blob');
+    // One pass over the rows: every code length fits its slot (so no read can leave the code section).
     let longest = 0;
     for (let index = 0; index < count; index += 1) {
-      const length = (this.codeOffsets[index + 1] as number) - (this.codeOffsets[index] as number);
-      check(length > 0, 'code offsets are not increasing');
+      const length = (this.rows[index * this.stride + 2] as number) >>> 24;
+      check(length >= 1 && length <= meta.codeWidth, 'a code length does not fit its slot');
       if (length > longest) longest = length;
     }
     this.codeLengthMax = longest;
@@ -201,8 +215,12 @@ export class Catalogue implements ItemSource {
   /** The index of a code, or -1. About one probe of the hash table. */
   indexOf(code: string): number {
     if (code.length === 0 || code.length > this.codeLengthMax) return -1;
+    return this.find(code, codeHash(code));
+  }
+
+  private find(code: string, hash: number): number {
     const table = this.hashTable;
-    for (let slot = codeHash(code) & this.mask; ; slot = (slot + 1) & this.mask) {
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const entry = table[slot] as number;
       if (entry === 0) return -1;
       if (this.codeEquals(entry - 1, code)) return entry - 1;
@@ -210,48 +228,53 @@ export class Catalogue implements ItemSource {
   }
 
   private codeEquals(index: number, code: string): boolean {
-    const start = this.codeOffsets[index] as number;
-    if ((this.codeOffsets[index + 1] as number) - start !== code.length) return false;
-    const blob = this.codeBlob;
-    for (let offset = 0; offset < code.length; offset += 1) if (blob[start + offset] !== code.charCodeAt(offset)) return false;
+    const at = index * this.stride;
+    if ((this.rows[at + 2] as number) >>> 24 !== code.length) return false;
+    const start = (at + rowWords) * 4;
+    const bytes = this.recordBytes;
+    for (let offset = 0; offset < code.length; offset += 1) if (bytes[start + offset] !== code.charCodeAt(offset)) return false;
     return true;
   }
 
-  /** ItemSource: the §2 item of a code, or undefined. */
+  /**
+   * ItemSource: the §2 item of a code, or undefined. Decoded afresh each time
+   * (a small object): a cache in front measured faster for repeated codes but
+   * slower for cold ones, which is what a kiosk's lookups mostly are.
+   */
   item(code: string): Item | undefined {
     const index = this.indexOf(code);
     return index < 0 ? undefined : this.itemAt(index);
   }
 
-  /** The §2 item at an index (sorted code order). */
+  /** The §2 item at an index (sorted code order), decoded afresh. */
   itemAt(index: number): Item {
-    const cached = this.decoded.get(index);
-    if (cached !== undefined) return cached;
-    const flags = this.flags[index] as number;
-    const gend = (flags >> 4) & 3;
-    const chronic = this.chronic[index] as number;
-    const cap = this.cap[index] as number;
-    const ageMin = this.ageMin[index] as number;
-    const ageMax = this.ageMax[index] as number;
+    const at = index * this.stride;
+    const word0 = this.rows[at] as number;
+    const cap = this.rows[at + 1] as number;
+    const word2 = this.rows[at + 2] as number;
+    const gend = (word0 >>> 4) & 3;
+    const chronic = (word0 >>> 8) & 0xff;
+    const ageMin = word2 & 0xff;
+    const ageMax = (word2 >>> 8) & 0xff;
     const item: Item = {
-      kind: itemKinds[flags & 3] as ItemKind,
-      lv: itemLevels[(flags >> 2) & 3] as ItemLevel,
-      selfpay_bp: this.selfpayBp[index] as number,
+      kind: itemKinds[word0 & 3] as ItemKind,
+      lv: itemLevels[(word0 >>> 2) & 3] as ItemLevel,
+      selfpay_bp: word0 >>> 16,
       cap: cap === capNull ? null : cap,
       gend: gend === 0 ? null : gend === 1 ? '1' : '2',
       age_min: ageMin === ageNull ? null : ageMin,
       age_max: ageMax === ageNull ? null : ageMax,
       chronic_only: chronic === 0 ? null : (diseaseLists[chronic & 31] as readonly Disease[]),
     };
-    if (this.decoded.size >= decodedCacheMax) this.decoded.clear();
-    this.decoded.set(index, item);
     return item;
   }
 
   /** The code at an index. */
   codeAt(index: number): string {
     assert(index >= 0 && index < this.count, 'code index in range');
-    return String.fromCharCode(...this.codeBlob.subarray(this.codeOffsets[index], this.codeOffsets[index + 1]));
+    const at = index * this.stride;
+    const start = (at + rowWords) * 4;
+    return String.fromCharCode(...this.recordBytes.subarray(start, start + ((this.rows[at + 2] as number) >>> 24)));
   }
 
   /** The full record (for the receipt and the screen) of a code, or undefined. */
@@ -267,8 +290,8 @@ export class Catalogue implements ItemSource {
       code: this.codeAt(index),
       ...this.itemAt(index),
       name: new TextDecoder().decode(nameBytes),
-      unit: this.units[this.unit[index] as number] ?? '',
-      list_price: this.listPrice[index] as number,
+      unit: this.units[((this.rows[index * this.stride + 2] as number) >>> 16) & 0xff] ?? '',
+      list_price: this.rows[index * this.stride + 3] as number,
     };
   }
 
