@@ -186,6 +186,26 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
   return report;
 }
 
+/**
+ * Bundles TypeScript that runs in this repository (tests, benchmarks, soak
+ * runs) for Node.js: CommonJS, dependencies left to node_modules, inline
+ * source maps so stack traces name the .ts lines. `options` adds the entry
+ * points and the output place.
+ */
+export function bundleForNode(options) {
+  return esbuild.build({
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    ...options,
+  });
+}
+
 export class BudgetError extends Error {
   name = 'BudgetError';
 }

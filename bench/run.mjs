@@ -7,7 +7,7 @@
 // usage: node bench/run.mjs [--json] [--quick] [--strict] [NAME...]
 //   --quick   few, short samples (smoke run, not figures to quote)
 //   --strict  exit 1 when a target is missed
-import * as esbuild from 'esbuild';
+import { bundleForNode } from '../build.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,17 +43,9 @@ async function main() {
   }
   const files = readdirSync(path.join(root, 'bench')).filter((name) => name.endsWith('.bench.ts')).sort();
   rmSync(outdir, { recursive: true, force: true });
-  await esbuild.build({
-    absWorkingDir: root,
+  await bundleForNode({
     entryPoints: [path.join(root, 'bench', 'harness.ts'), ...files.map((name) => path.join(root, 'bench', name))],
     outdir,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    sourcemap: 'inline',
-    logLevel: 'warning',
   });
   const require = createRequire(import.meta.url);
   const harness = require(path.join(outdir, 'harness.js'));

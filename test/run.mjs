@@ -6,7 +6,7 @@
 // usage: node test/run.mjs [--tier NAME[,NAME]] [--no-build] [--no-typecheck] [--verbose] [FILTER...]
 //   FILTER keeps the test files whose path contains it.
 // env:   CI=true makes a missing socat a failure of the hil tier instead of a skip.
-import * as esbuild from 'esbuild';
+import { bundleForNode } from '../build.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -145,18 +145,10 @@ async function main() {
   const entryPoints = [...byTier.values()].flat();
   rmSync(outRoot, { recursive: true, force: true });
   if (entryPoints.length > 0) {
-    await esbuild.build({
-      absWorkingDir: root,
+    await bundleForNode({
       entryPoints,
       outbase: path.join(root, 'test'),
       outdir: outRoot,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      sourcemap: 'inline',
-      logLevel: 'warning',
     });
   }
 

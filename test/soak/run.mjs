@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run soak -- NAME [ARGS...]`: long runs kept out of `npm test`.
 // Bundles test/soak/NAME.soak.ts and runs it with the remaining arguments.
-import * as esbuild from 'esbuild';
+import { bundleForNode } from '../../build.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -19,17 +19,9 @@ if (!existsSync(path.join(root, 'dist', 'terminal.js'))) {
   if (built.status !== 0) process.exit(1);
 }
 const outfile = path.join(root, '.build', 'soak', `${name}.js`);
-await esbuild.build({
-  absWorkingDir: root,
+await bundleForNode({
   entryPoints: [path.join(root, 'test', 'soak', `${name}.soak.ts`)],
   outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  sourcemap: 'inline',
-  logLevel: 'warning',
 });
 const result = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);
