@@ -282,6 +282,23 @@ export class ReferenceHub {
     }
   }
 
+  /** What the hub holds, in a few figures (for `hub show`). */
+  summary(): Record<string, unknown> {
+    const versions = [...this.state.versions.values()].map((list) => list.at(-1)).map((version) => version && { kind: version.kind, line: version.line, version: version.version, serial: version.serial });
+    const inForce = this.state.ledger.filter((settlement) => !settlement.reversed && settlement.cancelled === null).length;
+    return {
+      hub_key: bytesToHex(this.publicKey),
+      versions,
+      institutions: [...this.state.institutions.keys()],
+      terminals: this.state.terminals.size,
+      settlements: this.state.ledger.length,
+      in_force: inForce,
+      cancellations: this.state.cancellations.size,
+      audits: this.state.refusals.length,
+      log_bytes: this.log.size,
+    };
+  }
+
   /** The reply a request (already answered) stands for; for tests and tools. */
   answerOf(terminal: string, seq: number): Reply | undefined {
     const event = this.state.terminals.get(terminal)?.answers.get(seq);

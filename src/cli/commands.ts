@@ -4,8 +4,9 @@ import type { Command } from './command';
 import { coseCommand } from './cose';
 import { emulateCommand } from './emulate';
 import { frameCommand } from './frame';
+import { hubCommand } from './hub';
 import { probeCommand } from './probe';
 import { settleCommand } from './settle';
 import { versionCommand } from './version';
 
-export const commands: readonly Command[] = [settleCommand, coseCommand, frameCommand, emulateCommand, probeCommand, versionCommand];
+export const commands: readonly Command[] = [settleCommand, coseCommand, frameCommand, emulateCommand, hubCommand, probeCommand, versionCommand];

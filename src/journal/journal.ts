@@ -13,37 +13,40 @@ import type { SeqStore } from '../../protocol/sequence';
 import { forwardQueueLengthMax, journalBytesMax, journalSeqBlock } from '../limits';
 import { AppendLog, LogError } from './log';
 import { chinaDate, type Amounts, type ReconItem } from './recon';
-import { decodeRecord, encodeRecord, type JournalRecord, type RecordOf } from './records';
+import { decodeRecord, encodeRecord, type JournalRecord } from './records';
 import type { JournalStorage } from './storage';
 
 export type EntryKind = 'settle' | 'advice' | 'cancel';
 /**
  * in_flight: sent (or about to be), no answer yet; queued: an advice waiting
- * for upload; confirmed: the hub gave its id; refused: the hub said no (nothing
- * charged; for an advice, left for manual handling); reversing: its reversal
- * waits in the queue; reversed: the hub acknowledged the reversal.
+ * for upload; confirmed: the hub gave its id; refused: the hub said no
+ * (nothing charged; an advice refused is left for manual handling);
+ * reversing: its reversal waits in the queue; reversed: the hub took the
+ * reversal (whatever it found, nothing stays charged).
  */
 export type Outcome = 'in_flight' | 'queued' | 'confirmed' | 'refused' | 'reversing' | 'reversed';
 
+/** A settlement, advice or cancellation the terminal made, as its records tell it. */
 export interface Entry {
   readonly id: string;
   readonly kind: EntryKind;
-  /** The seq of the settle or cancel request (of the advice's latest upload). */
+  /** The seq its request went with (an advice: its first upload's). */
   readonly seq: number;
   /** Intent time (settle, cancel) or offline settlement time (advice), seconds. */
   readonly time: number;
   readonly request: BodyOf<'settle'> | BodyOf<'advice'> | BodyOf<'cancel'>;
-  outcome: Outcome;
-  setlId: string | null;
-  setlTime: number | null;
-  code: string | null;
-  printed: boolean;
-  /** A settlement or advice: the id of the confirmed cancellation that undid it. */
-  cancelledBy: string | null;
+  readonly outcome: Outcome;
+  /** The hub's settlement (or cancellation) id, once confirmed. */
+  readonly setlId: string | null;
+  /** The hub's settlement (or cancellation) time, or the advice's settled time. */
+  readonly setlTime: number | null;
+  /** Why the hub refused it. */
+  readonly code: string | null;
+  readonly printed: boolean;
+  /** A settlement or advice: the confirmed cancellation that undid it. */
+  readonly cancelledBy: string | null;
   /** A cancellation: the cancelled settlement's amounts. */
   readonly amounts: Amounts | null;
-  /** The record payloads of this entry, kept for rotation. */
-  readonly payloads: Uint8Array[];
 }
 
 /** A reversal or an advice waiting for the hub. */
@@ -55,6 +58,8 @@ export interface ForwardItem {
   readonly body: BodyOf<'reversal'> | BodyOf<'advice'>;
 }
 
+type Held = { -readonly [K in keyof Entry]: Entry[K] } & { payloads: Uint8Array[] };
+
 export interface JournalOptions {
   readonly storage: JournalStorage;
   readonly file: string;
@@ -63,231 +68,188 @@ export interface JournalOptions {
 }
 
 export class TerminalJournal {
-  private readonly entryMap = new Map<string, Entry>();
-  private readonly forward = new Map<string, ForwardItem>();
-  private seqUpTo = 0;
-  private reconciledThrough: string | null = null;
-  private readonly encoder: CborEncoder;
+  readonly #entries = new Map<string, Held>();
+  readonly #forward = new Map<string, ForwardItem>();
+  #seqUpTo = 0;
+  #reconciled = '';
+  readonly #log: AppendLog;
+  readonly #encoder: CborEncoder;
+  /** Bytes of torn tail cut off when the journal was opened. */
+  readonly tornBytes: number;
 
-  private constructor(
-    private readonly log: AppendLog,
-    encoder: CborEncoder | undefined,
-    /** Bytes of torn tail cut off when the journal was opened. */
-    readonly tornBytes: number,
-  ) {
-    this.encoder = encoder ?? createCborEncoder();
+  private constructor(log: AppendLog, encoder: CborEncoder, tornBytes: number) {
+    this.#log = log;
+    this.#encoder = encoder;
+    this.tornBytes = tornBytes;
   }
 
   /** Opens the journal and replays it; throws LogError `journal_corrupt` when it cannot be trusted. */
   static open(options: JournalOptions): TerminalJournal {
     const opened = AppendLog.open(options.storage, options.file, options.bytesMax ?? journalBytesMax);
-    const journal = new TerminalJournal(opened.log, options.encoder, opened.tornBytes);
+    const journal = new TerminalJournal(opened.log, options.encoder ?? createCborEncoder(), opened.tornBytes);
     opened.payloads.forEach((payload, index) => {
       const record = decodeRecord(payload);
-      const problem = record === null ? 'not a journal record' : journal.apply(record, payload);
-      if (problem !== null) throw new LogError('journal_corrupt', `${options.file}, record ${index}: ${problem}`);
+      const problem = record === null ? 'not a record' : journal.#check(record);
+      if (problem !== null) throw new LogError('journal_corrupt', `${options.file} record ${index}: ${problem}`);
+      journal.#apply(record as JournalRecord, payload);
     });
     return journal;
   }
 
-  /** Appends a record durably, then applies it. Throws LogError `journal_full`; a record that does not follow the state is a programmer error. */
+  /**
+   * Appends a record durably, then applies it. Throws LogError `journal_full`;
+   * a record that does not follow from the state is a programmer error.
+   */
   commit(record: JournalRecord): void {
-    const payload = encodeRecord(this.encoder, record);
-    const problem = this.check(record);
+    const payload = encodeRecord(this.#encoder, record);
+    const problem = this.#check(record);
     assert(problem === null, `journal ${record.kind}: ${problem}`);
-    this.log.append([payload]);
-    assert(this.apply(record, payload) === null, 'a checked record applies');
+    this.#log.append([payload]);
+    this.#apply(record, payload);
   }
 
-  /** The sequence store of the hub client: numbers are reserved in durable blocks. */
+  /** The hub client's sequence store: numbers are reserved in durable blocks. */
   seqStore(): SeqStore {
     return {
-      load: async () => (this.seqUpTo === 0 ? null : this.seqUpTo),
+      load: async () => this.#seqUpTo || null,
       save: async (seq) => {
-        if (seq > this.seqUpTo) this.commit({ kind: 'seq_block', up_to: seq + journalSeqBlock - 1 });
+        if (seq > this.#seqUpTo) this.commit({ kind: 'seq_block', up_to: seq + journalSeqBlock - 1 });
       },
     };
   }
 
   entry(id: string): Entry | undefined {
-    return this.entryMap.get(id);
+    return this.#entries.get(id);
   }
 
   /** Every entry kept, in the order they began. */
-  entries(): IterableIterator<Entry> {
-    return this.entryMap.values();
+  entries(): Entry[] {
+    return [...this.#entries.values()];
   }
 
-  /** Settles and cancels sent without an answer (a crash or a timeout before the outcome was written). */
+  /** Settles and cancels sent without an answer (a crash, or a timeout before the outcome was written). */
   inFlight(): Entry[] {
-    return [...this.entryMap.values()].filter((entry) => entry.outcome === 'in_flight');
+    return this.entries().filter((entry) => entry.outcome === 'in_flight');
   }
 
   /** The store-and-forward queue, oldest first. */
   queue(): ForwardItem[] {
-    return [...this.forward.values()];
+    return [...this.#forward.values()];
   }
 
   get queueLength(): number {
-    return this.forward.size;
+    return this.#forward.size;
   }
 
   get size(): number {
-    return this.log.size;
+    return this.#log.size;
   }
 
-  /** Settlements, advices and cancellations as reconciliation counts them (confirmed ones only). */
+  /** Confirmed settlements, advices and cancellations, as reconciliation counts them. */
   *reconItems(): Generator<ReconItem> {
-    for (const entry of this.entryMap.values()) {
-      if (entry.outcome !== 'confirmed' || entry.setlId === null || entry.setlTime === null) continue;
+    for (const entry of this.#entries.values()) {
+      if (entry.outcome !== 'confirmed') continue;
+      const setl = { setl_id: entry.setlId as string, setl_time: entry.setlTime as number };
       if (entry.kind === 'cancel') {
-        const body = entry.request as BodyOf<'cancel'>;
-        yield { kind: 'cancel', setl_id: entry.setlId, mdtrt_id: body.mdtrt_id, psn_no: body.psn_no, setl_time: entry.setlTime, ...(entry.amounts as Amounts), funds: [], inForce: true };
-        continue;
+        const { mdtrt_id, psn_no } = entry.request as BodyOf<'cancel'>;
+        yield { kind: 'cancel', ...setl, mdtrt_id, psn_no, ...(entry.amounts as Amounts), funds: [], inForce: true };
+      } else {
+        const { input, result } = entry.request as BodyOf<'settle'>;
+        const { medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay } = result.setlinfo;
+        yield { kind: entry.kind, ...setl, mdtrt_id: input.mdtrt_id, psn_no: input.psn_no, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay, funds: result.setldetail, inForce: !entry.cancelledBy };
       }
-      const { input, result } = entry.request as BodyOf<'settle'>;
-      const { medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay } = result.setlinfo;
-      const amounts = { medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay };
-      yield { kind: entry.kind, setl_id: entry.setlId, mdtrt_id: input.mdtrt_id, psn_no: input.psn_no, setl_time: entry.setlTime, ...amounts, funds: result.setldetail, inForce: entry.cancelledBy === null };
     }
   }
 
   /**
    * Rewrites the journal with only what is still needed: the seq reservation,
-   * anything unfinished (in flight, queued), and every entry of a day after
-   * the last reconciled one. Atomic: a crash leaves the old file or the new.
+   * the last reconciled day, anything unfinished, and every entry of a later
+   * day. Atomic: a crash leaves the old file or the new one.
    */
   rotate(): void {
-    const payloads = [encodeRecord(this.encoder, { kind: 'seq_block', up_to: this.seqUpTo })];
-    if (this.reconciledThrough !== null) payloads.push(encodeRecord(this.encoder, { kind: 'reconciled', date: this.reconciledThrough }));
-    const dropped: string[] = [];
-    for (const entry of this.entryMap.values()) {
-      if (this.settledBefore(entry)) dropped.push(entry.id);
-      else payloads.push(...entry.payloads);
-    }
-    this.log.rewrite(payloads);
-    for (const id of dropped) this.entryMap.delete(id);
+    const keep = (entry: Held) =>
+      this.#forward.has(entry.id) || entry.outcome === 'in_flight' || entry.outcome === 'queued' || chinaDate(entry.setlTime ?? entry.time) > this.#reconciled;
+    const payloads = [encodeRecord(this.#encoder, { kind: 'seq_block', up_to: this.#seqUpTo })];
+    if (this.#reconciled) payloads.push(encodeRecord(this.#encoder, { kind: 'reconciled', date: this.#reconciled }));
+    for (const entry of this.#entries.values()) if (keep(entry)) payloads.push(...entry.payloads);
+    this.#log.rewrite(payloads);
+    for (const entry of this.#entries.values()) if (!keep(entry)) this.#entries.delete(entry.id);
   }
 
-  /** Whether an entry is finished and of a reconciled day. */
-  private settledBefore(entry: Entry): boolean {
-    if (this.reconciledThrough === null || this.forward.has(entry.id)) return false;
-    if (entry.outcome === 'in_flight' || entry.outcome === 'queued' || entry.outcome === 'reversing') return false;
-    return chinaDate(entry.setlTime ?? entry.time) <= this.reconciledThrough;
-  }
-
-  /** Why a record cannot follow the current state, or null. */
-  private check(record: JournalRecord): string | null {
-    const entry = 'id' in record ? this.entryMap.get(record.id) : undefined;
+  /** Why a record cannot follow the state, or null. */
+  #check(record: JournalRecord): string | null {
+    const entry = 'id' in record ? this.#entries.get(record.id) : undefined;
+    if (record.kind === 'seq_block') return record.up_to < this.#seqUpTo ? 'seq going back' : null;
+    if ('seq' in record && record.seq > this.#seqUpTo) return 'seq not reserved';
+    const full = this.#forward.size >= forwardQueueLengthMax ? 'queue full' : null;
     switch (record.kind) {
-      case 'seq_block':
-        return record.up_to >= this.seqUpTo ? null : 'seq reservations only grow';
       case 'settle_intent':
       case 'cancel_intent':
+        return entry ? 'id taken' : null;
       case 'advice_queued':
-        if (entry !== undefined) return `entry ${record.id} exists`;
-        if (record.kind !== 'settle_intent' && record.seq > this.seqUpTo) return 'seq not reserved';
-        return record.kind === 'advice_queued' && this.forward.size >= forwardQueueLengthMax ? 'the forward queue is full' : null;
-      case 'settle_done':
-      case 'cancel_done':
-        return entry?.outcome === 'in_flight' && entry.kind === (record.kind === 'settle_done' ? 'settle' : 'cancel') ? null : `no ${record.kind} in flight for ${record.id}`;
-      case 'printed':
-        return entry === undefined ? `no entry ${record.id}` : null;
+        return entry ? 'id taken' : full;
       case 'reversal_queued':
-        if (entry === undefined || entry.kind === 'advice' || (entry.outcome !== 'in_flight' && entry.outcome !== 'confirmed')) return `nothing to reverse for ${record.id}`;
-        return this.forward.size >= forwardQueueLengthMax ? 'the forward queue is full' : null;
-      case 'reversal_done':
-      case 'advice_done':
-        return this.forward.get(record.id)?.kind === (record.kind === 'reversal_done' ? 'reversal' : 'advice') ? null : `nothing queued for ${record.id}`;
+        return entry?.outcome !== 'in_flight' ? 'not in flight' : full;
+      case 'done':
+        return this.#forward.has(record.id) || entry?.outcome === 'in_flight' ? null : 'nothing open';
+      case 'printed':
+        return entry ? null : 'no entry';
       case 'forward_seq':
-        return this.forward.has(record.id) ? null : `nothing queued for ${record.id}`;
+        return this.#forward.has(record.id) ? null : 'not queued';
       case 'reconciled':
         return null;
     }
   }
 
-  /** Applies a record to the state; returns why it cannot (a damaged journal when replaying), or null. */
-  private apply(record: JournalRecord, payload: Uint8Array): string | null {
-    const problem = this.check(record);
-    if (problem !== null) return problem;
-    if ('seq' in record && record.seq > this.seqUpTo) this.seqUpTo = record.seq;
-    switch (record.kind) {
-      case 'seq_block':
-        this.seqUpTo = record.up_to;
-        return null;
-      case 'reconciled':
-        this.reconciledThrough = record.date;
-        return null;
-      case 'settle_intent':
-      case 'cancel_intent':
-      case 'advice_queued':
-        this.begin(record, payload);
-        return null;
+  /** Applies a checked record to the state. */
+  #apply(record: JournalRecord, payload: Uint8Array): void {
+    if (record.kind === 'seq_block') this.#seqUpTo = record.up_to;
+    if (record.kind === 'reconciled') this.#reconciled = record.date;
+    if (!('id' in record)) return;
+    const kind = record.kind;
+    if (kind === 'settle_intent' || kind === 'cancel_intent' || kind === 'advice_queued') {
+      const advice = kind === 'advice_queued';
+      const time = advice ? record.body.settled_time : record.time;
+      this.#entries.set(record.id, {
+        id: record.id,
+        kind: advice ? 'advice' : kind === 'settle_intent' ? 'settle' : 'cancel',
+        seq: record.seq,
+        time,
+        request: record.body,
+        outcome: advice ? 'queued' : 'in_flight',
+        setlId: null,
+        setlTime: advice ? time : null,
+        code: null,
+        printed: false,
+        cancelledBy: null,
+        amounts: kind === 'cancel_intent' ? record.amounts : null,
+        payloads: [payload],
+      });
+      if (advice) this.#forward.set(record.id, { id: record.id, kind: 'advice', seq: record.seq, body: record.body });
+      return;
     }
-    const entry = this.entryMap.get(record.id) as Entry;
+    const entry = this.#entries.get(record.id) as Held;
     entry.payloads.push(payload);
-    switch (record.kind) {
-      case 'settle_done':
-      case 'cancel_done':
-        this.finish(entry, record);
-        break;
-      case 'printed':
-        entry.printed = true;
-        break;
-      case 'reversal_queued':
-        entry.outcome = 'reversing';
-        this.forward.set(record.id, { id: record.id, kind: 'reversal', seq: record.seq, body: record.body });
-        break;
-      case 'reversal_done':
-        this.forward.delete(record.id);
-        // Refused for good: the hub never had it (a settle it refused is not reversible), so nothing was charged either way.
-        entry.outcome = 'reversed';
-        break;
-      case 'advice_done':
-        this.forward.delete(record.id);
-        entry.outcome = record.setl_id === null ? 'refused' : 'confirmed';
-        entry.setlId = record.setl_id;
-        entry.code = record.code;
-        break;
-      case 'forward_seq': {
-        const item = this.forward.get(record.id) as ForwardItem;
-        this.forward.set(record.id, { ...item, seq: record.seq });
-        break;
-      }
+    if (kind === 'printed') entry.printed = true;
+    if (kind === 'forward_seq') this.#forward.set(record.id, { ...(this.#forward.get(record.id) as ForwardItem), seq: record.seq });
+    if (kind === 'reversal_queued') {
+      entry.outcome = 'reversing';
+      this.#forward.set(record.id, { id: record.id, kind: 'reversal', seq: record.seq, body: record.body });
     }
-    return null;
-  }
-
-  private begin(record: RecordOf<'settle_intent'> | RecordOf<'cancel_intent'> | RecordOf<'advice_queued'>, payload: Uint8Array): void {
-    const advice = record.kind === 'advice_queued';
-    const entry: Entry = {
-      id: record.id,
-      kind: advice ? 'advice' : record.kind === 'settle_intent' ? 'settle' : 'cancel',
-      seq: record.seq,
-      time: advice ? record.body.settled_time : record.time,
-      request: record.body,
-      outcome: advice ? 'queued' : 'in_flight',
-      setlId: null,
-      setlTime: advice ? record.body.settled_time : null,
-      code: null,
-      printed: false,
-      cancelledBy: null,
-      amounts: record.kind === 'cancel_intent' ? record.amounts : null,
-      payloads: [payload],
-    };
-    this.entryMap.set(record.id, entry);
-    if (advice) this.forward.set(record.id, { id: record.id, kind: 'advice', seq: record.seq, body: record.body });
-  }
-
-  private finish(entry: Entry, record: RecordOf<'settle_done'> | RecordOf<'cancel_done'>): void {
-    const confirmed = record.kind === 'settle_done' ? record.setl_id : record.cancel_setl_id;
-    entry.outcome = confirmed === null ? 'refused' : 'confirmed';
-    entry.setlId = confirmed;
-    entry.setlTime = record.kind === 'settle_done' ? record.setl_time : record.cancel_time;
+    if (kind !== 'done') return;
+    const queued = this.#forward.get(record.id);
+    this.#forward.delete(record.id);
+    if (queued?.kind === 'reversal') {
+      entry.outcome = 'reversed';
+      return;
+    }
+    entry.outcome = record.setl_id === null ? 'refused' : 'confirmed';
+    entry.setlId = record.setl_id;
     entry.code = record.code;
-    if (record.kind === 'cancel_done' && confirmed !== null) {
+    if (!queued) entry.setlTime = record.time;
+    if (entry.kind === 'cancel' && record.setl_id !== null) {
       const cancelled = (entry.request as BodyOf<'cancel'>).setl_id;
-      for (const other of this.entryMap.values()) if (other.kind !== 'cancel' && other.setlId === cancelled) other.cancelledBy = entry.id;
+      for (const other of this.#entries.values()) if (other.kind !== 'cancel' && other.setlId === cancelled) other.cancelledBy = entry.id;
     }
   }
 }

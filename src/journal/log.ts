@@ -51,7 +51,7 @@ function header(generation: number): Uint8Array {
 export function encodeRecords(payloads: readonly Uint8Array[]): Uint8Array {
   let size = 0;
   for (const payload of payloads) {
-    assert(payload.length > 0 && payload.length <= journalRecordBytesMax, `a record is 1 to ${journalRecordBytesMax} bytes`);
+    assert(payload.length > 0 && payload.length <= journalRecordBytesMax, 'record size');
     size += recordHeadBytes + payload.length;
   }
   const out = new Uint8Array(size);
@@ -66,16 +66,14 @@ export function encodeRecords(payloads: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The record starting at `at`: its end, or why there is none there. */
-function recordAt(bytes: Uint8Array, at: number): number | 'short' | 'bad' {
-  if (bytes.length - at < recordHeadBytes) return 'short';
+/** The end of the record starting at `at`, or 0 when there is no whole, good one there. */
+function recordAt(bytes: Uint8Array, at: number): number {
+  if (bytes.length - at < recordHeadBytes) return 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset + at);
   const length = view.getUint32(0);
-  if (length === 0 || length > journalRecordBytesMax) return 'bad';
   const end = at + recordHeadBytes + length;
-  if (end > bytes.length) return 'short';
   // A damaged length reads another span, whose CRC then fails: the length needs no CRC of its own.
-  return crc32(bytes, at + recordHeadBytes, end) === view.getUint32(4) ? end : 'bad';
+  return length > 0 && length <= journalRecordBytesMax && end <= bytes.length && crc32(bytes, at + recordHeadBytes, end) === view.getUint32(4) ? end : 0;
 }
 
 export interface OpenedLog {
@@ -86,17 +84,25 @@ export interface OpenedLog {
 }
 
 export class AppendLog {
+  readonly #storage: JournalStorage;
+  #size: number;
+  #generation: number;
+
   private constructor(
-    private readonly storage: JournalStorage,
+    storage: JournalStorage,
     readonly file: string,
-    private sizeBytes: number,
-    private generationNumber: number,
+    size: number,
+    generation: number,
     readonly bytesMax: number,
-  ) {}
+  ) {
+    this.#storage = storage;
+    this.#size = size;
+    this.#generation = generation;
+  }
 
   /** Opens (or creates) the log, cutting a torn tail; throws LogError `journal_corrupt` on damage that is not a tail. */
   static open(storage: JournalStorage, file: string, bytesMax: number): OpenedLog {
-    assert(bytesMax >= headerBytes + recordHeadBytes + journalRecordBytesMax, 'a log holds at least one record of the largest size');
+    assert(bytesMax >= headerBytes + appendBytesMax, 'a log holds the largest record');
     const staging = `${file}.tmp`;
     // A rotation that did not reach its rename: the old file is whole.
     if (storage.read(staging) !== null) {
@@ -111,69 +117,52 @@ export class AppendLog {
       storage.syncDir(file);
       return { log: new AppendLog(storage, file, headerBytes, 1, bytesMax), payloads: [], tornBytes: bytes?.length ?? 0 };
     }
-    if (!magic.every((byte, index) => bytes[index] === byte) || bytes[4] !== 0 || bytes[5] !== 1) {
-      throw new LogError('journal_corrupt', `${file} is not a journal of format 1`);
-    }
-    const generation = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8);
+    if (magic.some((byte, index) => bytes[index] !== byte) || bytes[4] !== 0 || bytes[5] !== 1) throw new LogError('journal_corrupt', `${file}: not a journal`);
     const payloads: Uint8Array[] = [];
     let at = headerBytes;
-    for (;;) {
-      const end = recordAt(bytes, at);
-      if (typeof end !== 'number') break;
+    for (let end = recordAt(bytes, at); end > 0; end = recordAt(bytes, at)) {
       payloads.push(bytes.subarray(at + recordHeadBytes, end));
       at = end;
     }
     const tornBytes = bytes.length - at;
-    if (tornBytes > 0) {
-      checkTail(bytes, at, file);
-      storage.truncate(file, at);
-    }
-    return { log: new AppendLog(storage, file, at, generation, bytesMax), payloads, tornBytes };
+    // Each append is one write of at most appendBytesMax, then an fsync: a power cut spoils only
+    // what lies that close to the end. More after a bad record is damage to committed records.
+    if (tornBytes > appendBytesMax) throw new LogError('journal_corrupt', `${file}: a bad record at byte ${at}, ${tornBytes} bytes before the end`);
+    if (tornBytes > 0) storage.truncate(file, at);
+    return { log: new AppendLog(storage, file, at, new DataView(bytes.buffer, bytes.byteOffset).getUint32(8), bytesMax), payloads, tornBytes };
   }
 
   get size(): number {
-    return this.sizeBytes;
+    return this.#size;
   }
 
   get generation(): number {
-    return this.generationNumber;
+    return this.#generation;
   }
 
   /** Appends records as one write and makes them durable; refuses with `journal_full` past the bound. */
   append(payloads: readonly Uint8Array[]): void {
-    if (payloads.length === 0) return;
     const bytes = encodeRecords(payloads);
-    assert(bytes.length <= appendBytesMax, 'one append is at most one record of the largest size (split larger batches)');
-    if (this.sizeBytes + bytes.length > this.bytesMax) throw new LogError('journal_full', `${this.file} would pass ${this.bytesMax} bytes`);
-    this.storage.append(this.file, bytes);
-    this.storage.sync(this.file);
-    this.sizeBytes += bytes.length;
+    assert(bytes.length <= appendBytesMax, 'one append, one record at most (split larger batches)');
+    if (this.#size + bytes.length > this.bytesMax) throw new LogError('journal_full', this.file);
+    this.#storage.append(this.file, bytes);
+    this.#storage.sync(this.file);
+    this.#size += bytes.length;
   }
 
   /** Replaces the whole log by `payloads` in a fresh file (the next generation), atomically. */
   rewrite(payloads: readonly Uint8Array[]): void {
     const records = encodeRecords(payloads);
     const bytes = new Uint8Array(headerBytes + records.length);
-    bytes.set(header(this.generationNumber + 1));
+    bytes.set(header(this.#generation + 1));
     bytes.set(records, headerBytes);
-    if (bytes.length > this.bytesMax) throw new LogError('journal_full', `the live records alone pass ${this.bytesMax} bytes`);
+    if (bytes.length > this.bytesMax) throw new LogError('journal_full', this.file);
     const staging = `${this.file}.tmp`;
-    this.storage.write(staging, bytes);
-    this.storage.sync(staging);
-    this.storage.rename(staging, this.file);
-    this.storage.syncDir(this.file);
-    this.sizeBytes = bytes.length;
-    this.generationNumber += 1;
+    this.#storage.write(staging, bytes);
+    this.#storage.sync(staging);
+    this.#storage.rename(staging, this.file);
+    this.#storage.syncDir(this.file);
+    this.#size = bytes.length;
+    this.#generation += 1;
   }
-}
-
-/**
- * Decides whether what follows the last good record is a torn tail. Each
- * append is one write of at most `appendBytesMax`, followed by an fsync, so
- * a power cut can only spoil the last append: whatever lies within that many
- * bytes of the end. More than that after a bad record means damage to
- * records already committed, which must not be cut off silently.
- */
-function checkTail(bytes: Uint8Array, at: number, file: string): void {
-  if (bytes.length - at > appendBytesMax) throw new LogError('journal_corrupt', `${file} at byte ${at}: a damaged record with ${bytes.length - at} bytes after it`);
 }

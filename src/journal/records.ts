@@ -8,7 +8,7 @@
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import type { CborEncoder } from '../../protocol/cbor-encode';
 import { messageTypeByName, type BodyOf, type MessageName } from '../../protocol/messages';
-import { bool, dateText, fromWire, nullable, struct, text, toWire, uint, type Infer, type Type } from '../../protocol/schema';
+import { dateText, fromWire, nullable, struct, text, toWire, uint, type Infer, type Type } from '../../protocol/schema';
 import { moneyFenMax, seqMax, timeSecondsMax } from '../../protocol/limits';
 
 const wireBody = <N extends MessageName>(name: N) => messageTypeByName(name).body as Type<BodyOf<N>>;
@@ -16,26 +16,14 @@ const id = text(40);
 const seq = uint(seqMax);
 const time = uint(timeSecondsMax);
 const fen = uint(moneyFenMax);
-const setlId = nullable(text(30));
 /** A hub error code or one of the client's (`timeout`, ...); null when there is none. */
 const code = nullable(text(40));
 
 const kinds = {
   /** Sequence numbers up to `up_to` may have been used: the next one is above it. */
   seq_block: struct({ up_to: seq }),
-  /** About to send a settle (seq, the request as sent). */
+  /** About to send a settle (its seq, the request as sent). */
   settle_intent: struct({ id, seq, time, body: wireBody('settle') }),
-  /** The hub's answer: confirmed (setl_id, setl_time) or refused (code). */
-  settle_done: struct({ id, setl_id: setlId, setl_time: nullable(time), code }),
-  /** The receipt is printed. */
-  printed: struct({ id }),
-  /** A settle or cancel went unanswered: its reversal waits in the store-and-forward queue. */
-  reversal_queued: struct({ id, seq, body: wireBody('reversal') }),
-  /** The hub acknowledged the reversal (or refused it for good: code). */
-  reversal_done: struct({ id, reversed: bool(), setl_id: setlId, code }),
-  /** A settlement made offline, waiting to be uploaded. */
-  advice_queued: struct({ id, seq, body: wireBody('advice') }),
-  advice_done: struct({ id, setl_id: setlId, code }),
   /** About to send a cancel; `amounts` are the cancelled settlement's, for reconciliation. */
   cancel_intent: struct({
     id,
@@ -44,10 +32,21 @@ const kinds = {
     body: wireBody('cancel'),
     amounts: struct({ medfee_sumamt: fen, fund_pay_sumamt: fen, acct_pay: fen, psn_cash_pay: fen }),
   }),
-  cancel_done: struct({ id, cancel_setl_id: setlId, cancel_time: nullable(time), code }),
+  /** A settlement made offline, waiting in the store-and-forward queue to be uploaded. */
+  advice_queued: struct({ id, seq, body: wireBody('advice') }),
+  /** A settle or cancel went unanswered: its reversal waits in the store-and-forward queue. */
+  reversal_queued: struct({ id, seq, body: wireBody('reversal') }),
+  /**
+   * The hub's answer. To what is queued for the entry (reversal, advice) when
+   * something is, else to its request in flight: confirmed (setl_id, time:
+   * the settlement's or cancellation's) or refused for good (code).
+   */
+  done: struct({ id, setl_id: nullable(text(30)), time: nullable(time), code }),
+  /** The receipt is printed. */
+  printed: struct({ id }),
   /** A queued reversal or advice is sent under a new seq from now on (the old one left the hub's window). */
   forward_seq: struct({ id, seq }),
-  /** Reconciled with the hub through this day: entries of that day and before may be dropped at rotation. */
+  /** Reconciled with the hub through this day: entries of that day and before may go at rotation. */
   reconciled: struct({ date: dateText() }),
 };
 
