@@ -14,7 +14,7 @@ import { replayWindowMax } from '../../protocol/limits';
 import type { Credential, Institution, Person } from '../../protocol/messages';
 import type { AnswerEvent, EventOf, HubEvent } from './events';
 import { billsPerPersonMax } from './limits';
-import { syntheticPsnNo, parseSyntheticCredential, parseSyntheticMdtrtId, parseSyntheticPsnNo, syntheticBill, syntheticPerson, type HubBill, type HubPerson, type Population } from './seed';
+import { syntheticMdtrtId, syntheticPsnNo, parseSyntheticCredential, parseSyntheticMdtrtId, parseSyntheticPsnNo, syntheticBill, syntheticPerson, type HubBill, type HubPerson, type Population } from './seed';
 
 export interface TerminalRecord {
   readonly id: string;
@@ -67,6 +67,8 @@ export class HubState {
   private readonly bills = new Map<string, HubBill>();
   /** Bills settled and in force: mdtrt_id → setl_id. */
   private readonly consumed = new Map<string, string>();
+  /** Per synthetic person: no bill below this index is pending (so finding the next one is not a scan). */
+  private readonly billCursor = new Map<string, number>();
   readonly ledger: Settlement[] = [];
   private readonly bySetlId = new Map<string, Settlement>();
   private readonly settledBySeq = new Map<string, Settlement>();
@@ -239,11 +241,26 @@ export class HubState {
     const synthetic = parseSyntheticPsnNo(psnNo);
     const population = synthetic === null ? undefined : this.populations.get(synthetic.seed);
     if (synthetic === null || population === undefined) return found;
-    for (let index = 0; index < Math.min(population.billsPerPerson, billsPerPersonMax) && found.length < limit; index += 1) {
+    // A synthetic person's bills are all at its institution.
+    for (let index = this.billCursor.get(psnNo) ?? 0; index < Math.min(population.billsPerPerson, billsPerPersonMax) && found.length < limit; index += 1) {
+      if (this.consumed.has(syntheticMdtrtId(synthetic.seed, synthetic.index, index))) continue;
       const bill = syntheticBill(population, synthetic.index, index);
-      if (bill.fixmedins_code === fixmedinsCode && !this.consumed.has(bill.mdtrt_id)) found.push(bill);
+      if (bill.fixmedins_code === fixmedinsCode) found.push(bill);
     }
     return found;
+  }
+
+  /** Marks a bill settled (by a settlement in force) or pending again. */
+  private consume(mdtrtId: string, setlId: string | null): void {
+    if (setlId === null) this.consumed.delete(mdtrtId);
+    else this.consumed.set(mdtrtId, setlId);
+    const synthetic = parseSyntheticMdtrtId(mdtrtId);
+    if (synthetic === null) return;
+    const psnNo = syntheticPsnNo(synthetic.seed, synthetic.index);
+    let cursor = this.billCursor.get(psnNo) ?? 0;
+    if (setlId === null) cursor = Math.min(cursor, synthetic.bill);
+    else while (this.consumed.has(syntheticMdtrtId(synthetic.seed, synthetic.index, cursor))) cursor += 1;
+    this.billCursor.set(psnNo, cursor);
   }
 
   private updatePerson(psnNo: string, change: (person: Person) => Person): void {
@@ -289,7 +306,7 @@ export class HubState {
     this.bySetlId.set(event.setl_id, settlement);
     if (event.source === 'settle') this.settledBySeq.set(`${event.terminal}:${event.seq}`, settlement);
     if (event.local_setl_id !== null) this.terminal(event.terminal).advices.set(event.local_setl_id, settlement);
-    this.consumed.set(event.input.mdtrt_id, event.setl_id);
+    this.consume(event.input.mdtrt_id, event.setl_id);
     this.charge(event, 1);
   }
 
@@ -300,7 +317,7 @@ export class HubState {
     const cancellation: Cancellation = { event, reinstated: false };
     this.cancellations.set(event.cancel_setl_id, cancellation);
     this.cancelBySeq.set(`${event.terminal}:${event.seq}`, cancellation);
-    this.consumed.delete(settlement.event.input.mdtrt_id);
+    this.consume(settlement.event.input.mdtrt_id, null);
     this.charge(settlement.event, -1);
   }
 
@@ -313,7 +330,7 @@ export class HubState {
       const settlement = this.settledBySeq.get(`${event.terminal}:${event.omsgid}`);
       assert(settlement !== undefined && settlement.cancelled === null && !settlement.reversed, 'a reversed settle was in force');
       settlement.reversed = true;
-      this.consumed.delete(settlement.event.input.mdtrt_id);
+      this.consume(settlement.event.input.mdtrt_id, null);
       this.charge(settlement.event, -1);
       return;
     }
@@ -323,7 +340,7 @@ export class HubState {
     assert(!this.consumed.has(settlement.event.input.mdtrt_id), 'a reinstated settlement takes its bill back (checked before the event)');
     cancellation.reinstated = true;
     settlement.cancelled = null;
-    this.consumed.set(settlement.event.input.mdtrt_id, settlement.event.setl_id);
+    this.consume(settlement.event.input.mdtrt_id, settlement.event.setl_id);
     this.charge(settlement.event, 1);
   }
 
