@@ -12,16 +12,48 @@ export class PowerCut extends Error {
   override readonly name = 'PowerCut';
 }
 
-interface Inode {
-  content: Uint8Array;
-  durable: Uint8Array | null;
-}
+/**
+ * A file's bytes (a buffer that grows by doubling: appends cost no copy of
+ * the file) and what an fsync made durable: the first `durableLength` bytes,
+ * or, once the file was rewritten after its last fsync, a copy of them.
+ */
+class Inode {
+  buffer = new Uint8Array(64);
+  length = 0;
+  durableLength = 0;
+  durableCopy: Uint8Array | null = null;
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  get content(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  get durable(): Uint8Array {
+    return this.durableCopy ?? this.buffer.subarray(0, this.durableLength);
+  }
+
+  append(bytes: Uint8Array): void {
+    if (this.length + bytes.length > this.buffer.length) {
+      let size = this.buffer.length * 2;
+      while (size < this.length + bytes.length) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.content);
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  replace(bytes: Uint8Array): void {
+    this.durableCopy ??= this.durable.slice();
+    this.buffer = new Uint8Array(Math.max(64, bytes.length));
+    this.length = 0;
+    this.append(bytes);
+  }
+
+  sync(): void {
+    this.durableCopy = null;
+    this.durableLength = this.length;
+  }
 }
 
 export class MemoryDisk implements JournalStorage {
@@ -40,7 +72,7 @@ export class MemoryDisk implements JournalStorage {
 
   private inode(file: string): Inode {
     let inode = this.names.get(file);
-    if (inode === undefined) this.names.set(file, (inode = { content: new Uint8Array(0), durable: null }));
+    if (inode === undefined) this.names.set(file, (inode = new Inode()));
     return inode;
   }
 
@@ -52,30 +84,27 @@ export class MemoryDisk implements JournalStorage {
   append(file: string, bytes: Uint8Array): void {
     this.operations += 1;
     if (this.operations > this.cutAfter) {
-      const inode = this.inode(file);
-      inode.content = concat(inode.content, bytes.subarray(0, Math.floor(bytes.length * this.tornFraction)));
+      this.inode(file).append(bytes.subarray(0, Math.floor(bytes.length * this.tornFraction)));
       throw new PowerCut(`power cut at operation ${this.operations} (append)`);
     }
-    const inode = this.inode(file);
-    inode.content = concat(inode.content, bytes);
+    this.inode(file).append(bytes);
   }
 
   sync(file: string): void {
     this.step();
-    const inode = this.inode(file);
-    inode.durable = inode.content.slice();
+    this.inode(file).sync();
   }
 
   truncate(file: string, length: number): void {
     this.step();
     const inode = this.inode(file);
-    inode.content = inode.content.slice(0, length);
-    inode.durable = inode.content.slice();
+    inode.length = Math.min(inode.length, length);
+    inode.sync();
   }
 
   write(file: string, bytes: Uint8Array): void {
     this.step();
-    this.inode(file).content = bytes.slice();
+    this.inode(file).replace(bytes);
   }
 
   rename(from: string, to: string): void {
@@ -104,11 +133,13 @@ export class MemoryDisk implements JournalStorage {
     for (const [name, inode] of names) {
       let survivor = survivors.get(inode);
       if (survivor === undefined) {
-        const durable = inode.durable ?? new Uint8Array(0);
-        let content = durable;
-        const extends_ = inode.content.length > durable.length && durable.every((byte, index) => inode.content[index] === byte);
-        if (extends_) content = inode.content.slice(0, durable.length + Math.floor(random() * (inode.content.length - durable.length + 1)));
-        survivor = { content: content.slice(), durable: content.slice() };
+        survivor = new Inode();
+        survivor.append(inode.durable);
+        // Bytes appended after the last fsync may or may not have reached the disk: any prefix of them did.
+        if (inode.durableCopy === null && inode.length > inode.durableLength) {
+          survivor.append(inode.buffer.subarray(inode.durableLength, inode.durableLength + Math.floor(random() * (inode.length - inode.durableLength + 1))));
+        }
+        survivor.sync();
         survivors.set(inode, survivor);
       }
       disk.names.set(name, survivor);
@@ -119,6 +150,6 @@ export class MemoryDisk implements JournalStorage {
 
   /** Every file name and size (for failure messages). */
   listing(): string {
-    return [...this.names].map(([name, inode]) => `${name}: ${inode.content.length}`).join(', ');
+    return [...this.names].map(([name, inode]) => `${name}: ${inode.length}`).join(', ');
   }
 }

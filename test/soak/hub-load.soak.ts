@@ -49,7 +49,7 @@ const seed = Number(process.argv[4] ?? 1);
 assert(Number.isSafeInteger(terminalsWanted) && terminalsWanted >= 1 && terminalsWanted <= 2_000, 'TERMINALS is 1 to 2000');
 assert(Number.isFinite(seconds) && seconds >= 5, 'SECONDS is at least 5');
 const personsPerTerminal = 4;
-const billsPerPerson = 2_000;
+const billsPerPerson = 10_000;
 const cancelOneIn = 20;
 const institutionsCount = 4;
 
