@@ -90,6 +90,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
   const say = (line: string) => io.stdout.write(`${line}\n`);
   try {
     const [command, ...rest] = args;
+    if (!['serve', 'generate', 'enroll', 'clearing', 'audit', 'show'].includes(command ?? '')) throw new HubUsage('usage', `unknown hub command '${command ?? ''}'`);
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: false });

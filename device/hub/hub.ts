@@ -16,10 +16,11 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { createCborXEncoder } from '../../protocol/cbor-oracle';
+import { decodeStrict } from '../../protocol/cbor-decode';
 import { parseSign1 } from '../../protocol/cose';
 import { bytesEqual, bytesToHex, hexToBytes, type CryptoProvider, type Signer, type Verifier } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { createOpener, createSealer, decodePayload, errorReplyCode, type AnyMessage, type Opener, type ReceivedFrame, type Sealer } from '../../protocol/envelope';
+import { createOpener, createSealer, errorReplyCode, type AnyMessage, type Opener, type ReceivedFrame, type Sealer } from '../../protocol/envelope';
 import { FrameDecoder } from '../../protocol/framing';
 import { messageTypeByName, type ErrorCode, type Institution } from '../../protocol/messages';
 import { appendBytesMax, AppendLog } from '../../src/journal/log';
@@ -262,14 +263,19 @@ export class ReferenceHub {
     await this.send(port, message, reply, reply.type === 'sign_in_reply' ? 0 : reply.type === 'error' ? 0 : terminal.session);
   }
 
-  /** Answers a frame that failed its checks, when its payload names a terminal we know (the signature may be bad: the reply says so and changes nothing). */
+  /**
+   * Answers a frame that failed its checks with the stable code, when its
+   * payload names a terminal we know and a seq (the signature may be bad: the
+   * reply says so and changes nothing). A frame that names none is dropped.
+   */
   private async refuseFrame(frame: ReceivedFrame, code: ErrorCode, detail: string, port: Port): Promise<void> {
     this.stats.refusedFrames += 1;
     const parsed = parseSign1(frame.cose, { profile: 'wire', requireTag: true });
-    if (!parsed.ok) return;
-    const decoded = decodePayload(parsed.sign1.payload);
-    if (!decoded.ok || !this.state.terminals.has(decoded.message.terminal)) return;
-    await this.send(port, decoded.message, errorReply(code, detail), 0);
+    const decoded = parsed.ok ? decodeStrict(parsed.sign1.payload) : null;
+    const wire = decoded?.ok && Array.isArray(decoded.value) ? decoded.value : [];
+    const [, terminal, seq] = wire;
+    if (typeof terminal !== 'string' || !this.state.terminals.has(terminal) || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return;
+    await this.send(port, { type: 'error', terminal, seq, time: 0, body: { code, detail: '' } }, errorReply(code, detail), 0);
   }
 
   private async send(port: Port, request: AnyMessage, reply: Reply, session: number): Promise<void> {

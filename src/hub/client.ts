@@ -392,7 +392,7 @@ export class HubClient {
 
   // ---- store and forward ----------------------------------------------------------
 
-  /** Sends the oldest queued reversal or advice once; true when the hub gave its verdict (taken, or refused for good). */
+  /** Sends the oldest queued reversal or advice once; true on progress: the hub's verdict (taken, or refused for good), or a new seq to send it with. */
   forwardOnce(): Promise<boolean> {
     return this.#serial(async () => {
       const item = this.#journal.queue()[0];
@@ -401,7 +401,7 @@ export class HubClient {
       if (!out.ok && out.error.code === 'replay_stale') {
         // Its seq left the hub's window; the hub knows a reversal or an advice by its content, so a new seq is safe.
         this.#journal.commit({ kind: 'forward_seq', id: item.id, seq: await this.#seqs.next() });
-        return false;
+        return true;
       }
       if (!out.ok && !definitive(out.error.code)) return false;
       const reply = out.ok ? (out.value.body as BodyOf<'reversal_reply'> & BodyOf<'advice_reply'>) : null;

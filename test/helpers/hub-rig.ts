@@ -12,6 +12,8 @@ import { createCborEncoder } from '../../protocol/cbor-encode';
 import { bytesEqual, type Signer } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { resultDigest } from '../../protocol/digests';
+import { parseSign1 } from '../../protocol/cose';
+import { decodePayload } from '../../protocol/envelope';
 import { encodeFrame, FrameDecoder } from '../../protocol/framing';
 import type { BodyOf, Institution, Person } from '../../protocol/messages';
 import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
@@ -24,6 +26,7 @@ import { HubClient, type HubClientOptions, type HubLink, type Timers } from '../
 import { TerminalJournal } from '../../src/journal/journal';
 import type { JournalStorage } from '../../src/journal/storage';
 import { ReferenceHub, type HubOptions } from '../../device/hub/hub';
+import { seedIdentities } from '../../device/hub/seed';
 import { createPortPair } from '../../device/memory-port';
 import { PortError, type Port } from '../../device/port';
 import { MemoryDisk } from './memory-disk';
@@ -72,8 +75,11 @@ export class FrameTap {
   private hubEnd: Port;
   private readonly tapHubSide: Port;
   readonly log: string[] = [];
-  up: (index: number) => FrameFate = () => 'deliver';
-  down: (index: number) => FrameFate = () => 'deliver';
+  /** The fate of the index-th frame up (terminal to hub), named by its message type. */
+  up: (index: number, type: string) => FrameFate = () => 'deliver';
+  down: (index: number, type: string) => FrameFate = () => 'deliver';
+  /** Every frame that crossed, as bytes, with its direction and message type. */
+  readonly frames: { direction: 'up' | 'down'; type: string; seq: number; bytes: Uint8Array }[] = [];
   private upCount = 0;
   private downCount = 0;
   private held: { to: Port; bytes: Uint8Array }[] = [];
@@ -114,9 +120,11 @@ export class FrameTap {
       for (const event of decoder.push(buffer.subarray(0, count))) {
         if (event.kind !== 'frame') continue;
         const index = direction === 'up' ? this.upCount++ : this.downCount++;
-        const fate = direction === 'up' ? this.up(index) : this.down(index);
-        this.log.push(`${direction} ${index} ${fate}`);
+        const { type, seq } = peek(event.cose);
+        const fate = direction === 'up' ? this.up(index, type) : this.down(index, type);
+        this.log.push(`${direction} ${index} ${type} ${seq} ${fate}`);
         const bytes = reframe(event.headerBytes, event.cose);
+        this.frames.push({ direction, type, seq, bytes });
         if (fate === 'drop') continue;
         if (fate === 'hold') {
           this.held.push({ to: to(), bytes });
@@ -138,11 +146,23 @@ export class FrameTap {
     await this.tapHubSide.write(bytes);
   }
 
+  /** Writes raw bytes towards the terminal (a forged reply). */
+  async injectDown(bytes: Uint8Array): Promise<void> {
+    await this.hubSide.write(bytes);
+  }
+
   stop(): void {
     this.running = false;
     void this.hubSide.close();
     void this.tapHubSide.close();
   }
+}
+
+/** The message type and seq a frame carries, read without verifying it (a tap's view). */
+export function peek(cose: Uint8Array): { type: string; seq: number } {
+  const parsed = parseSign1(cose, { profile: 'wire', requireTag: true });
+  const decoded = parsed.ok ? decodePayload(parsed.sign1.payload) : null;
+  return decoded?.ok ? { type: decoded.message.type, seq: decoded.message.seq } : { type: '?', seq: -1 };
 }
 
 /** Re-encodes a decoded frame as it came (header and COSE bytes unchanged), with the wire's own framing. */
@@ -278,4 +298,21 @@ export async function rig(options: { storage?: JournalStorage; client?: Partial<
       temp.remove();
     },
   };
+}
+
+/** What a terminal's session does before the settle: sign in, sync, find the seed patient, fetch the bill, settle locally. */
+export async function prepareSettle(terminal: Terminal, seedIndex = 0, acctUsed = false): Promise<{ body: BodyOf<'settle'>; person: Person; institution: Institution }> {
+  const { client } = terminal;
+  const signed = client.signedIn ?? (await client.signIn().then((out) => (out.ok ? out.value : null)));
+  if (signed === null) throw new Error('sign-in failed');
+  if (terminal.catalogue.version === null) await client.sync('catalogue');
+  if (terminal.policyBook.version === null) await client.sync('policy_book');
+  const identity = seedIdentities()[seedIndex] as ReturnType<typeof seedIdentities>[number];
+  const person = await client.person({ kind: 'ss_card', id: identity.cardNumber, card_sn: identity.cardSerial });
+  if (!person.ok) throw new Error(`person: ${JSON.stringify(person)}`);
+  const bill = await client.bill(person.value.psn_no, null);
+  if (!bill.ok) throw new Error(`bill: ${JSON.stringify(bill)}`);
+  const local = settleLocally(terminal, person.value, signed.institution, bill.value, acctUsed);
+  if (!local.ok) throw new Error(`local: ${local.code}`);
+  return { body: local.body, person: person.value, institution: signed.institution };
 }
