@@ -70,6 +70,8 @@ export class HubState {
   /** Per synthetic person: no bill below this index is pending (so finding the next one is not a scan). */
   private readonly billCursor = new Map<string, number>();
   readonly ledger: Settlement[] = [];
+  /** Each terminal's settlements and cancellations, for its reconciliation. */
+  private readonly byTerminal = new Map<string, { settlements: Settlement[]; cancellations: Cancellation[] }>();
   private readonly bySetlId = new Map<string, Settlement>();
   private readonly settledBySeq = new Map<string, Settlement>();
   readonly cancellations = new Map<string, Cancellation>();
@@ -303,6 +305,7 @@ export class HubState {
     assert(!this.bySetlId.has(event.setl_id), 'settlement ids are unique');
     const settlement: Settlement = { event, cancelled: null, reversed: false };
     this.ledger.push(settlement);
+    this.ofTerminal(event.terminal).settlements.push(settlement);
     this.bySetlId.set(event.setl_id, settlement);
     if (event.source === 'settle') this.settledBySeq.set(`${event.terminal}:${event.seq}`, settlement);
     if (event.local_setl_id !== null) this.terminal(event.terminal).advices.set(event.local_setl_id, settlement);
@@ -316,6 +319,7 @@ export class HubState {
     settlement.cancelled = event;
     const cancellation: Cancellation = { event, reinstated: false };
     this.cancellations.set(event.cancel_setl_id, cancellation);
+    this.ofTerminal(event.terminal).cancellations.push(cancellation);
     this.cancelBySeq.set(`${event.terminal}:${event.seq}`, cancellation);
     this.consume(settlement.event.input.mdtrt_id, null);
     this.charge(settlement.event, -1);
@@ -346,19 +350,26 @@ export class HubState {
 
   // ---- reconciliation and clearing -----------------------------------------
 
+  private ofTerminal(terminal: string): { settlements: Settlement[]; cancellations: Cancellation[] } {
+    let held = this.byTerminal.get(terminal);
+    if (held === undefined) this.byTerminal.set(terminal, (held = { settlements: [], cancellations: [] }));
+    return held;
+  }
+
   /** A terminal's settlements, advices and cancellations as reconciliation counts them. */
   *reconItems(terminal: string): Generator<ReconItem> {
-    for (const settlement of this.ledger) {
+    const held = this.byTerminal.get(terminal) ?? { settlements: [], cancellations: [] };
+    for (const settlement of held.settlements) {
       const event = settlement.event;
       const { medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay } = event.result.setlinfo;
       const common = { mdtrt_id: event.input.mdtrt_id, psn_no: event.input.psn_no, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay };
-      if (event.terminal === terminal && !settlement.reversed) {
+      if (!settlement.reversed) {
         yield { ...common, kind: event.source, setl_id: event.setl_id, setl_time: event.setl_time, funds: event.result.setldetail, inForce: settlement.cancelled === null };
       }
     }
-    for (const cancellation of this.cancellations.values()) {
+    for (const cancellation of held.cancellations) {
       const event = cancellation.event;
-      if (event.terminal !== terminal || cancellation.reinstated) continue;
+      if (cancellation.reinstated) continue;
       const settled = (this.bySetlId.get(event.setl_id) as Settlement).event;
       const { medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay } = settled.result.setlinfo;
       yield { kind: 'cancel', setl_id: event.cancel_setl_id, mdtrt_id: settled.input.mdtrt_id, psn_no: settled.input.psn_no, setl_time: event.cancel_time, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay, funds: [], inForce: true };

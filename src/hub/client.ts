@@ -175,7 +175,7 @@ export class HubClient {
   /** Sends a request, attempt after attempt with the same seq, until an answer; an inconclusive error keeps it waiting. */
   async #exchange(request: Request, seq: number, timeoutMs: number, attempts: number): Promise<Result<AnyMessage>> {
     const message = { ...request, terminal: this.#o.terminal, seq, time: 0 } as AnyMessage & { time: number };
-    let last = fail<AnyMessage>('timeout', `no answer to ${request.type}`);
+    let last = fail<AnyMessage>('timeout', request.type);
     for (let attempt = 0; attempt < attempts; attempt += 1) {
       const until = this.#timers.nowMs() + timeoutMs;
       if (attempt > 0) this.stats.retries += 1;
@@ -194,7 +194,7 @@ export class HubClient {
         // The link failed: drop it; the next attempt reconnects once this one's time is up.
         void this.#link?.close().catch(() => undefined);
         this.#link = null;
-        last = fail('timeout', `link: ${(error as Error).message}`);
+        last = fail('timeout', (error as Error).message);
         await this.#sleep(until - this.#timers.nowMs());
       }
     }
@@ -287,11 +287,11 @@ export class HubClient {
         if (!out.ok) return out;
         const reply: BodyOf<'bill_query_reply'> = out.value;
         first ??= reply;
-        if (reply.page !== page || reply.mdtrt_id !== first.mdtrt_id || !reply.lines.length || !bytesEqual(reply.bill.digest, first.bill.digest) || lines.length + reply.lines.length > visitLinesMax) return fail('sync_invalid', `bill page ${page}`);
+        if (reply.page !== page || reply.mdtrt_id !== first.mdtrt_id || !reply.lines.length || !bytesEqual(reply.bill.digest, first.bill.digest) || lines.length + reply.lines.length > visitLinesMax) return fail('sync_invalid', `page ${page}`);
         lines.push(...reply.lines);
       }
       const { page: _page, ...bill } = first;
-      if (lines.reduce((sum, line) => sum + line.amt, 0) !== bill.bill.medfee_sumamt || !bytesEqual(billDigest(this.#encoder, lines), bill.bill.digest)) return fail('bill_changed', 'the pages are not the bill referenced');
+      if (lines.reduce((sum, line) => sum + line.amt, 0) !== bill.bill.medfee_sumamt || !bytesEqual(billDigest(this.#encoder, lines), bill.bill.digest)) return fail('bill_changed');
       return { ok: true, value: { ...bill, lines } };
     });
   }
@@ -333,7 +333,7 @@ export class HubClient {
       const setlTime = type === 'settle' ? reply.setl_time : reply.cancel_time;
       // A confirmation of another result or visit: this one cannot stand, undo it.
       if (type === 'settle' ? !bytesEqual(reply.result_digest, (body as BodyOf<'settle'>).result_digest) || reply.mdtrt_id !== mdtrt_id : reply.setl_id !== (body as BodyOf<'cancel'>).setl_id) {
-        return this.#reverse(id, seq, type, psn_no, mdtrt_id, 'the hub confirmed something else');
+        return this.#reverse(id, seq, type, psn_no, mdtrt_id, 'confirmed another');
       }
       this.#journal.commit({ kind: 'done', id, setl_id: setlId, time: setlTime, code: null });
       return { ok: true, value: { id, setl_id: setlId, setl_time: setlTime } };
@@ -357,7 +357,7 @@ export class HubClient {
 
   async #reverse(id: string, seq: number, oinfno: 'settle' | 'cancel', psnNo: string, mdtrtId: string, detail: string): Promise<Result<never>> {
     await this.#queueReversal(id, seq, oinfno, psnNo, mdtrtId);
-    return fail('timeout', `${detail}; reversal queued, nothing is charged`);
+    return fail('timeout', `${detail}; reversed`);
   }
 
   /** A new local settlement id for an offline settlement: `A` and a seq, unique for the terminal. */
@@ -466,13 +466,13 @@ export class HubClient {
   sync(kind: 'catalogue' | 'policy_book'): Promise<Result<{ readonly version: string; readonly changed: boolean }>> {
     return this.#serial(async () => {
       const store = this.#o.stores?.[kind];
-      if (!store) return fail('sync_invalid', `no ${kind} store`);
+      if (!store) return fail('sync_invalid', kind);
       const manifest = await this.#query('manifest', { kind, have_version: store.version });
       if (!manifest.ok) return manifest;
       const m = manifest.value;
       if (m.kind === kind && m.version === store.version) return { ok: true, value: { version: m.version, changed: false } };
       if (m.kind !== kind || m.size_bytes > syncBlobBytesMax || m.chunk_count !== Math.ceil(m.size_bytes / m.chunk_bytes) || (m.base_version !== null && m.base_version !== store.version)) {
-        return fail('sync_invalid', 'the manifest does not add up');
+        return fail('sync_invalid', 'manifest');
       }
       const blob = new Uint8Array(m.size_bytes);
       for (let index = 0; index < m.chunk_count; index += 1) {

@@ -20,6 +20,7 @@
 // whose own log is fsynced as in production.
 //
 // usage: npm run soak -- hub-load [TERMINALS] [SECONDS] [SEED]    (defaults 200, 600, 1)
+// env:   HUB_LOAD_HUB_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the hub process
 import assert from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -76,7 +77,8 @@ function cli(args: string[]): Promise<string> {
 }
 
 async function startHub(dir: string): Promise<{ child: ChildProcess; port: number; key: Uint8Array }> {
-  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, terminalBundle, 'hub', 'serve', '--state', dir, '--listen', '127.0.0.1:0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = (process.env.HUB_LOAD_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, ...nodeArgs, terminalBundle, 'hub', 'serve', '--state', dir, '--listen', '127.0.0.1:0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
