@@ -28,7 +28,7 @@ import type { BodyOf, ErrorCode, FeeLine, MessageName, ReconTotals } from '../..
 import { SequenceCounter } from '../../protocol/sequence';
 import type { TerminalJournal } from '../journal/journal';
 import { LogError } from '../journal/log';
-import { periodEntries, periodTotals, type Amounts } from '../journal/recon';
+import { chinaDate, periodEntries, periodTotals, type Amounts } from '../journal/recon';
 import {
   forwardBackoffMsMax,
   forwardBackoffMsMin,
@@ -312,6 +312,9 @@ export class HubClient {
   #transact(type: 'settle' | 'cancel', body: BodyOf<'settle'> | BodyOf<'cancel'>, amounts: Amounts | null) {
     return this.#serial(async (): Promise<Result<{ readonly id: string; readonly setl_id: string; readonly setl_time: number }>> => {
       if (this.#journal.queueLength >= forwardQueueLengthMax - 1) return fail('queue_full');
+      // Signed in first: a hub out of reach leaves nothing to reverse.
+      const signed = this.#session ? null : await this.#signIn();
+      if (signed && !signed.ok) return signed;
       const seq = await this.#seqs.next();
       const id = `${type === 'settle' ? 'S' : 'C'}${seq}`;
       const time = this.#now();
@@ -492,8 +495,9 @@ export class HubClient {
 
   /**
    * Reconciles a period with the hub once the queue is flushed: totals by fund
-   * type (3201), then the detail when they differ (3202). Agreement is
-   * journaled, so the period's entries may go at the next rotation.
+   * type (3201), then the detail when they differ (3202). On agreement the
+   * journal records the days that are over as reconciled and rotates: their
+   * entries leave it.
    */
   async reconcile(begin: string, end: string): Promise<Result<{ readonly agree: boolean; readonly hub: ReconTotals; readonly mismatches: BodyOf<'recon_detail_reply'>['mismatches'] }>> {
     if (await this.flush()) return fail('queue_not_empty');
@@ -510,7 +514,13 @@ export class HubClient {
         mismatches.push(...detail.value.mismatches);
       }
       const agree = totals.value.agree;
-      if (agree) this.#journal.commit({ kind: 'reconciled', date: end });
+      if (agree) {
+        // Today stays open (more settlements may come): only days that are over are closed.
+        const today = chinaDate(this.#now());
+        this.#journal.commit({ kind: 'reconciled', date: end < today ? end : chinaDate(this.#now() - 86_400) });
+        // The closed days leave the journal (a failed rotation leaves it whole, to try again next time).
+        this.#commit(() => this.#journal.rotate());
+      }
       return { ok: true, value: { agree, hub: totals.value.hub, mismatches } };
     });
   }

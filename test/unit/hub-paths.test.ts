@@ -7,6 +7,7 @@
 // version, nothing when current), chunk refusals, reconciliation that agrees
 // and one that finds the differences, and clearing from the ledger.
 import { test } from 'uvu';
+import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { createCborEncoder } from '../../protocol/cbor-encode';
 import { billDigest } from '../../protocol/digests';
@@ -279,6 +280,24 @@ scenario('reconciliation: totals agree; then a settlement only the hub has and o
   assert.equal(differs.value.mismatches.map((mismatch) => mismatch.code).sort(), ['missing_at_hub', 'missing_at_terminal']);
   await twin.close();
   tap.stop();
+});
+
+scenario('a day reconciled once it is over leaves the journal at rotation; today stays', async (r) => {
+  const { client, journal } = r.terminal;
+  const { body } = await prepareSettle(r.terminal);
+  assert.ok((await client.settle(body)).ok);
+  const day = '2026-03-14';
+  assert.ok((await client.reconcile(day, day)).ok);
+  assert.is(journal.entries().length, 1, 'today is still open: its settlement stays');
+  const sizeBefore = journal.size;
+  r.clock.nowS += 86_400;
+  const closed = await client.reconcile(day, day);
+  assert.ok(closed.ok && closed.value.agree, JSON.stringify(closed));
+  assert.equal(journal.entries(), [], 'the day is over and reconciled: it left the journal');
+  assert.ok(journal.size < sizeBefore, `${journal.size} < ${sizeBefore}`);
+  const reopened = TerminalJournal.open({ storage: r.terminal.storage, file: path.join(r.temp.dir, 'terminal', 'journal') });
+  assert.equal(reopened.entries(), []);
+  assert.ok((await reopened.seqStore().load()) !== null, 'the seq reservation survives');
 });
 
 scenario('clearing: what each insured province owes each treatment province, by fund, from the ledger', async (r) => {
