@@ -29,7 +29,7 @@ import type { Port } from '../port';
 import { decodeEvent, encodeEvent, type HubEvent } from './events';
 import { errorReply, handle, replyOf, requestDigest, type HubContext, type Reply } from './handlers';
 import { connectionsMax, populationPersonsMax, sessionLifetimeSeconds, stateLogBytesMax, terminalsMax } from './limits';
-import { policyBookVersion, seedBills, seedCatalogues, seedInstitutions, seedPersons, seedPolicies, syntheticTerminalId, syntheticTerminalSeed, syntheticInstitution, type HubBill, type HubPerson } from './seed';
+import { catalogueLineOf, policyBookVersion, seedBills, seeds, seedCatalogues, seedInstitutions, seedPersons, seedPolicies, syntheticTerminalId, syntheticTerminalSeed, syntheticInstitution, type HubBill, type HubPerson } from './seed';
 import { HubState } from './state';
 import { Versions } from './versions';
 
@@ -65,7 +65,7 @@ export class ReferenceHub {
   readonly state = new HubState();
   readonly stats: HubStats = { frames: 0, replies: 0, refusedFrames: 0, droppedDuplicates: 0, commits: 0, events: 0 };
   readonly publicKey: Uint8Array;
-  private readonly versions: Versions;
+  readonly versions: Versions;
   private readonly ctx: HubContext;
   private readonly sealer: Sealer;
   private readonly opener: Opener;
@@ -130,7 +130,10 @@ export class ReferenceHub {
       const opened = AppendLog.open(storage, path.join(options.dir, 'hub.log'), stateLogBytesMax);
       const hub = new ReferenceHub(options, opened.log, storage, signer, provider.verifier(signer.publicKey), lockFile);
       for (const payload of opened.payloads) hub.state.apply(decodeEvent(payload));
-      if (opened.payloads.length === 0 && options.seed !== false) hub.seedState();
+      // A new directory is seeded; so is one whose seeding a power cut interrupted (it starts with the first seed catalogue).
+      const first = seeds[0] as (typeof seeds)[number];
+      const begun = hub.versions.find('catalogue', catalogueLineOf(first.case.institution), first.case.catalogue.version) !== undefined;
+      if (options.seed !== false && (opened.payloads.length === 0 || begun)) hub.seedState();
       options.log?.(`hub: ${opened.payloads.length} events replayed${opened.tornBytes > 0 ? `, ${opened.tornBytes} torn bytes cut` : ''}; ${hub.state.ledger.length} settlements`);
       return hub;
     } catch (error) {
@@ -139,14 +142,17 @@ export class ReferenceHub {
     }
   }
 
+  /** Seeds whatever of the worked cases is missing: all of it in a new directory, the rest of an interrupted seeding. */
   private seedState(): void {
     const events: HubEvent[] = [];
-    for (const catalogue of seedCatalogues()) events.push(this.versions.publish('catalogue', catalogue.line, catalogue.version, catalogue.records));
-    events.push(this.versions.publish('policy_book', '', policyBookVersion, seedPolicies()));
-    for (const institution of seedInstitutions()) events.push({ kind: 'institution', institution });
-    for (const person of seedPersons()) events.push({ kind: 'person', person: person.person, credentials: [...person.credentials] });
-    for (const bill of seedBills()) events.push({ kind: 'bill', ...bill, lines: [...bill.lines] });
-    this.commitNow(events);
+    const published = (kind: 'catalogue' | 'policy_book', line: string, version: string) => this.versions.find(kind, line, version) !== undefined;
+    // Ordered as they were appended: a torn append leaves a prefix, and an interrupted seeding resumes from any prefix.
+    for (const catalogue of seedCatalogues()) if (!published('catalogue', catalogue.line, catalogue.version)) events.push(this.versions.publish('catalogue', catalogue.line, catalogue.version, catalogue.records));
+    if (!published('policy_book', '', policyBookVersion)) events.push(this.versions.publish('policy_book', '', policyBookVersion, seedPolicies()));
+    for (const institution of seedInstitutions()) if (!this.state.institutions.has(institution.fixmedins_code)) events.push({ kind: 'institution', institution });
+    for (const person of seedPersons()) if (this.state.person(person.person.psn_no) === undefined) events.push({ kind: 'person', person: person.person, credentials: [...person.credentials] });
+    for (const bill of seedBills()) if (this.state.bill(bill.mdtrt_id) === undefined) events.push({ kind: 'bill', ...bill, lines: [...bill.lines] });
+    if (events.length > 0) this.commitNow(events);
   }
 
   // ---- administration (tests, the CLI) ---------------------------------------
