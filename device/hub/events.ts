@@ -8,7 +8,7 @@
 // below, which reuse the wire's own records.
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import type { CborEncoder } from '../../protocol/cbor-encode';
-import { feeLinesPerMessageMax, seqMax, timeSecondsMax, visitLinesMax } from '../../protocol/limits';
+import { seqMax, timeSecondsMax, visitLinesMax } from '../../protocol/limits';
 import { messageTypeByName, type MessageName } from '../../protocol/messages';
 import { bool, bytes, dateText, enumOf, fromWire, list, nullable, struct, text, toWire, uint, type Infer, type ListType, type StructType, type Type } from '../../protocol/schema';
 
@@ -106,6 +106,3 @@ export function decodeEvent(payload: Uint8Array): HubEvent {
   if (kind === undefined) throw new Error(`unknown hub event ${String(index)}`);
   return { kind, ...(fromWire(kinds[kind] as Type<object>, body, kind) as object) } as HubEvent;
 }
-
-/** The largest number of result lines an event keeps (the wire's inline bound). */
-export const eventResultLinesMax = feeLinesPerMessageMax;

@@ -28,7 +28,7 @@ import { nodeJournalStorage, type JournalStorage } from '../../src/journal/stora
 import type { Port } from '../port';
 import { decodeEvent, encodeEvent, type HubEvent } from './events';
 import { errorReply, handle, replyOf, requestDigest, type HubContext, type Reply } from './handlers';
-import { connectionsMax, populationPersonsMax, sessionLifetimeSeconds, stateLogBytesMax, terminalsMax } from './limits';
+import { connectionsMax, populationPersonsMax, readBytes, sessionLifetimeSeconds, stateLogBytesMax, terminalsMax } from './limits';
 import { catalogueLineOf, policyBookVersion, seedBills, seeds, seedCatalogues, seedInstitutions, seedPersons, seedPolicies, syntheticTerminalId, syntheticTerminalSeed, syntheticInstitution, type HubBill, type HubPerson } from './seed';
 import { HubState } from './state';
 import { Versions } from './versions';
@@ -210,7 +210,7 @@ export class ReferenceHub {
     assert(this.connections.size < connectionsMax, 'connections are bounded');
     this.connections.add(port);
     const decoder = new FrameDecoder();
-    const buffer = new Uint8Array(65_536);
+    const buffer = new Uint8Array(readBytes);
     try {
       while (!this.stopped) {
         let count: number;

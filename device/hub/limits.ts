@@ -9,10 +9,10 @@ import * as wire from '../../protocol/limits';
 export const sessionLifetimeSeconds = 12 * 3_600;
 /** Fee lines in one bill-query page. */
 export const billPageLines = wire.feeLinesPerMessageMax;
+/** Bytes read from a connection at once. */
+export const readBytes = 65_536;
 /** Bytes of one catalogue or policy-book chunk the hub sends. */
 export const chunkBytes = wire.chunkBytesMax;
-/** Reply bytes a terminal's replay window keeps (read-only replies are recomputed when dropped). */
-export const replayStoredBytesMax = 256 * 1_024;
 /** The hub's state log: a database, not a ring; large enough for a long load run, bytes. */
 export const stateLogBytesMax = 8 * 1_024 * 1_048_576;
 /** Catalogue or policy-book versions kept open in memory at once (the rest are on disk). */
@@ -29,12 +29,9 @@ export const billsPerPersonMax = 10_000;
 export const reconPagesMax = 1_024;
 /** Connections a TCP hub serves at once. */
 export const connectionsMax = 4_096;
-/** Pending bills the hub holds (seeded or uploaded). */
-export const billsMax = 1_000_000;
 
 assert(chunkBytes <= wire.chunkBytesMax && chunkBytes > 0, 'a chunk fits the wire');
 assert(billPageLines <= wire.feeLinesPerMessageMax, 'a bill page fits one message');
 assert(sessionLifetimeSeconds > (runtime.hubHeartbeatIntervalMs / 1_000) * 4, 'a session outlives several heartbeats');
-assert(replayStoredBytesMax <= wire.replayStoredBytesMax, 'within the wire replay bound');
 assert(stateLogBytesMax >= runtime.journalRecordBytesMax * 64, 'the state log holds many of the largest records');
 assert(reconPagesMax * wire.reconEntriesPerMessageMax >= 100_000, 'a busy terminal-day of detail fits');
