@@ -61,7 +61,8 @@ const forbiddenInputs = [
   /node_modules\/tweetnacl\//,
   /node_modules\/cbor-x\//,
   /^device\/[a-z0-9-]+-emulator\.ts$/,
-  /^device\/(line|harness|socat|tools|prng)\.ts$/,
+  /^device\/(line|harness|socat|tools|prng|memory-port)\.ts$/,
+  /^device\/hub\//,
 ];
 
 function readBudget(env) {
@@ -167,10 +168,11 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
   for (const entry of report) {
     const budget = entry.budgeted ? ` of ${budgetBytes} bytes budget (${kib(budgetBytes)})` : ' (loaded on demand, outside the budget)';
     log(`${entry.name}: ${entry.bytes} bytes (${kib(entry.bytes)})${budget}`);
-    for (const [name, bytes] of entry.top.slice(0, 8)) {
+    for (const [name, bytes] of entry.top.slice(0, 12)) {
       log(`  ${name.padEnd(28)} ${String(bytes).padStart(8)} bytes  ${((100 * bytes) / entry.bytes).toFixed(1).padStart(5)} %`);
     }
   }
+  log(await sessionPartsLine());
   const over = report.filter((entry) => entry.budgeted && entry.bytes > budgetBytes);
   if (over.length > 0) {
     const entry = over[0];
@@ -204,6 +206,28 @@ export function bundleForNode(options) {
     logLevel: 'warning',
     ...options,
   });
+}
+
+/**
+ * The hub client and the journal (src/hub, src/journal) ship once the
+ * terminal's session imports them (issue #8); until then this line tells what
+ * they will add to terminal.js, minified, beside what it already carries.
+ */
+async function sessionPartsLine() {
+  const result = await esbuild.build({
+    ...common,
+    absWorkingDir: root,
+    stdin: { contents: "export { HubClient } from './src/hub/client'; export { TerminalJournal } from './src/journal/journal'; export { nodeJournalStorage } from './src/journal/storage';", resolveDir: root, loader: 'ts' },
+    outfile: path.join(root, '.build', 'session-parts.js'),
+  });
+  const output = Object.values(result.metafile.outputs).find((candidate) => candidate.inputs !== undefined && Object.keys(candidate.inputs).length > 0);
+  const parts = { 'src/hub': 0, 'src/journal': 0 };
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const name = contributorOf(input);
+    if (name in parts) parts[name] += bytesInOutput;
+  }
+  const inFirmware = parts['src/hub'] + parts['src/journal'];
+  return `hub client + journal for the session (issue #8): ${inFirmware} bytes (src/hub ${parts['src/hub']}, src/journal ${parts['src/journal']})`;
 }
 
 export class BudgetError extends Error {

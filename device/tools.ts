@@ -12,6 +12,13 @@ import { seededRandom } from './prng';
 import { QrScannerEmulator, sampleToken } from './qr-scanner-emulator';
 import { StreamPort } from './stream-port';
 
+// The reference hub and what an emulated terminal needs to reach it in one process.
+export { runHub, hubUsage } from './hub/cli';
+export { ReferenceHub } from './hub/hub';
+export { seedIdentities, syntheticTerminalSeed, syntheticTerminalId, syntheticCredentials, syntheticPsnNo } from './hub/seed';
+export { createPortPair } from './memory-port';
+export { LineSimulator } from './line';
+
 export const emulatorKinds = Object.freeze(['card-reader', 'qr-scanner', 'printer'] as const);
 export type EmulatorKind = (typeof emulatorKinds)[number];
 

@@ -103,6 +103,9 @@ export const errorCodes = [
   'chronic_not_qualified',
   'chronic_not_opened_at_institution',
   'unknown_item',
+  // An advice (offline settlement) the hub cannot take: over the offline floor or not outpatient/pharmacy; its bill settled online meanwhile.
+  'offline_limit_exceeded',
+  'already_settled',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 const errorCode = rule('error_code', enumOf(errorCodes));

@@ -24,6 +24,12 @@ export const forwardBackoffMsMax = 60_000;
 export const journalRecordBytesMax = 1_048_576;
 /** Journal file size that triggers rotation after reconciliation, bytes. */
 export const journalBytesMax = 64 * 1_048_576;
+/** Sequence numbers reserved by one journal record: a crash skips at most this many, and only every this-many seqs costs an fsync. */
+export const journalSeqBlock = 64;
+/** A catalogue or policy-book update fetched in chunks, bytes (what one manifest may announce). */
+export const syncBlobBytesMax = wire.chunkCountMax * wire.chunkBytesMax;
+/** Days one reconciliation may cover. */
+export const reconDaysMax = 31;
 /** Card reader and printer exchange timeouts, ms (owned by device/limits.ts: drivers may not import src/). */
 export const deviceExchangeTimeoutMs = device.deviceExchangeTimeoutMs;
 /** Longest QR scanner line, bytes (owned by device/limits.ts). */
@@ -71,6 +77,9 @@ assert(wire.moneyFenMax === core.moneyFenMax, 'wire and core agree on money amou
 assert(wire.visitLinesMax === core.visitLinesMax, 'wire and core agree on lines per visit');
 assert(wire.bpMax === core.bpMax, 'wire and core agree on basis points');
 assert(hubAttemptsMax * hubSettleTimeoutMs < wire.clockSkewSecondsMax * 1_000, 'a retried settle is still within the clock skew a receiver accepts');
+assert(journalSeqBlock >= 1 && journalSeqBlock * 4 <= wire.replayWindowMax, 'a crash skips far fewer seqs than the hub remembers');
+assert(syncBlobBytesMax <= catalogueFileBytesMax, 'any update a manifest may announce is a catalogue the store may keep');
+assert(reconDaysMax >= 1 && reconDaysMax <= 366, 'reconciliation periods are bounded');
 assert(forwardQueueLengthMax <= 0xffff, "the store-and-forward queue length fits the heartbeat's field");
 assert(device.cardIdentityFileBytesMax + device.scannerLineBytesMax < wire.frameBytesMax, 'a credential, card or token, fits in one person query');
 assert(device.printerJobBytesMax <= journalRecordBytesMax, 'a receipt job can be journaled whole for a reprint');

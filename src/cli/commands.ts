@@ -5,8 +5,9 @@ import { catalogueCommand } from './catalogue';
 import { coseCommand } from './cose';
 import { emulateCommand } from './emulate';
 import { frameCommand } from './frame';
+import { hubCommand } from './hub';
 import { probeCommand } from './probe';
 import { settleCommand } from './settle';
 import { versionCommand } from './version';
 
-export const commands: readonly Command[] = [settleCommand, catalogueCommand, coseCommand, frameCommand, emulateCommand, probeCommand, versionCommand];
+export const commands: readonly Command[] = [settleCommand, catalogueCommand, coseCommand, frameCommand, emulateCommand, hubCommand, probeCommand, versionCommand];

@@ -51,6 +51,8 @@ const table: Readonly<Record<string, readonly [string, string]>> = {
   recon_period_invalid: ['对账日期有误', 'The reconciliation period is not valid.'],
   blob_not_found: ['目录文件不存在，请联系工作人员', 'The catalogue file is missing at the platform; please call staff.'],
   chunk_out_of_range: ['目录下载出错，请稍后再试', 'The catalogue download failed; please try again shortly.'],
+  offline_limit_exceeded: ['离线结算超过限额，请到人工窗口办理', 'This offline settlement is over the offline limit; please go to a staffed counter.'],
+  already_settled: ['该笔费用已结算，请勿重复结算', 'This bill has already been settled.'],
   key_rejected: ['终端密钥更新失败，请联系工作人员', "The terminal's key update was refused; please call staff."],
   // The devices.
   timeout: ['设备或网络无响应，本次未扣费', 'A device or the line did not answer: nothing was charged.'],

@@ -1,0 +1,531 @@
+// The terminal's hub client (issue #7): signed request/response over any byte
+// stream, one request in flight. Each request has a timeout per attempt (a
+// settle's is longer) and at most `hubAttemptsMax` attempts that reuse its
+// seq, which is safe because the hub answers a repeated (terminal, seq) with
+// its first answer. The client signs in when it has no session and again when
+// the hub says the session is gone, then repeats the request.
+//
+// A settle or cancel is journaled before it is sent (intent) and after it is
+// answered (done). One left unanswered is reversed: the reversal goes to the
+// store-and-forward queue in the journal and is sent, with backoff, until the
+// hub takes it; offline settlements (advices) travel the same queue.
+// Catalogue and policy-book updates arrive as a manifest and numbered chunks,
+// checked against the manifest's digest, and are handed whole to the store's
+// atomic update.
+//
+// Only the hub's verdicts are final. An error reply that says nothing about
+// the request (bad signature, malformed, time skew, busy) may even answer a
+// forged frame, so it counts as no answer: the client keeps waiting for the
+// real one, and a settle that never gets one is reversed, never "refused".
+import { createHash } from 'node:crypto';
+import { createCborEncoder, type CborEncoder } from '../../protocol/cbor-encode';
+import { bytesEqual, type Signer, type Verifier } from '../../protocol/crypto';
+import { billDigest } from '../../protocol/digests';
+import { createOpener, createSealer, isReplyTo, type AnyMessage } from '../../protocol/envelope';
+import { FrameDecoder, type FrameEvent } from '../../protocol/framing';
+import { reconEntriesPerMessageMax, visitLinesMax } from '../../protocol/limits';
+import type { BodyOf, ErrorCode, FeeLine, MessageName, ReconTotals } from '../../protocol/messages';
+import { SequenceCounter } from '../../protocol/sequence';
+import type { TerminalJournal } from '../journal/journal';
+import { LogError } from '../journal/log';
+import { chinaDate, periodEntries, periodTotals, type Amounts } from '../journal/recon';
+import {
+  forwardBackoffMsMax,
+  forwardBackoffMsMin,
+  forwardQueueLengthMax,
+  hubAttemptsMax,
+  hubHeartbeatIntervalMs,
+  hubRequestTimeoutMs,
+  hubSettleTimeoutMs,
+  syncBlobBytesMax,
+} from '../limits';
+
+/** The byte stream to the hub (a device Port satisfies it). */
+export interface HubLink {
+  read(into: Uint8Array, signal?: AbortSignal): Promise<number>;
+  write(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Monotonic time and one-shot timers (device/port.ts's Clock satisfies it). */
+export interface Timers {
+  nowMs(): number;
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Where a sync puts what it fetched (src/catalogue/store.ts's SignedStore satisfies it). */
+export interface SyncTarget {
+  readonly version: string | null;
+  apply(blob: Uint8Array): { readonly ok: true; readonly version: string } | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+}
+
+/**
+ * The client's own failure codes, beside the hub's: timeout (no verdict after
+ * every attempt; for a settle or cancel, its reversal is queued), journal_full,
+ * queue_full, queue_not_empty (reconcile), sync_invalid (a bill, manifest or
+ * chunk that does not add up), sync_corrupt (chunks that are not the digest),
+ * and the store's refusals (update_*).
+ */
+export type ClientErrorCode = ErrorCode | 'timeout' | 'journal_full' | 'queue_full' | 'queue_not_empty' | 'sync_invalid' | 'sync_corrupt' | `update_${string}`;
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly code: ClientErrorCode; readonly detail: string } };
+
+export interface HubClientOptions {
+  readonly terminal: string;
+  readonly fixmedinsCode: string;
+  readonly firmware: string;
+  /** Opens (or, after a failure, reopens) the link to the hub. */
+  connect(): Promise<HubLink>;
+  readonly signer: Signer;
+  /** The hub's keys by kid (pinned in the profile). */
+  hubKeys(kid: Uint8Array): Verifier | null;
+  readonly journal: TerminalJournal;
+  readonly timers: Timers;
+  /** Wall-clock seconds since 1970; the hub's time at sign-in corrects it. */
+  timeS(): number;
+  /** Uniform in [0, 1): jitter of the store-and-forward backoff. */
+  random(): number;
+  readonly stores?: Partial<Record<'catalogue' | 'policy_book', SyncTarget>>;
+  readonly encoder?: CborEncoder;
+  /** Tests shorten these; the defaults are src/limits.ts's. */
+  readonly requestTimeoutMs?: number;
+  readonly settleTimeoutMs?: number;
+  readonly attemptsMax?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** Told each heartbeat's reply (versions to sync, a key rotation pending). */
+  onHeartbeat?(reply: BodyOf<'heartbeat_reply'>): void;
+}
+
+type Request = { [N in MessageName]: { type: N; body: BodyOf<N> } }[MessageName];
+type Query = 'person_query' | 'bill_query' | 'pre_settle' | 'manifest' | 'chunk' | 'heartbeat' | 'recon_totals' | 'recon_detail' | 'key_rotation' | 'sign_out';
+type ReplyBody<N extends MessageName> = `${N}_reply` extends MessageName ? BodyOf<`${N}_reply`> : never;
+
+/** Error codes that say nothing about the request: the real answer may still come. */
+const inconclusive = ['internal', 'malformed', 'schema_violation', 'unknown_type', 'bad_signature', 'unknown_kid', 'wrong_direction', 'time_skew', 'busy', 'replay_stale', 'timeout'];
+const sessionLost = ['session_unknown', 'not_signed_in'];
+const deadline = Symbol('deadline');
+
+const fail = <T = never>(code: ClientErrorCode, detail = ''): Result<T> => ({ ok: false, error: { code, detail } });
+/** Whether a failure is the hub's verdict on the request (not merely no verdict). */
+const definitive = (code: string) => !inconclusive.includes(code) && !sessionLost.includes(code);
+
+export class HubClient {
+  /** What the last sign-in said: institution, versions, offline floor. */
+  signedIn: BodyOf<'sign_in_reply'> | null = null;
+  readonly stats = { sent: 0, retries: 0, dropped: 0, signIns: 0 };
+  readonly #o: HubClientOptions;
+  readonly #seqs: SequenceCounter;
+  readonly #journal: TerminalJournal;
+  readonly #timers: Timers;
+  readonly #encoder: CborEncoder;
+  readonly #sealer;
+  readonly #opener;
+  readonly #decoder = new FrameDecoder();
+  readonly #inbox = new Uint8Array(4_096);
+  #frames: FrameEvent[] = [];
+  #session = 0;
+  #offsetS = 0;
+  #link: HubLink | null = null;
+  #lock: Promise<unknown> = Promise.resolve();
+  #timer: unknown = null;
+  #running = false;
+  #backoffMs = forwardBackoffMsMin;
+  #lastMs = 0;
+  readonly #requestMs: number;
+  readonly #settleMs: number;
+  readonly #attempts: number;
+  readonly #beatMs: number;
+
+  private constructor(options: HubClientOptions, seqs: SequenceCounter) {
+    this.#o = options;
+    this.#seqs = seqs;
+    this.#journal = options.journal;
+    this.#timers = options.timers;
+    this.#encoder = options.encoder ?? createCborEncoder();
+    this.#sealer = createSealer(options.signer, 'up', this.#encoder);
+    this.#opener = createOpener({ expect: 'down', keyFor: (kid) => options.hubKeys(kid), clock: () => this.#now() });
+    this.#requestMs = options.requestTimeoutMs ?? hubRequestTimeoutMs;
+    this.#settleMs = options.settleTimeoutMs ?? hubSettleTimeoutMs;
+    this.#attempts = options.attemptsMax ?? hubAttemptsMax;
+    this.#beatMs = options.heartbeatIntervalMs ?? hubHeartbeatIntervalMs;
+  }
+
+  static async open(options: HubClientOptions): Promise<HubClient> {
+    return new HubClient(options, await SequenceCounter.open(options.journal.seqStore()));
+  }
+
+  #now(): number {
+    return Math.floor(this.#o.timeS() + this.#offsetS);
+  }
+
+  /** Runs `task` alone on the line: one request in flight. */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(task);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#timers.setTimeout(resolve, Math.max(0, ms)));
+  }
+
+  // ---- the exchange -----------------------------------------------------------
+
+  /** Sends a request, attempt after attempt with the same seq, until an answer; an inconclusive error keeps it waiting. */
+  async #exchange(request: Request, seq: number, timeoutMs: number, attempts: number): Promise<Result<AnyMessage>> {
+    const message = { ...request, terminal: this.#o.terminal, seq, time: 0 } as AnyMessage & { time: number };
+    let last = fail<AnyMessage>('timeout', request.type);
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
+      const until = this.#timers.nowMs() + timeoutMs;
+      if (attempt > 0) this.stats.retries += 1;
+      try {
+        const link = (this.#link ??= await this.#o.connect());
+        message.time = this.#now();
+        await link.write(this.#sealer.seal(message, request.type === 'sign_in' ? 0 : this.#session));
+        this.stats.sent += 1;
+        for (let reply = await this.#receive(message, until); reply !== null; reply = await this.#receive(message, until)) {
+          this.#lastMs = this.#timers.nowMs();
+          if (reply.type !== 'error') return { ok: true, value: reply };
+          last = fail(reply.body.code, reply.body.detail);
+          if (!inconclusive.includes(reply.body.code)) return last;
+        }
+      } catch (error) {
+        // The link failed: drop it; the next attempt reconnects once this one's time is up.
+        void this.#link?.close().catch(() => undefined);
+        this.#link = null;
+        last = fail('timeout', (error as Error).message);
+        await this.#sleep(until - this.#timers.nowMs());
+      }
+    }
+    return last;
+  }
+
+  /** The next frame answering `request` before the deadline, or null; any other frame is dropped. */
+  async #receive(request: AnyMessage, untilMs: number): Promise<AnyMessage | null> {
+    for (;;) {
+      for (let frame = this.#frames.shift(); frame; frame = this.#frames.shift()) {
+        const opened = frame.kind === 'frame' ? this.#opener.open(frame) : null;
+        if (opened?.ok && isReplyTo(request, opened.message)) return opened.message;
+        this.stats.dropped += 1;
+      }
+      const leftMs = untilMs - this.#timers.nowMs();
+      if (leftMs <= 0) return null;
+      const controller = new AbortController();
+      const handle = this.#timers.setTimeout(() => controller.abort(deadline), leftMs);
+      try {
+        const count = await (this.#link as HubLink).read(this.#inbox, controller.signal);
+        this.#frames = this.#decoder.push(this.#inbox.subarray(0, count));
+      } catch (error) {
+        if (error === deadline) return null;
+        throw error;
+      } finally {
+        this.#timers.clearTimeout(handle);
+      }
+    }
+  }
+
+  /** One request in the session: signs in first when needed, and once more when the hub lost the session. */
+  async #call(request: Request, seq?: number, timeoutMs?: number, attempts?: number): Promise<Result<AnyMessage>> {
+    seq ??= await this.#seqs.next();
+    let out = fail<AnyMessage>('session_unknown');
+    for (let round = 0; round < 2 && !out.ok && out.error.code === 'session_unknown'; round += 1) {
+      if (!this.#session) {
+        const signed = await this.#signIn();
+        if (!signed.ok) return signed;
+      }
+      out = await this.#exchange(request, seq, timeoutMs ?? this.#requestMs, attempts ?? this.#attempts);
+      if (!out.ok && sessionLost.includes(out.error.code)) out = fail('session_unknown', out.error.detail);
+      if (!out.ok && out.error.code === 'session_unknown') this.#session = 0;
+    }
+    return out;
+  }
+
+  async #signIn(): Promise<Result<BodyOf<'sign_in_reply'>>> {
+    const stores = this.#o.stores;
+    const body = { fixmedins_code: this.#o.fixmedinsCode, firmware: this.#o.firmware, catalogue_version: stores?.catalogue?.version ?? null, policy_version: stores?.policy_book?.version ?? null };
+    const out = await this.#exchange({ type: 'sign_in', body }, await this.#seqs.next(), this.#requestMs, this.#attempts);
+    if (!out.ok) return out;
+    const reply = out.value.body as BodyOf<'sign_in_reply'>;
+    this.stats.signIns += 1;
+    this.#session = reply.session;
+    this.#offsetS = reply.hub_time - this.#o.timeS();
+    this.signedIn = reply;
+    return { ok: true, value: reply };
+  }
+
+  /** Signs in (again): a new session, the hub's time, versions and offline floor. */
+  signIn(): Promise<Result<BodyOf<'sign_in_reply'>>> {
+    return this.#serial(() => this.#signIn());
+  }
+
+  /** Any query (person, bill page, pre-settle, manifest, chunk, heartbeat, reconciliation, key rotation, sign-out): its reply's body. */
+  request<N extends Query>(type: N, body: BodyOf<N>): Promise<Result<ReplyBody<N>>> {
+    return this.#serial(() => this.#query(type, body));
+  }
+
+  async #query<N extends MessageName>(type: N, body: BodyOf<N>): Promise<Result<ReplyBody<N>>> {
+    const out = await this.#call({ type, body } as Request);
+    return out.ok ? { ok: true, value: out.value.body as ReplyBody<N> } : out;
+  }
+
+  // ---- settlements ------------------------------------------------------------
+
+  /** The person a credential names. */
+  async person(credential: BodyOf<'person_query'>['credential']): Promise<Result<BodyOf<'person_query_reply'>['person']>> {
+    const out = await this.request('person_query', { credential });
+    return out.ok ? { ok: true, value: out.value.person } : out;
+  }
+
+  /** A pending bill (the first one when mdtrtId is null), every page of it, checked against its reference. */
+  bill(psnNo: string, mdtrtId: string | null): Promise<Result<Omit<BodyOf<'bill_query_reply'>, 'page'>>> {
+    return this.#serial(async () => {
+      const lines: FeeLine[] = [];
+      let first: BodyOf<'bill_query_reply'> | undefined;
+      for (let page = 0; !first || lines.length < first.bill.line_count; page += 1) {
+        const out: Result<BodyOf<'bill_query_reply'>> = await this.#query('bill_query', { psn_no: psnNo, mdtrt_id: first?.mdtrt_id ?? mdtrtId, page });
+        if (!out.ok) return out;
+        const reply: BodyOf<'bill_query_reply'> = out.value;
+        first ??= reply;
+        if (reply.page !== page || reply.mdtrt_id !== first.mdtrt_id || !reply.lines.length || !bytesEqual(reply.bill.digest, first.bill.digest) || lines.length + reply.lines.length > visitLinesMax) return fail('sync_invalid', `page ${page}`);
+        lines.push(...reply.lines);
+      }
+      const { page: _page, ...bill } = first;
+      if (lines.reduce((sum, line) => sum + line.amt, 0) !== bill.bill.medfee_sumamt || !bytesEqual(billDigest(this.#encoder, lines), bill.bill.digest)) return fail('bill_changed');
+      return { ok: true, value: { ...bill, lines } };
+    });
+  }
+
+  /**
+   * Settles on the hub: journals the intent, sends, journals the verdict.
+   * Without one (code `timeout`), the reversal is queued: nothing is charged.
+   */
+  settle(body: BodyOf<'settle'>): Promise<Result<{ readonly id: string; readonly setl_id: string; readonly setl_time: number }>> {
+    return this.#transact('settle', body, null);
+  }
+
+  /** Cancels a settlement (2208); `amounts` are the settlement's, for reconciliation. Without a verdict, the cancel is reversed. */
+  cancel(body: BodyOf<'cancel'>, amounts: Amounts): Promise<Result<{ readonly id: string; readonly setl_id: string; readonly setl_time: number }>> {
+    return this.#transact('cancel', body, amounts);
+  }
+
+  #transact(type: 'settle' | 'cancel', body: BodyOf<'settle'> | BodyOf<'cancel'>, amounts: Amounts | null) {
+    return this.#serial(async (): Promise<Result<{ readonly id: string; readonly setl_id: string; readonly setl_time: number }>> => {
+      if (this.#journal.queueLength >= forwardQueueLengthMax - 1) return fail('queue_full');
+      // Signed in first: a hub out of reach leaves nothing to reverse.
+      const signed = this.#session ? null : await this.#signIn();
+      if (signed && !signed.ok) return signed;
+      const seq = await this.#seqs.next();
+      const id = `${type === 'settle' ? 'S' : 'C'}${seq}`;
+      const time = this.#now();
+      const journaled = this.#commit(() =>
+        type === 'settle'
+          ? this.#journal.commit({ kind: 'settle_intent', id, seq, time, body: body as BodyOf<'settle'> })
+          : this.#journal.commit({ kind: 'cancel_intent', id, seq, time, body: body as BodyOf<'cancel'>, amounts: amountsOf(amounts as Amounts) }),
+      );
+      if (!journaled.ok) return journaled;
+      const out = await this.#call({ type, body } as Request, seq, type === 'settle' ? this.#settleMs : undefined);
+      const { psn_no, mdtrt_id } = type === 'settle' ? (body as BodyOf<'settle'>).input : (body as BodyOf<'cancel'>);
+      if (!out.ok && !definitive(out.error.code)) return this.#reverse(id, seq, type, psn_no, mdtrt_id, out.error.detail);
+      if (!out.ok) {
+        this.#journal.commit({ kind: 'done', id, setl_id: null, time: null, code: out.error.code });
+        return out;
+      }
+      const reply = out.value.body as BodyOf<'settle_reply'> & BodyOf<'cancel_reply'>;
+      const setlId = type === 'settle' ? reply.setl_id : reply.cancel_setl_id;
+      const setlTime = type === 'settle' ? reply.setl_time : reply.cancel_time;
+      // A confirmation of another result or visit: this one cannot stand, undo it.
+      if (type === 'settle' ? !bytesEqual(reply.result_digest, (body as BodyOf<'settle'>).result_digest) || reply.mdtrt_id !== mdtrt_id : reply.setl_id !== (body as BodyOf<'cancel'>).setl_id) {
+        return this.#reverse(id, seq, type, psn_no, mdtrt_id, 'confirmed another');
+      }
+      this.#journal.commit({ kind: 'done', id, setl_id: setlId, time: setlTime, code: null });
+      return { ok: true, value: { id, setl_id: setlId, setl_time: setlTime } };
+    });
+  }
+
+  #commit(commit: () => void): Result<void> {
+    try {
+      commit();
+      return { ok: true, value: undefined };
+    } catch (error) {
+      if (error instanceof LogError) return fail('journal_full', error.message);
+      throw error;
+    }
+  }
+
+  async #queueReversal(id: string, omsgid: number, oinfno: 'settle' | 'cancel', psnNo: string, mdtrtId: string): Promise<void> {
+    this.#journal.commit({ kind: 'reversal_queued', id, seq: await this.#seqs.next(), body: { psn_no: psnNo, omsgid, oinfno, mdtrt_id: mdtrtId } });
+    if (this.#running) this.#schedule(0);
+  }
+
+  async #reverse(id: string, seq: number, oinfno: 'settle' | 'cancel', psnNo: string, mdtrtId: string, detail: string): Promise<Result<never>> {
+    await this.#queueReversal(id, seq, oinfno, psnNo, mdtrtId);
+    return fail('timeout', `${detail}; reversed`);
+  }
+
+  /** A new local settlement id for an offline settlement: `A` and a seq, unique for the terminal. */
+  async adviceId(): Promise<string> {
+    return `A${await this.#seqs.next()}`;
+  }
+
+  /** Queues an offline settlement for upload; its local_setl_id (from adviceId) is its id in the journal. */
+  advise(body: BodyOf<'advice'>): Promise<Result<{ readonly id: string }>> {
+    if (!body.local_setl_id.startsWith('A')) throw new RangeError('local_setl_id must come from adviceId()');
+    return this.#serial(async () => {
+      if (this.#journal.queueLength >= forwardQueueLengthMax - 1) return fail('queue_full');
+      const seq = await this.#seqs.next();
+      const journaled = this.#commit(() => this.#journal.commit({ kind: 'advice_queued', id: body.local_setl_id, seq, body }));
+      if (this.#running) this.#schedule(0);
+      return journaled.ok ? { ok: true, value: { id: body.local_setl_id } } : journaled;
+    });
+  }
+
+  /** Queues the reversal of every settle and cancel left in flight (after a crash); resolves to their ids. */
+  resolveInFlight(): Promise<string[]> {
+    return this.#serial(async () => {
+      const ids: string[] = [];
+      for (const entry of this.#journal.inFlight()) {
+        const { psn_no, mdtrt_id } = entry.kind === 'cancel' ? (entry.request as BodyOf<'cancel'>) : (entry.request as BodyOf<'settle'>).input;
+        await this.#queueReversal(entry.id, entry.seq, entry.kind === 'cancel' ? 'cancel' : 'settle', psn_no, mdtrt_id);
+        ids.push(entry.id);
+      }
+      return ids;
+    });
+  }
+
+  // ---- store and forward ----------------------------------------------------------
+
+  /** Sends the oldest queued reversal or advice once; true on progress: the hub's verdict (taken, or refused for good), or a new seq to send it with. */
+  forwardOnce(): Promise<boolean> {
+    return this.#serial(async () => {
+      const item = this.#journal.queue()[0];
+      if (!item) return false;
+      const out = await this.#call({ type: item.kind, body: item.body } as Request, item.seq, undefined, 1);
+      if (!out.ok && out.error.code === 'replay_stale') {
+        // Its seq left the hub's window; the hub knows a reversal or an advice by its content, so a new seq is safe.
+        this.#journal.commit({ kind: 'forward_seq', id: item.id, seq: await this.#seqs.next() });
+        return true;
+      }
+      if (!out.ok && !definitive(out.error.code)) return false;
+      const reply = out.ok ? (out.value.body as BodyOf<'reversal_reply'> & BodyOf<'advice_reply'>) : null;
+      this.#journal.commit({ kind: 'done', id: item.id, setl_id: reply?.setl_id ?? null, time: null, code: out.ok ? null : out.error.code });
+      return true;
+    });
+  }
+
+  /** Forwards until the queue is empty or the hub stops answering; resolves to the queue length left. */
+  async flush(): Promise<number> {
+    while (this.#journal.queueLength && (await this.forwardOnce()));
+    return this.#journal.queueLength;
+  }
+
+  /** Starts the background work: forwarding with backoff, a heartbeat when idle. */
+  start(): void {
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  /** Stops the background work (a request in flight finishes). Safe twice. */
+  stop(): void {
+    this.#running = false;
+    this.#timers.clearTimeout(this.#timer);
+  }
+
+  /** Stops and closes the link. */
+  close(): Promise<void> {
+    this.stop();
+    return this.#serial(async () => {
+      await this.#link?.close();
+      this.#link = null;
+    });
+  }
+
+  #schedule(delayMs: number): void {
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = this.#timers.setTimeout(() => void this.#tick(), delayMs);
+  }
+
+  async #tick(): Promise<void> {
+    const beatMs = this.#beatMs;
+    let delayMs: number;
+    if (this.#journal.queueLength) {
+      const progressed = await this.forwardOnce().catch(() => false);
+      this.#backoffMs = progressed ? forwardBackoffMsMin : Math.min(forwardBackoffMsMax, this.#backoffMs * 2);
+      delayMs = progressed ? 0 : this.#backoffMs * (0.5 + this.#o.random() / 2);
+    } else {
+      if (this.#timers.nowMs() - this.#lastMs >= beatMs) {
+        const beat = await this.request('heartbeat', { state: this.#session ? 'idle' : 'offline', queued: 0 }).catch(() => null);
+        if (beat?.ok) this.#o.onHeartbeat?.(beat.value);
+        this.#lastMs = this.#timers.nowMs();
+      }
+      delayMs = beatMs - (this.#timers.nowMs() - this.#lastMs);
+    }
+    if (this.#running) this.#schedule(delayMs);
+  }
+
+  // ---- catalogue and policy book ------------------------------------------------------
+
+  /** Brings a store to the hub's current version: manifest, chunks, digest, then the store's atomic update. */
+  sync(kind: 'catalogue' | 'policy_book'): Promise<Result<{ readonly version: string; readonly changed: boolean }>> {
+    return this.#serial(async () => {
+      const store = this.#o.stores?.[kind];
+      if (!store) return fail('sync_invalid', kind);
+      const manifest = await this.#query('manifest', { kind, have_version: store.version });
+      if (!manifest.ok) return manifest;
+      const m = manifest.value;
+      if (m.kind === kind && m.version === store.version) return { ok: true, value: { version: m.version, changed: false } };
+      if (m.kind !== kind || m.size_bytes > syncBlobBytesMax || m.chunk_count !== Math.ceil(m.size_bytes / m.chunk_bytes) || (m.base_version !== null && m.base_version !== store.version)) {
+        return fail('sync_invalid', 'manifest');
+      }
+      const blob = new Uint8Array(m.size_bytes);
+      for (let index = 0; index < m.chunk_count; index += 1) {
+        const chunk = await this.#query('chunk', { kind, version: m.version, index });
+        if (!chunk.ok) return chunk;
+        const c = chunk.value;
+        if (c.index !== index || c.version !== m.version || c.data.length !== Math.min(m.chunk_bytes, m.size_bytes - index * m.chunk_bytes)) return fail('sync_invalid', `chunk ${index}`);
+        blob.set(c.data, index * m.chunk_bytes);
+      }
+      if (!bytesEqual(createHash('sha256').update(blob).digest(), m.digest)) return fail('sync_corrupt');
+      const applied = store.apply(blob);
+      return applied.ok ? { ok: true, value: { version: applied.version, changed: true } } : fail(applied.error.code as ClientErrorCode, applied.error.message);
+    });
+  }
+
+  // ---- reconciliation --------------------------------------------------------------
+
+  /**
+   * Reconciles a period with the hub once the queue is flushed: totals by fund
+   * type (3201), then the detail when they differ (3202). On agreement the
+   * journal records the days that are over as reconciled and rotates: their
+   * entries leave it.
+   */
+  async reconcile(begin: string, end: string): Promise<Result<{ readonly agree: boolean; readonly hub: ReconTotals; readonly mismatches: BodyOf<'recon_detail_reply'>['mismatches'] }>> {
+    if (await this.flush()) return fail('queue_not_empty');
+    return this.#serial(async () => {
+      const items = [...this.#journal.reconItems()];
+      const totals = await this.#query('recon_totals', { totals: periodTotals(items, begin, end) });
+      if (!totals.ok) return totals;
+      const mismatches: BodyOf<'recon_detail_reply'>['mismatches'] = [];
+      const entries = totals.value.agree ? null : periodEntries(items, begin, end);
+      for (let page = 0; entries && (page === 0 || page * reconEntriesPerMessageMax < entries.length); page += 1) {
+        const slice = entries.slice(page * reconEntriesPerMessageMax, (page + 1) * reconEntriesPerMessageMax);
+        const detail = await this.#query('recon_detail', { stmt_begndate: begin, stmt_enddate: end, page, last: (page + 1) * reconEntriesPerMessageMax >= entries.length, entries: slice });
+        if (!detail.ok) return detail;
+        mismatches.push(...detail.value.mismatches);
+      }
+      const agree = totals.value.agree;
+      if (agree) {
+        // Today stays open (more settlements may come): only days that are over are closed.
+        const today = chinaDate(this.#now());
+        this.#journal.commit({ kind: 'reconciled', date: end < today ? end : chinaDate(this.#now() - 86_400) });
+        // The closed days leave the journal (a failed rotation leaves it whole, to try again next time).
+        this.#commit(() => this.#journal.rotate());
+      }
+      return { ok: true, value: { agree, hub: totals.value.hub, mismatches } };
+    });
+  }
+}
+
+function amountsOf({ medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay }: Amounts): Amounts {
+  return { medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay };
+}
