@@ -337,8 +337,12 @@ function checkScheme(value: unknown, path: string): void {
   if (hasOwn(scheme, 'outpatient')) checkBenefit(scheme.outpatient, `${path}.outpatient`);
   if (hasOwn(scheme, 'inpatient')) checkBenefit(scheme.inpatient, `${path}.inpatient`);
   if (hasOwn(scheme, 'chronic')) {
+    // `{ DISEASE: BENEFIT, ... }`: every key is a DISEASE (an enum, like CLASS in maf), each present one a valid BENEFIT.
     const chronic = object(scheme.chronic, `${path}.chronic`);
-    for (const disease of diseases) if (hasOwn(chronic, disease)) checkBenefit(chronic[disease], `${path}.chronic.${disease}`);
+    for (const key of Object.keys(chronic)) {
+      oneOf(key, diseases, `${path}.chronic (key)`);
+      checkBenefit(chronic[key], `${path}.chronic.${key}`);
+    }
   }
   if (hasOwn(scheme, 'second')) checkSecond(scheme.second, `${path}.second`);
 }

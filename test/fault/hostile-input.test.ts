@@ -157,12 +157,19 @@ const rows: Row[] = [
     raw.policy.maf[protoMarker] = { ded: 0, bp: 10_000, cap: 100_000_000 };
     return withProto(raw);
   }),
-  custom('extra keys in schemes, chronic, ded and bp maps are ignored', 'ok', (raw) => {
+  custom('extra keys in schemes, ded and bp maps are ignored (fields not shown)', 'ok', (raw) => {
     raw.policy.schemes['999'] = 'anything';
     raw.policy.schemes[protoMarker] = { x: 1 };
     raw.policy.schemes.constructor = null;
-    raw.policy.schemes['310'].chronic = { flu: null };
     raw.policy.schemes['310'].outpatient.ded['4'] = 'x';
+    raw.policy.schemes['310'].outpatient.bands[0].bp.extra = -1;
+    return withProto(raw);
+  }),
+  custom('a chronic key that is not a disease is refused (DISEASE is an enum)', 'invalid_input', (raw) => {
+    raw.policy.schemes['310'].chronic = { flu: null };
+  }),
+  custom('a chronic key __proto__ is refused like any other non-disease', 'invalid_input', (raw) => {
+    raw.policy.schemes['310'].chronic = { [protoMarker]: raw.policy.schemes['310'].outpatient };
     return withProto(raw);
   }),
   custom('constructor as an accumulator key reads its own value', 'ok', (raw) => {

@@ -334,10 +334,9 @@ function paths(value: Json, prefix: Array<string | number>, out: Array<Array<str
   }
 }
 
-/** Paths under which an extra key is a known reading difference (extra keys in the schemes and chronic maps). */
+/** Paths under which an extra key is the known reading difference (extra keys in the schemes map). */
 function isMapOfKnownKeys(path: ReadonlyArray<string | number>): boolean {
-  const text = path.join('.');
-  return text === 'policy.schemes' || /^policy\.schemes\.[^.]+\.chronic$/.test(text);
+  return path.join('.') === 'policy.schemes';
 }
 
 /**
