@@ -5,10 +5,12 @@
 // loads on demand, outside the budget. Reads esbuild's metafile, prints the
 // size and the largest contributors by package, and fails over budget.
 //
-// usage: node build.mjs [--outdir DIR]
+// usage: node build.mjs [--outdir DIR] [--if-needed] [--quiet]
+//   --if-needed  does nothing when every bundle is newer than every source (npm start)
+//   --quiet      one line of sizes instead of the report
 // env:   TERMINAL_BUDGET_BYTES  lowers the firmware budget (never raises it)
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -363,17 +365,43 @@ export class BudgetError extends Error {
   name = 'BudgetError';
 }
 
+/** The newest modification time, ms, of the files a build reads. */
+function newestInputMs() {
+  let newest = 0;
+  const visit = (file) => {
+    const stat = statSync(file);
+    if (stat.isDirectory()) for (const name of readdirSync(file)) visit(path.join(file, name));
+    else newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const input of ['src', 'protocol', 'device', 'build.mjs', 'package.json', 'package-lock.json']) if (existsSync(path.join(root, input))) visit(path.join(root, input));
+  return newest;
+}
+
+/** Whether every bundle in `outdir` is there and newer than every input (`--if-needed`). */
+function upToDate(outdir) {
+  const outputs = bundles(outdir).map((bundle) => bundle.outfile);
+  if (!outputs.every((file) => existsSync(file))) return false;
+  return Math.min(...outputs.map((file) => statSync(file).mtimeMs)) > newestInputMs();
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  let outdir;
+  let values;
   try {
-    const { values } = parseArgs({ options: { outdir: { type: 'string' } }, strict: true });
-    outdir = values.outdir === undefined ? undefined : path.resolve(values.outdir);
+    ({ values } = parseArgs({ options: { outdir: { type: 'string' }, 'if-needed': { type: 'boolean' }, quiet: { type: 'boolean' } }, strict: true }));
   } catch (error) {
     console.error(`build: ${error.message}`);
     process.exit(2);
   }
-  build({ outdir }).catch((error) => {
-    console.error(`build failed: ${error.message}`);
-    process.exit(1);
-  });
+  const outdir = values.outdir === undefined ? path.join(root, 'dist') : path.resolve(values.outdir);
+  if (values['if-needed'] && upToDate(outdir)) process.exit(0);
+  // --quiet: one line (npm start's), the size of each bundle.
+  const lines = [];
+  const log = values.quiet ? (line) => /^\S/.test(line) && lines.push(line.replace(/ \(.*$/, '')) : console.log;
+  build({ outdir, log }).then(
+    () => values.quiet && console.log(`build: ${lines.join(', ')}`),
+    (error) => {
+      console.error(`build failed: ${error.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -423,9 +423,11 @@ export function auditHub(hub: ReferenceHub, terminals: readonly { readonly id: s
     if (!applied.ok) problems.push(`${psnNo}: the confirmed deltas leave the accumulators' range`);
     else expected.set(psnNo, { ...start, ytd: applied.ytd, acct_balance: Math.max(0, start.acct_balance - body.result.setlinfo.acct_pay) });
   }
+  // Key order is not part of the figures: compare them sorted.
+  const figures = (ytd: Person['ytd'] | undefined) => JSON.stringify(ytd === undefined ? null : [ytd.year, Object.entries(ytd.acc).sort(([a], [b]) => (a < b ? -1 : 1))]);
   for (const [psnNo, person] of expected) {
     const held = hub.state.person(psnNo)?.person;
-    if (JSON.stringify(held?.ytd) !== JSON.stringify(person.ytd)) problems.push(`${psnNo}: accumulators at the hub ${JSON.stringify(held?.ytd.acc)}, from the confirmed deltas ${JSON.stringify(person.ytd.acc)}`);
+    if (figures(held?.ytd) !== figures(person.ytd)) problems.push(`${psnNo}: accumulators at the hub ${JSON.stringify(held?.ytd.acc)}, from the confirmed deltas ${JSON.stringify(person.ytd.acc)}`);
     if (held?.acct_balance !== person.acct_balance) problems.push(`${psnNo}: account at the hub ${held?.acct_balance}, from the confirmed payments ${person.acct_balance}`);
   }
   return { ok: problems.length === 0, problems, in_force: inForce.length };

@@ -21,6 +21,8 @@ import { catalogueKind, policyBookKind, SignedStore } from './catalogue/store';
 import { terminalVersion } from './cli/version';
 import { HubClient, type HubLink } from './hub/client';
 import { TerminalJournal } from './journal/journal';
+import { chinaDate } from './journal/recon';
+import { reconDaysMax } from './limits';
 import { nodeJournalStorage, type JournalStorage } from './journal/storage';
 import type { State } from './session/machine';
 import type { ReceiptDocument } from './session/receipt';
@@ -92,6 +94,8 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   const policyBook = SignedStore.open(policyBookKind, { dir, hubKeys });
   for (const store of [catalogue, policyBook]) if (store.bootProblem !== null) log(`store: ${store.bootProblem}`);
   let behind = false;
+  let verified = false;
+  let reconciled = '';
   const client = await HubClient.open({
     terminal: parts.id,
     fixmedinsCode: parts.fixmedinsCode,
@@ -135,15 +139,26 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     receiptCells: parts.receiptCells,
     timeoutsMs: parts.timeoutsMs,
     onState: parts.onState,
-    // A newer catalogue or policy book (a heartbeat said so) is fetched while nobody waits.
+    // While nobody waits: the stored files' digests once, a newer catalogue or policy book (a heartbeat said
+    // so), and, once a day is over, its reconciliation, which lets the journal rotate.
     idleWork: async () => {
-      if (!behind) return;
-      behind = false;
-      await sync();
+      if (!verified) for (const store of [catalogue, policyBook]) if (!store.verifyDigest()) log(`store: the ${store.current?.statement.kind} file fails its digest`);
+      verified = true;
+      if (behind) {
+        behind = false;
+        await sync();
+      }
+      const yesterday = chinaDate(client.nowS() - 86_400);
+      const first = journal.entries()[0];
+      if (reconciled < yesterday && first !== undefined && chinaDate(first.setlTime ?? first.time) <= yesterday) {
+        const out = await client.reconcile(chinaDate(Math.max(first.setlTime ?? first.time, client.nowS() - reconDaysMax * 86_400)), yesterday);
+        log(`reconciliation through ${yesterday}: ${out.ok ? (out.value.agree ? 'agrees' : `${out.value.mismatches.length} differences`) : out.error.code}`);
+        if (out.ok && out.value.agree) reconciled = yesterday;
+      }
     },
   });
   const recovered = await session.recover();
-  log(`recovered: reversed ${recovered.reversed.join(' ') || '-'}, reprinted ${recovered.reprinted.join(' ') || '-'}`);
+  if (recovered.reversed.length + recovered.reprinted.length > 0) log(`recovered: reversed ${recovered.reversed.join(' ') || '-'}, reprinted ${recovered.reprinted.join(' ') || '-'}`);
   // A terminal that never had a catalogue or policy book fetches them before its first patient.
   if (catalogue.version === null || policyBook.version === null) await sync();
   let running: Promise<void> | null = null;
