@@ -13,7 +13,7 @@
 // Hebei resident who never filed, refused in Beijing; then `--patients N`
 // synthetic ones (e-certificates), each at the terminal of its institution.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -159,7 +159,8 @@ function killingStorage(spec: string | undefined, say: (line: string) => void): 
       // One record per commit: its kind is in the payload after the 8-byte record head.
       const kind = match[1] === 'append' ? 'append' : decodeRecord(bytes.subarray(8))?.kind;
       if ((kind === 'append' || kind === kinds[match[1] as string]) && --left <= 0) {
-        say(`demo: power cut before the ${kind} commit`);
+        // Said synchronously: the cut comes before anything else this process would do.
+        writeSync(1, `demo: power cut before the ${kind} commit\n`);
         process.kill(process.pid, 'SIGKILL');
       }
       storage.append(file, bytes);
@@ -185,6 +186,7 @@ function killingPrinter(port: Port, spec: string | undefined): Port {
       // Status queries are six bytes; a receipt is written in larger chunks.
       if (bytes.length > 6 && (left -= bytes.length) <= 0) {
         await port.write(bytes.subarray(0, bytes.length + left));
+        writeSync(1, 'demo: power cut in the middle of a receipt\n');
         process.kill(process.pid, 'SIGKILL');
       }
       return port.write(bytes);
@@ -215,9 +217,11 @@ export async function runDemo(args: readonly string[], io: CliIo, firmware: Demo
   const timeS = () => dayStartS + Math.floor((systemClock.nowMs() - startMs) / 1_000);
   const kill = io.env.SETTLE_DEMO_KILL;
   const site = new Site({ kind: 'emulated', dir: root, hubDir: path.join(root, 'hub'), line: { baud: options.baud, loss: options.loss, seed: options.seed }, clock: systemClock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS }) });
-  const list = plans(options);
   if (options.patients > 0 && site.hub.state.population(options.seed)?.persons !== options.patients) site.hub.generate(options.seed, options.patients, 1, demoDay);
-  say(`demo: ${list.length} patients, ${options.baud} baud, frame fault rate ${options.loss} on the hub lines, seed ${options.seed}; state in ${root}`);
+  // A state directory used before: the patients whose bill an earlier run settled are not played again.
+  const all = plans(options);
+  const list = all.filter((plan) => site.hub.state.pendingBills(plan.psnNo, plan.site.fixmedins, 1).length > 0);
+  say(`demo: ${list.length} patients${all.length > list.length ? ` (${all.length - list.length} settled in an earlier run)` : ''}, ${options.baud} baud, frame fault rate ${options.loss} on the hub lines, seed ${options.seed}; state in ${root}`);
   const kiosks = new Map<string, Kiosk>();
   const storage = killingStorage(kill, say);
   // Timeouts for a simulated line: a frame of a few kilobytes each way, and room to spare.
