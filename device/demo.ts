@@ -66,7 +66,7 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
     const parsed = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: { seed: { type: 'string' }, baud: { type: 'string' }, loss: { type: 'string' }, patients: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } } });
     values = parsed.values;
   } catch (error) {
-    throw new DemoUsage(`unknown_flag: ${(error as Error).message.split('\n')[0]} (usage: ${demoUsage})`);
+    throw new DemoUsage(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: ${demoUsage})`);
   }
   const whole = (name: string, min: number, max: number, fallback: number): number => {
     const text = values[name] as string | undefined;

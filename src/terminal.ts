@@ -15,6 +15,7 @@ import { Gb18030Encoder } from '../device/gb18030';
 import type { Clock, Port } from '../device/port';
 import { ReceiptPrinter } from '../device/printer';
 import { QrScanner } from '../device/qr-scanner';
+import { printerChunkBytes } from '../device/limits';
 import type { Catalogue } from './catalogue/layout';
 import type { PolicyBook } from './catalogue/policy-book';
 import { catalogueKind, policyBookKind, SignedStore } from './catalogue/store';
@@ -70,17 +71,30 @@ export interface Terminal {
   close(): Promise<void>;
 }
 
-/** Prints a receipt document as ESC/POS (GB18030 text, a QR code of the settlement id, a cut). */
+/**
+ * Prints a receipt document as ESC/POS (GB18030 text, a QR code of the
+ * settlement id, a cut), in jobs of whole lines under the driver's chunk
+ * size: the driver checks the status between chunks, and a status query must
+ * never land inside a command or a two-byte character (a printer would read
+ * it as their bytes).
+ */
 async function printReceipt(printer: ReceiptPrinter, encoder: Gb18030Encoder, document: ReceiptDocument): Promise<DeviceResult<unknown>> {
-  const job = new ReceiptBuilder(encoder).init();
-  for (const line of document.lines) {
+  let job = new ReceiptBuilder(encoder).init();
+  let out: DeviceResult<unknown> = { ok: true, value: null };
+  for (let index = 0; index < document.lines.length && out.ok; index += 1) {
+    const line = document.lines[index] as ReceiptDocument['lines'][number];
     if (line.kind === 'text') job.align(line.align).bold(line.bold).size(line.double ? 2 : 1, line.double ? 2 : 1).line(line.text);
     else if (line.kind === 'qr') job.align('center').qr(line.data);
     else if (line.kind === 'feed') job.feed(line.lines);
     else job.cut();
+    const bytes = job.finish();
+    if (!bytes.ok) return bytes;
+    if (bytes.value.length > printerChunkBytes / 2 || index === document.lines.length - 1) {
+      out = await printer.print(bytes.value);
+      job = job.reset();
+    }
   }
-  const bytes = job.finish();
-  return bytes.ok ? printer.print(bytes.value) : bytes;
+  return out;
 }
 
 /** Boots a terminal: everything up to the point where it can take a patient. */

@@ -119,6 +119,8 @@ export class TerminalRig {
     });
     rig = new TerminalRig(temp.dir, site, far, terminal, temp.remove);
     void terminal.run();
+    // Ready once signed in: the hub line is dialled (a test may cut it) and the clock set by the hub's.
+    for (let waited = 0; terminal.client.signedIn === null && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     return rig;
   }
 
