@@ -17,7 +17,7 @@ const refusals: readonly [string[], RegExp][] = [
   [['--loss', 'lots'], /invalid_loss/],
   [['--loss=-0.1'], /invalid_loss/],
   [['--loss', '-0.1'], /bad_flag: Option '--loss' argument is ambiguous/],
-  [['--patients', '-3'], /invalid_patients/],
+  [['--patients=-3'], /invalid_patients/],
   [['--patients', '10001'], /invalid_patients/],
   [['--seed', '4294967296'], /invalid_seed/],
   [['--seed', '0x10'], /invalid_seed/],
