@@ -59,6 +59,8 @@ export interface SiteTerminalSpec {
   readonly publicKey: Uint8Array;
   /** Fill empty stores with the hub's current versions (else the terminal syncs them over its line). */
   readonly provision?: boolean;
+  /** Told each line the printer emulator prints. */
+  readonly printerLog?: (line: string) => void;
 }
 
 /** The far ends of one terminal's lines. */
@@ -170,7 +172,7 @@ export class Site {
     const cardEmulator = new CardReaderEmulator(cardFar, { encoder: this.#encoder, cards: seedCards(), inserted: null });
     cardEmulator.start();
     const scannerEmulator = new QrScannerEmulator(scannerFar);
-    const printerEmulator = new PrinterEmulator(printerFar);
+    const printerEmulator = new PrinterEmulator(printerFar, { log: spec.printerLog });
     printerEmulator.start();
     let hubPath: string | null = null;
     if (hil) {
@@ -258,7 +260,7 @@ export interface SiteEnds {
 export async function siteEnds(options: Omit<SiteOptions, 'openHub'> & { readonly openHub: SiteOptions['openHub']; readonly terminal: SiteTerminalSpec; openSerial(path: string, baud: number): Promise<Port> }): Promise<SiteEnds> {
   const site = new Site(options);
   try {
-    const far = await site.terminal(options.terminal);
+    const far = await site.terminal({ ...options.terminal, printerLog: options.log && ((line) => options.log?.(`printer: ${line}`)) });
     const baud = options.line.baud;
     const paths = far.paths;
     const ports = paths === null ? (far.ports as SiteEnds['ports']) : { card: await options.openSerial(paths.card, baud), scanner: await options.openSerial(paths.scanner, baud), printer: await options.openSerial(paths.printer, baud) };

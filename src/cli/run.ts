@@ -65,7 +65,7 @@ export const runCommand: Command = {
     const crypto = chooseCryptoProvider(choice);
     const signer = crypto.signer(terminalSeed(profile.state, say));
     const keypad = new KeyQueue();
-    const timeS = () => Date.now() / 1_000;
+    const timeS = () => Math.floor(Date.now() / 1_000);
     let ends;
     try {
       const spec = profile.ports;
