@@ -5,10 +5,12 @@
 // loads on demand, outside the budget. Reads esbuild's metafile, prints the
 // size and the largest contributors by package, and fails over budget.
 //
-// usage: node build.mjs [--outdir DIR]
+// usage: node build.mjs [--outdir DIR] [--if-needed] [--quiet]
+//   --if-needed  does nothing when every bundle is newer than every source (npm start)
+//   --quiet      one line of sizes instead of the report
 // env:   TERMINAL_BUDGET_BYTES  lowers the firmware budget (never raises it)
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,19 +32,163 @@ const external = [
 ];
 
 /**
- * The firmware replaces `debug` (a dependency of @serialport/stream, about
- * 8 KB with its `ms`) by a no-op: serialport's DEBUG=serialport/* logging is
- * lost in the firmware, which logs through its own journal instead. The tools
- * bundle keeps the real one, so an integrator can still trace the emulators.
+ * Asserts stay on in the firmware (STYLE.md habit 1), without their message
+ * text: `assert(x > 0, 'x is positive')` ships as `assert(x > 0)`. A failed
+ * assert still crashes with its stack; the source map beside the bundle
+ * leads from the minified line to the source, where the sentence is. About
+ * 4 KB of the budget. Only a final argument that is a plain string or
+ * template literal is dropped; anything else is left as written.
  */
-const debugNoop = {
-  name: 'debug-noop',
+export function stripAssertMessages(source) {
+  let out = '';
+  let from = 0;
+  for (const match of source.matchAll(/\bassert(?:\.ok)?\(/g)) {
+    if (match.index < from) continue;
+    const open = match.index + match[0].length;
+    const close = closingParen(source, open);
+    if (close < 0) continue;
+    const comma = lastTopLevelComma(source, open, close);
+    if (comma < 0) continue;
+    const last = source.slice(comma + 1, close).trim();
+    if (!/^('([^'\\\n]|\\.)*'|`[^]*`)$/.test(last) || (last[0] === '`' && skipString(last, 0) !== last.length - 1)) continue;
+    out += source.slice(from, comma);
+    from = close;
+  }
+  return out + source.slice(from);
+}
+
+/** The index of the `)` closing the call whose arguments start at `at`, skipping strings and brackets; -1 when unsure. */
+function closingParen(text, at) {
+  let depth = 0;
+  for (let i = at; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === "'" || c === '"' || c === '`') {
+      i = skipString(text, i);
+      if (i < 0) return -1;
+    } else if (c === '(' || c === '[' || c === '{') depth += 1;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) return c === ')' ? i : -1;
+      depth -= 1;
+    } else if (c === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) return -1;
+  }
+  return -1;
+}
+
+function skipString(text, at) {
+  const quote = text[at];
+  for (let i = at + 1; i < text.length; i += 1) {
+    if (text[i] === '\\') i += 1;
+    else if (quote === '`' && text[i] === '$' && text[i + 1] === '{') {
+      // A template's expression: up to its closing brace, strings inside skipped.
+      let depth = 0;
+      for (i += 1; i < text.length; i += 1) {
+        const c = text[i];
+        if (c === "'" || c === '"' || c === '`') i = skipString(text, i);
+        else if (c === '{') depth += 1;
+        else if (c === '}' && --depth === 0) break;
+        if (i < 0) return -1;
+      }
+    } else if (text[i] === quote) return i;
+    else if (text[i] === '\n' && quote !== '`') return -1;
+  }
+  return -1;
+}
+
+function lastTopLevelComma(text, from, to) {
+  let depth = 0;
+  let found = -1;
+  for (let i = from; i < to; i += 1) {
+    const c = text[i];
+    if (c === "'" || c === '"' || c === '`') i = skipString(text, i);
+    else if (c === '(' || c === '[' || c === '{') depth += 1;
+    else if (c === ')' || c === ']' || c === '}') depth -= 1;
+    else if (c === ',' && depth === 0) found = i;
+  }
+  return found;
+}
+
+const assertMessages = {
+  name: 'strip-assert-messages',
   setup(builder) {
-    builder.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'debug-noop' }));
-    builder.onLoad({ filter: /.*/, namespace: 'debug-noop' }, () => ({
-      contents: 'function d(){const l=()=>{};l.enabled=!1;l.extend=d;return l}d.enable=d.disable=()=>{};d.enabled=()=>!1;module.exports=d;',
-      loader: 'js',
+    builder.onLoad({ filter: /\/(src|protocol|device)\/.*\.ts$/ }, async (args) => ({
+      contents: stripAssertMessages(readFileSync(args.path, 'utf8')),
+      loader: 'ts',
     }));
+  },
+};
+
+/**
+ * `node:assert` reached through one bundled module: an external CommonJS
+ * module is called as `(0, x.default)(...)` at every use, one bundled
+ * module's export as a plain function. The same Node.js assert either way;
+ * about 3 KB of the budget over a few hundred asserts.
+ */
+const assertShim = {
+  name: 'assert-shim',
+  setup(builder) {
+    builder.onResolve({ filter: /^node:assert$/ }, (args) => (args.namespace === 'assert-shim' ? { path: 'node:assert', external: true } : { path: 'assert', namespace: 'assert-shim' }));
+    builder.onLoad({ filter: /.*/, namespace: 'assert-shim' }, () => ({
+      contents: "import a from 'node:assert'; export default a; export const equal = a.equal; export const ok = a.ok;",
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+/**
+ * The firmware's on-demand part (src/maintenance.ts): applying a signed
+ * catalogue or policy-book update, and end-of-day reconciliation. It ships
+ * as `dist/terminal-maintenance.js` beside the firmware and is loaded the
+ * first time either runs, as the tweetnacl provider is when node:crypto
+ * fails; in terminal.js each of its modules is a stub that loads it. A stub
+ * whose bundle is missing answers as the real module fails (a value, never an
+ * exception): `update_io_failed`, `maintenance_missing`.
+ */
+const maintenanceBundleName = 'terminal-maintenance.js';
+const onDemandModules = [
+  { importer: path.join('src', 'catalogue', 'store.ts'), specifier: './apply', name: 'applyUpdate', missing: "{ ok: false, error: Object.assign(new Error(why), { name: 'UpdateError', code: 'update_io_failed' }), reload: false }" },
+  { importer: path.join('src', 'hub', 'client.ts'), specifier: './reconcile', name: 'reconcileWith', missing: "Promise.resolve({ ok: false, error: { code: 'maintenance_missing', detail: why } })" },
+];
+const onDemand = {
+  name: 'on-demand',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\/(apply|reconcile)$/ }, (args) => {
+      const stub = onDemandModules.find((module) => args.importer.endsWith(module.importer) && args.path === module.specifier);
+      return stub === undefined ? undefined : { path: stub.name, namespace: 'on-demand' };
+    });
+    builder.onResolve({ filter: /^on-demand-loader$/ }, () => ({ path: 'loader', namespace: 'on-demand' }));
+    builder.onLoad({ filter: /.*/, namespace: 'on-demand' }, (args) => {
+      // One loader for every stub; the file name is computed so that esbuild leaves it to be read at run time.
+      if (args.path === 'loader') {
+        return {
+          contents: `
+            import { join } from 'node:path';
+            let loaded = null;
+            export function maintenance() {
+              try {
+                return (loaded ??= require(join(__dirname, ${JSON.stringify(maintenanceBundleName.split('.'))}.join('.'))).maintenance);
+              } catch (error) {
+                return '${maintenanceBundleName} cannot be loaded: ' + String(error.message).split('\\n')[0];
+              }
+            }`,
+          loader: 'js',
+          resolveDir: root,
+        };
+      }
+      const stub = onDemandModules.find((module) => module.name === args.path);
+      return {
+        contents: `
+          import { maintenance } from 'on-demand-loader';
+          export function ${stub.name}(...args) {
+            const loaded = maintenance();
+            if (typeof loaded !== 'string') return loaded.${stub.name}(...args);
+            const why = loaded;
+            return ${stub.missing};
+          }`,
+        loader: 'js',
+        resolveDir: root,
+      };
+    });
   },
 };
 
@@ -61,8 +207,12 @@ const forbiddenInputs = [
   /node_modules\/tweetnacl\//,
   /node_modules\/cbor-x\//,
   /^device\/[a-z0-9-]+-emulator\.ts$/,
-  /^device\/(line|harness|socat|tools|prng|memory-port)\.ts$/,
+  /^device\/(line|harness|socat|tools|prng|memory-port|site|demo)\.ts$/,
   /^device\/hub\//,
+  // On demand, in terminal-maintenance.js.
+  /^src\/catalogue\/(apply|delta|build)\.ts$/,
+  /^src\/hub\/reconcile\.ts$/,
+  /^src\/maintenance\.ts$/,
 ];
 
 function readBudget(env) {
@@ -114,6 +264,8 @@ const common = {
   target: 'node20',
   format: 'cjs',
   minify: true,
+  // Text in UTF-8 as it is (a CJK character is 3 bytes) rather than escaped (\uXXXX, 6 bytes): the patients' messages are Chinese.
+  charset: 'utf8',
   sourcemap: 'linked',
   legalComments: 'none',
   metafile: true,
@@ -130,9 +282,11 @@ function bundles(outdir) {
       name: 'terminal.js',
       entry: 'src/main.ts',
       budgeted: true,
-      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [debugNoop] },
+      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertMessages, assertShim, onDemand] },
     },
   ];
+  // The firmware's on-demand part: updates and reconciliation, loaded when first needed.
+  list.push({ name: maintenanceBundleName, entry: 'src/maintenance.ts', budgeted: false, options: {} });
   // The portable Ed25519 provider, outside the budget: src/crypto-choice.ts
   // requires it at run time only for `--crypto tweetnacl` or when
   // node:crypto fails its Ed25519 self-test.
@@ -172,7 +326,6 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
       log(`  ${name.padEnd(28)} ${String(bytes).padStart(8)} bytes  ${((100 * bytes) / entry.bytes).toFixed(1).padStart(5)} %`);
     }
   }
-  log(await sessionPartsLine());
   const over = report.filter((entry) => entry.budgeted && entry.bytes > budgetBytes);
   if (over.length > 0) {
     const entry = over[0];
@@ -208,43 +361,47 @@ export function bundleForNode(options) {
   });
 }
 
-/**
- * The hub client and the journal (src/hub, src/journal) ship once the
- * terminal's session imports them (issue #8); until then this line tells what
- * they will add to terminal.js, minified, beside what it already carries.
- */
-async function sessionPartsLine() {
-  const result = await esbuild.build({
-    ...common,
-    absWorkingDir: root,
-    stdin: { contents: "export { HubClient } from './src/hub/client'; export { TerminalJournal } from './src/journal/journal'; export { nodeJournalStorage } from './src/journal/storage';", resolveDir: root, loader: 'ts' },
-    outfile: path.join(root, '.build', 'session-parts.js'),
-  });
-  const output = Object.values(result.metafile.outputs).find((candidate) => candidate.inputs !== undefined && Object.keys(candidate.inputs).length > 0);
-  const parts = { 'src/hub': 0, 'src/journal': 0 };
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-    const name = contributorOf(input);
-    if (name in parts) parts[name] += bytesInOutput;
-  }
-  const inFirmware = parts['src/hub'] + parts['src/journal'];
-  return `hub client + journal for the session (issue #8): ${inFirmware} bytes (src/hub ${parts['src/hub']}, src/journal ${parts['src/journal']})`;
-}
-
 export class BudgetError extends Error {
   name = 'BudgetError';
 }
 
+/** The newest modification time, ms, of the files a build reads. */
+function newestInputMs() {
+  let newest = 0;
+  const visit = (file) => {
+    const stat = statSync(file);
+    if (stat.isDirectory()) for (const name of readdirSync(file)) visit(path.join(file, name));
+    else newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const input of ['src', 'protocol', 'device', 'build.mjs', 'package.json', 'package-lock.json']) if (existsSync(path.join(root, input))) visit(path.join(root, input));
+  return newest;
+}
+
+/** Whether every bundle in `outdir` is there and newer than every input (`--if-needed`). */
+function upToDate(outdir) {
+  const outputs = bundles(outdir).map((bundle) => bundle.outfile);
+  if (!outputs.every((file) => existsSync(file))) return false;
+  return Math.min(...outputs.map((file) => statSync(file).mtimeMs)) > newestInputMs();
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  let outdir;
+  let values;
   try {
-    const { values } = parseArgs({ options: { outdir: { type: 'string' } }, strict: true });
-    outdir = values.outdir === undefined ? undefined : path.resolve(values.outdir);
+    ({ values } = parseArgs({ options: { outdir: { type: 'string' }, 'if-needed': { type: 'boolean' }, quiet: { type: 'boolean' } }, strict: true }));
   } catch (error) {
     console.error(`build: ${error.message}`);
     process.exit(2);
   }
-  build({ outdir }).catch((error) => {
-    console.error(`build failed: ${error.message}`);
-    process.exit(1);
-  });
+  const outdir = values.outdir === undefined ? path.join(root, 'dist') : path.resolve(values.outdir);
+  if (values['if-needed'] && upToDate(outdir)) process.exit(0);
+  // --quiet: one line (npm start's), the size of each bundle.
+  const lines = [];
+  const log = values.quiet ? (line) => /^\S/.test(line) && lines.push(line.replace(/ \(.*$/, '')) : console.log;
+  build({ outdir, log }).then(
+    () => values.quiet && console.log(`build: ${lines.join(', ')}`),
+    (error) => {
+      console.error(`build failed: ${error.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -33,6 +33,9 @@ export const portReceiveBytesMax = 4_096;
 /** Bytes a line simulator holds in flight per direction before it stops reading. */
 export const lineQueueBytesMax = 65_536;
 
+/** Keys the patient pressed that the session has not yet read. */
+export const keysQueuedMax = 64;
+
 assert(cardAttemptTimeoutMs * 3 <= deviceExchangeTimeoutMs, 'three silent attempts fit in one exchange');
 assert(cardAttemptsMax >= 1 && cardAttemptsMax <= 8, 'attempts are bounded');
 assert(cardFrameDataBytesMax >= 2 + 1 + 5 + 255 + 1, 'a frame carries SEQ, status and a full short APDU');

@@ -27,6 +27,13 @@ export interface LineOptions {
   readonly outageRate?: number;
   /** How long a seeded outage lasts, ms of a busy line: it swallows outageMs × baud / 10,000 bytes. */
   readonly outageMs?: number;
+  /**
+   * Chance a frame is spoiled, per frame of the wire's framing (bytes between
+   * 0x00 delimiters): one of its first 64 bytes is lost, flipped or doubled.
+   * A line fault rate in the terms a protocol sees: byte rates high enough to
+   * matter spoil every frame of a kilobyte.
+   */
+  readonly frameFaultRate?: number;
   /** 32-bit seed of every draw; print it when a test fails so the run replays. */
   readonly seed: number;
 }
@@ -41,6 +48,8 @@ export interface LineStats {
   duplicated: number;
   /** Bytes that fell into an outage. */
   outageLost: number;
+  /** Frames spoiled by frameFaultRate. */
+  framesSpoiled: number;
 }
 
 function checkRate(name: string, value: number | undefined): number {
@@ -51,7 +60,7 @@ function checkRate(name: string, value: number | undefined): number {
 
 /** One direction of the line: reads `from`, writes `to` when each byte's time comes. */
 class Direction {
-  readonly stats: LineStats = { received: 0, delivered: 0, lost: 0, flipped: 0, duplicated: 0, outageLost: 0 };
+  readonly stats: LineStats = { received: 0, delivered: 0, lost: 0, flipped: 0, duplicated: 0, outageLost: 0, framesSpoiled: 0 };
   private readonly bytes = new Uint8Array(lineQueueBytesMax);
   private readonly dueMs = new Float64Array(lineQueueBytesMax);
   private readonly inbox = new Uint8Array(4_096);
@@ -64,6 +73,11 @@ class Direction {
   private timer: unknown = null;
   private writing = false;
   private spaceWaiter: (() => void) | null = null;
+  /** The previous byte was a frame delimiter (0x00). */
+  private afterDelimiter = true;
+  /** Bytes of the current frame left before its seeded fault, and which fault; -1 when it has none. */
+  private faultIn = -1;
+  private faultKind = 0;
 
   constructor(
     private readonly from: Port,
@@ -95,7 +109,7 @@ class Direction {
     }
   }
 
-  /** Draws the fate of one byte (always five draws, so byte n meets the same fate on every replay). */
+  /** Draws the fate of one byte (always the same draws for the same options, so byte n meets the same fate on every replay). */
   private send(byte: number, byteMs: number): void {
     const o = this.options;
     const random = this.random;
@@ -105,6 +119,20 @@ class Direction {
     const bit = random.below(8);
     const rDup = random.next();
     this.stats.received += 1;
+    let frameFault = -1;
+    if (o.frameFaultRate > 0) {
+      // Two more draws a byte, always: the fates stay a function of the seed and the byte's place.
+      const rFrame = random.next();
+      const rWhere = random.below(64 * 3);
+      if (byte !== 0 && this.afterDelimiter && rFrame < o.frameFaultRate) {
+        this.faultIn = Math.floor(rWhere / 3);
+        this.faultKind = rWhere % 3;
+        this.stats.framesSpoiled += 1;
+      }
+      this.afterDelimiter = byte === 0;
+      if (byte === 0) this.faultIn = -1;
+      else if (this.faultIn >= 0 && this.faultIn-- === 0) frameFault = this.faultKind;
+    }
     const startMs = Math.max(this.clock.nowMs(), this.lineFreeAtMs);
     this.lineFreeAtMs = startMs + byteMs;
     if (rOutage < o.outageRate) this.outageBytesLeft = Math.max(this.outageBytesLeft, Math.ceil(o.outageMs / byteMs));
@@ -113,17 +141,17 @@ class Direction {
       this.stats.outageLost += 1;
       return;
     }
-    if (rLoss < o.lossRate) {
+    if (rLoss < o.lossRate || frameFault === 0) {
       this.stats.lost += 1;
       return;
     }
     let value = byte;
-    if (rFlip < o.flipRate) {
+    if (rFlip < o.flipRate || frameFault === 1) {
       value ^= 1 << bit;
       this.stats.flipped += 1;
     }
     this.enqueue(value, this.lineFreeAtMs + o.latencyMs);
-    if (rDup < o.dupRate) {
+    if (rDup < o.dupRate || frameFault === 2) {
       this.stats.duplicated += 1;
       this.lineFreeAtMs += byteMs;
       this.enqueue(value, this.lineFreeAtMs + o.latencyMs);
@@ -208,6 +236,7 @@ export class LineSimulator {
       dupRate: checkRate('dupRate', options.dupRate),
       outageRate: checkRate('outageRate', options.outageRate),
       outageMs: options.outageMs ?? 0,
+      frameFaultRate: checkRate('frameFaultRate', options.frameFaultRate),
       seed: options.seed,
     };
     if (!(full.latencyMs >= 0 && full.latencyMs <= 60_000)) throw new RangeError(`latencyMs must be 0 to 60000, got ${full.latencyMs}`);

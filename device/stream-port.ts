@@ -1,25 +1,26 @@
-// The port interface over `@serialport/stream`, whatever the binding: the real
-// one (`@serialport/bindings-cpp`: hardware and ptys) or the mock one in unit
+// The port interface over a serial binding, whatever it is: the real one
+// (`@serialport/bindings-cpp`: hardware and ptys) or the mock one in unit
 // tests. The binding is passed in by the wiring (STYLE.md habit 7).
 //
-// Reads use the stream in paused mode: `stream.read()` takes what arrived and
-// `unshift` gives back what does not fit, so the stream's high-water mark
-// bounds what we hold and a slow reader pushes back on the OS instead of
-// losing bytes. @serialport/stream queues writes and drains forever once a
-// port has closed, so this adapter tracks its pending operations itself and
-// rejects them as `cancelled` at close.
+// It talks to the binding's port directly (open, read, write, drain, close):
+// @serialport/stream, which this once wrapped, cost the firmware 5 KB for a
+// Node.js stream we then had to hold back and police. One binding read is in
+// flight at a time, into a receive buffer of `bufferBytes`; the next is
+// issued only once the reader has taken everything, so a slow reader leaves
+// the bytes with the OS (a serial driver's buffer, then flow control) instead
+// of growing ours. Writes go one at a time (the bindings refuse overlapping
+// writes). Close ends a pending read, and writes queued behind it, as `cancelled`.
 import assert from 'node:assert';
-import { SerialPortStream } from '@serialport/stream';
-import type { BindingInterface } from '@serialport/bindings-cpp';
+import type { BindingInterface, BindingPortInterface } from '@serialport/bindings-cpp';
 import { portReceiveBytesMax } from './limits';
 import { PortError, type Port } from './port';
 
 export interface StreamPortOptions {
   readonly binding: BindingInterface;
   readonly path: string;
-  /** Line speed; 8N1 is the binding's default framing. */
+  /** Line speed; 8N1, no flow control. */
   readonly baudRate: number;
-  /** The stream's buffer per direction, bytes. */
+  /** The receive buffer, bytes. */
   readonly bufferBytes?: number;
 }
 
@@ -31,15 +32,17 @@ interface PendingRead {
   readonly onAbort: () => void;
 }
 
-type Reject = (error: unknown) => void;
-
 export class StreamPort implements Port {
   readonly path: string;
   readonly #options: StreamPortOptions;
-  #stream: SerialPortStream | null = null;
+  #port: BindingPortInterface | null = null;
+  readonly #inbox: Buffer;
+  #at = 0;
+  #end = 0;
+  /** Wakes the receive loop once the reader has taken everything. */
+  #taken: (() => void) | null = null;
   #pendingRead: PendingRead | null = null;
-  /** Writes and drains waiting for the stream, to reject at close. */
-  readonly #pendingOthers = new Set<Reject>();
+  #writes: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | null = null;
   #failure: PortError | null = null;
 
@@ -48,34 +51,41 @@ export class StreamPort implements Port {
     assert(Number.isSafeInteger(options.baudRate) && options.baudRate > 0, 'baudRate is a positive integer');
     this.path = options.path;
     this.#options = options;
+    this.#inbox = Buffer.alloc(options.bufferBytes ?? portReceiveBytesMax);
   }
 
   get isOpen(): boolean {
-    return this.#stream !== null && this.#closing === null && this.#failure === null;
+    return this.#port !== null && this.#closing === null && this.#failure === null;
   }
 
-  open(): Promise<void> {
-    assert(this.#stream === null && this.#closing === null, 'a StreamPort opens once');
-    const stream = new SerialPortStream({
-      binding: this.#options.binding,
-      path: this.path,
-      baudRate: this.#options.baudRate,
-      autoOpen: false,
-      highWaterMark: this.#options.bufferBytes ?? portReceiveBytesMax,
-    });
-    this.#stream = stream;
-    stream.on('readable', () => this.#serveRead());
-    stream.on('error', (error: Error) => this.#fail(new PortError('io_error', `${this.path}: ${error.message}`)));
-    stream.on('close', (error: Error | null) => {
-      if (error) this.#fail(new PortError('io_error', `${this.path}: disconnected: ${error.message}`));
-    });
-    return new Promise((resolve, reject) => {
-      stream.open((error) => {
-        if (!error) return resolve();
-        this.#failure = new PortError('open_failed', `${this.path}: ${error.message}`);
-        reject(this.#failure);
-      });
-    });
+  async open(): Promise<void> {
+    assert(this.#port === null && this.#closing === null && this.#failure === null, 'a StreamPort opens once');
+    try {
+      this.#port = await this.#options.binding.open({ path: this.path, baudRate: this.#options.baudRate, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true, lock: true });
+    } catch (error) {
+      this.#failure = new PortError('open_failed', `${this.path}: ${(error as Error).message}`);
+      throw this.#failure;
+    }
+    void this.#receive(this.#port);
+  }
+
+  /** Reads from the binding whenever the receive buffer is empty, until close or a failure. */
+  async #receive(port: BindingPortInterface): Promise<void> {
+    while (this.#closing === null && this.#failure === null) {
+      if (this.#at < this.#end) {
+        await new Promise<void>((resolve) => (this.#taken = resolve));
+        continue;
+      }
+      try {
+        const { bytesRead } = await port.read(this.#inbox, 0, this.#inbox.length);
+        this.#at = 0;
+        this.#end = bytesRead;
+      } catch (error) {
+        if (this.#closing === null) this.#fail(new PortError('io_error', `${this.path}: disconnected: ${(error as Error).message}`));
+        return;
+      }
+      this.#serveRead();
+    }
   }
 
   read(into: Uint8Array, signal?: AbortSignal): Promise<number> {
@@ -97,19 +107,11 @@ export class StreamPort implements Port {
   }
 
   write(bytes: Uint8Array): Promise<void> {
-    const refused = this.#refusal();
-    if (refused) return Promise.reject(refused);
-    return this.#track((resolve, reject) => {
-      (this.#stream as SerialPortStream).write(bytes, (error) => (error ? reject(this.#asPortError(error)) : resolve()));
-    });
+    return this.#queue((port) => port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
   }
 
   drain(): Promise<void> {
-    const refused = this.#refusal();
-    if (refused) return Promise.reject(refused);
-    return this.#track((resolve, reject) => {
-      (this.#stream as SerialPortStream).drain((error) => (error ? reject(this.#asPortError(error)) : resolve()));
-    });
+    return this.#queue((port) => port.drain());
   }
 
   close(): Promise<void> {
@@ -119,42 +121,48 @@ export class StreamPort implements Port {
 
   async #shutdown(): Promise<void> {
     this.#cancelPending(new PortError('cancelled', `${this.path}: port closed`));
-    const stream = this.#stream;
-    if (stream === null || !stream.isOpen) return;
-    await new Promise<void>((resolve) => stream.close(() => resolve()));
-    stream.removeAllListeners('readable');
+    this.#taken?.();
+    const port = this.#port;
+    if (port?.isOpen) await port.close().catch(() => undefined);
   }
 
   /** Why an operation cannot start now, or null. */
   #refusal(): PortError | null {
     if (this.#closing !== null) return new PortError('closed', `${this.path}: port is closed`);
     if (this.#failure !== null) return this.#failure;
-    if (this.#stream === null) return new PortError('closed', `${this.path}: port is not open`);
+    if (this.#port === null) return new PortError('closed', `${this.path}: port is not open`);
     return null;
   }
 
-  #track(start: (resolve: () => void, reject: Reject) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = (error?: unknown) => {
-        if (!this.#pendingOthers.delete(rejectOnce)) return;
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const rejectOnce: Reject = (error) => done(error);
-      this.#pendingOthers.add(rejectOnce);
-      start(() => done(), rejectOnce);
+  /** Runs a write or drain after those before it; one the port closes under is `cancelled`. */
+  #queue(start: (port: BindingPortInterface) => Promise<unknown>): Promise<void> {
+    const refused = this.#refusal();
+    if (refused) return Promise.reject(refused);
+    const port = this.#port as BindingPortInterface;
+    const run = this.#writes.then(() => {
+      const now = this.#refusal();
+      return now ? Promise.reject(now) : start(port);
     });
+    this.#writes = run.catch(() => undefined);
+    return run.then(
+      () => undefined,
+      (error: Error) => {
+        throw error instanceof PortError ? (error.code === 'closed' ? new PortError('cancelled', error.message) : error) : new PortError(this.#closing ? 'cancelled' : 'io_error', `${this.path}: ${error.message}`);
+      },
+    );
   }
 
-  /** Copies what the stream holds into `into`; gives back what does not fit. */
+  /** Copies what the receive buffer holds into `into`; wakes the receive loop once it is empty. */
   #take(into: Uint8Array): number {
-    const stream = this.#stream;
-    if (stream === null) return 0;
-    const chunk: Buffer | null = stream.read();
-    if (chunk === null) return 0;
-    const count = Math.min(chunk.length, into.length);
-    into.set(chunk.subarray(0, count));
-    if (count < chunk.length) stream.unshift(chunk.subarray(count));
+    const count = Math.min(this.#end - this.#at, into.length);
+    if (count <= 0) return 0;
+    into.set(this.#inbox.subarray(this.#at, this.#at + count));
+    this.#at += count;
+    if (this.#at === this.#end) {
+      const wake = this.#taken;
+      this.#taken = null;
+      wake?.();
+    }
     return count;
   }
 
@@ -175,16 +183,9 @@ export class StreamPort implements Port {
 
   #cancelPending(error: PortError): void {
     const pending = this.#pendingRead;
-    if (pending !== null) {
-      this.#pendingRead = null;
-      pending.signal?.removeEventListener('abort', pending.onAbort);
-      pending.reject(error);
-    }
-    for (const reject of [...this.#pendingOthers]) reject(error);
-  }
-
-  #asPortError(error: Error): PortError {
-    if (this.#closing !== null) return new PortError('cancelled', `${this.path}: port closed`);
-    return new PortError('io_error', `${this.path}: ${error.message}`);
+    if (pending === null) return;
+    this.#pendingRead = null;
+    pending.signal?.removeEventListener('abort', pending.onAbort);
+    pending.reject(error);
   }
 }

@@ -154,6 +154,85 @@ function startConsole(options: EmulateOptions, port: StreamPort, say: (line: str
 }
 
 export { catalogueDeltaFile, generateCatalogueFile } from './hub/catalogue-tools';
-export { runCose } from '../src/cli/cose-run';
-export { runFrame } from '../src/cli/frame-run';
-export { runProbe } from '../src/cli/probe-run';
+import type { CliIo } from '../src/cli/command';
+import { runCatalogue } from '../src/cli/catalogue';
+import { runCose } from '../src/cli/cose-run';
+import { runEmulate } from '../src/cli/emulate';
+import { runFrame } from '../src/cli/frame-run';
+import { runHubCommand } from '../src/cli/hub';
+import { runProbe } from '../src/cli/probe-run';
+import { runSettle } from '../src/cli/settle';
+
+const toolRuns: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = {
+  settle: runSettle,
+  catalogue: runCatalogue,
+  cose: runCose,
+  emulate: runEmulate,
+  frame: runFrame,
+  hub: runHubCommand,
+  probe: runProbe,
+};
+
+/** The work of a firmware command whose shim is in src/cli/tool-commands.ts. */
+export function runTool(name: string, args: readonly string[], io: CliIo): Promise<number> {
+  const run = toolRuns[name];
+  if (run === undefined || !Object.hasOwn(toolRuns, name)) throw new Error(`the tools bundle has no command ${name}`);
+  return run(args, io);
+}
+
+// The emulated and hil profiles' far ends, and the demo (`npm start`).
+export { runDemo, auditHub, parseDemoArgs, type DemoFirmware } from './demo';
+export { Site, seedCards } from './site';
+import { ReferenceHub as Hub } from './hub/hub';
+import { siteEnds, type SiteEnds, type SiteOptions, type SiteTerminalSpec } from './site';
+import type { Port } from './port';
+
+/** The far ends of a `run --profile` on the emulated or hil profile: the reference hub in STATE/hub on the profile's clock. */
+export function simulatedEnds(options: Omit<SiteOptions, 'openHub'> & { readonly terminal: SiteTerminalSpec; openSerial(path: string, baud: number): Promise<Port> }): Promise<SiteEnds> {
+  return siteEnds({ ...options, openHub: (dir) => Hub.open({ dir, timeS: options.timeS, log: options.log }) });
+}
+
+const toolUsages: Readonly<Record<string, readonly string[]>> = {
+  settle: [
+    'settle-terminal settle [--explain] [FILE] | settle-terminal settle --jsonl',
+  ],
+  catalogue: [
+    'settle-terminal catalogue inspect FILE [--hub-pub HEX64]... [--json]',
+    'settle-terminal catalogue lookup FILE CODE',
+    'settle-terminal catalogue apply FILE UPDATE --hub-pub HEX64...',
+    'settle-terminal catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N]',
+    'settle-terminal catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N',
+  ],
+  cose: [
+    'settle-terminal cose sign --seed HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < payload > cose',
+    'settle-terminal cose verify --pub HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < cose > payload',
+    'verify exits 0 when the signature verifies, 1 when it does not, 2 on malformed input',
+  ],
+  frame: [
+    'settle-terminal frame decode [--pub HEX64]... [--crypto auto|node|tweetnacl] [FILE]',
+    'prints one JSON line per frame (and per run of garbage) of FILE or stdin;',
+    'with --pub, exits 1 when some frame does not verify',
+  ],
+  emulate: [
+    'settle-terminal emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]',
+  ],
+  hub: [
+    'settle-terminal hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [--offline-floor FEN] [--session-hours H]',
+    'settle-terminal hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
+    'settle-terminal hub enroll --state DIR --terminal ID --institution CODE --pub HEX64',
+    'settle-terminal hub clearing --state DIR --month YYYY-MM',
+    'settle-terminal hub audit --state DIR',
+    'settle-terminal hub show --state DIR [--person PSN_NO]',
+  ],
+  probe: [
+    'settle-terminal probe card-reader|qr-scanner|printer --port PATH [--baud N]',
+    '  card-reader: [--pin PIN] reads the credential with the PIN, else shows presence and ATR',
+    '  qr-scanner:  [--wait-ms N] waits for one e-certificate token (default 10000 ms)',
+    '  printer:     [--test-print] prints a test receipt after the status',
+  ],
+};
+
+/** The usage `settle-terminal NAME --help` prints for a command whose shim is in src/cli/tool-commands.ts. */
+export function toolUsage(name: string): string {
+  return (Object.hasOwn(toolUsages, name) ? (toolUsages[name] as readonly string[]) : [`settle-terminal ${name}`]).join('\n       ');
+}

@@ -11,7 +11,7 @@
 import assert from 'node:assert';
 import { decodeStrict, type CborValue } from './cbor-decode';
 import { createCborEncoder, type CborEncoder } from './cbor-encode';
-import { signSign1, verifySign1, wireProtectedHeader, type CoseErrorCode } from './cose';
+import { signSign1, verifySign1, wireProtectedHeader, type CoseErrorCode, wireHeaders } from './cose';
 import type { Signer, Verifier } from './crypto';
 import { encodeFrame, encodeFrameHeader, type Direction, type FrameEvent, type FrameHeader } from './framing';
 import { clockSkewSecondsMax } from './limits';
@@ -115,7 +115,7 @@ export function createOpener(options: OpenerOptions): Opener {
     open(frame: ReceivedFrame): OpenResult {
       if (frame.header.direction !== options.expect) return fail('wrong_direction', `a ${frame.header.direction} frame where ${options.expect} frames come`);
       const verified = verifySign1(frame.cose, {
-        profile: 'wire',
+        profile: wireHeaders,
         requireTag: true,
         externalAad: frame.headerBytes,
         keyFor: (kid) => (kid === null ? null : options.keyFor(kid)),

@@ -56,6 +56,28 @@ export const policyBookAreasMax = 4_096;
 /** One policy's JSON text in the policy book, UTF-8 bytes. */
 export const policyTextBytesMax = 65_536;
 
+/** How long the session waits for the patient (PIN, reading the bill, confirming) before it gives up: nothing is charged, ms. */
+export const patientInputTimeoutMs = 60_000;
+/** How long a message (a refusal, a cancellation) and the closing screen stay before the terminal is idle again, ms. */
+export const messageShownMs = 8_000;
+export const doneShownMs = 15_000;
+/** The idle screen is redrawn (online state, queue) this often, ms. */
+export const idleRefreshMs = 30_000;
+/** Between two looks at the card slot while idle (the QR scanner is read meanwhile), ms. */
+export const idlePollMs = 150;
+/** Reading a card with its PIN: power on, select, verify, read the identity file, ms. */
+export const cardReadTimeoutMs = 20_000;
+/** Printing one receipt (status checks between chunks included), ms. */
+export const printTimeoutMs = 30_000;
+/** Wrong PINs a session takes before it ends (the card blocks after its own count). */
+export const pinAttemptsMax = 3;
+/** States one patient's session may pass through: a loop that never ends is a bug. */
+export const sessionStepsMax = 256;
+/** Receipts left unprinted (a crash mid-receipt) reprinted at boot, at most. */
+export const reprintsAtBootMax = 16;
+/** A profile file, bytes. */
+export const profileBytesMax = 65_536;
+
 assert(hubAttemptsMax >= 1 && hubAttemptsMax <= 16, 'retries are bounded');
 assert(hubSettleTimeoutMs >= hubRequestTimeoutMs, 'settling is never given less time than a query');
 assert(forwardBackoffMsMin > 0 && forwardBackoffMsMin < forwardBackoffMsMax, 'backoff range is ordered');
@@ -70,6 +92,9 @@ assert(catalogueItemsMax * (itemCodeBytesMax + 32) <= catalogueFileBytesMax, 'a 
 assert(itemListPriceFenMax < 2 ** 32 && core.itemCapFenMax < 0xffff_ffff, 'prices and ceilings fit 32-bit columns (0xffffffff marks a null ceiling)');
 assert(core.ageMax < 255, 'ages fit a byte (255 marks null)');
 assert(deviceExchangeTimeoutMs < hubRequestTimeoutMs, 'a device answers before the hub would time out');
+assert(idlePollMs * 10 <= idleRefreshMs && idlePollMs >= 10, 'the idle loop looks at the slot many times between refreshes');
+assert(cardReadTimeoutMs >= deviceExchangeTimeoutMs * 6, 'a card read has room for its exchanges');
+assert(patientInputTimeoutMs > messageShownMs && pinAttemptsMax >= 1, 'patients get longer than a message stays');
 // The wire repeats the core's bounds (protocol/ may import nothing of ours): they must agree.
 assert(wire.lineAmtFenMax === core.lineAmtFenMax, 'wire and core agree on a line amount');
 assert(wire.lineQtyMilliMax === core.lineQtyMilliMax, 'wire and core agree on a line quantity');

@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync, unlinkSync } from '
 import path from 'node:path';
 import { createCborXEncoder } from '../../protocol/cbor-oracle';
 import { decodeStrict } from '../../protocol/cbor-decode';
-import { parseSign1 } from '../../protocol/cose';
+import { parseSign1, wireHeaders } from '../../protocol/cose';
 import { bytesEqual, bytesToHex, hexToBytes, type CryptoProvider, type Signer, type Verifier } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { createOpener, createSealer, errorReplyCode, type AnyMessage, type Opener, type ReceivedFrame, type Sealer } from '../../protocol/envelope';
@@ -276,7 +276,7 @@ export class ReferenceHub {
    */
   private async refuseFrame(frame: ReceivedFrame, code: ErrorCode, detail: string, port: Port): Promise<void> {
     this.stats.refusedFrames += 1;
-    const parsed = parseSign1(frame.cose, { profile: 'wire', requireTag: true });
+    const parsed = parseSign1(frame.cose, { profile: wireHeaders, requireTag: true });
     const decoded = parsed.ok ? decodeStrict(parsed.sign1.payload) : null;
     const wire = decoded?.ok && Array.isArray(decoded.value) ? decoded.value : [];
     const [, terminal, seq] = wire;

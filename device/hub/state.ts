@@ -233,6 +233,11 @@ export class HubState {
     return this.consumed.get(mdtrtId);
   }
 
+  /** A synthetic population added by `generate`, by its seed. */
+  population(seed: number): Population | undefined {
+    return this.populations.get(seed);
+  }
+
   /** A person's pending bills at an institution, oldest first (at most `limit`). */
   pendingBills(psnNo: string, fixmedinsCode: string, limit: number): HubBill[] {
     const found: HubBill[] = [];

@@ -4,7 +4,7 @@
 // keys, its verdicts.
 import { bytesToHex, type Verifier } from '../../protocol/crypto';
 import { decodeStrict } from '../../protocol/cbor-decode';
-import { parseSign1 } from '../../protocol/cose';
+import { parseSign1, wireHeaders } from '../../protocol/cose';
 import { Catalogue, catalogueMagic } from './layout';
 import { readContainer, UpdateError, verifyContainer, type Statement } from './update';
 
@@ -30,7 +30,7 @@ function magicOf(bytes: Uint8Array): string {
 export function openCatalogueFile(bytes: Uint8Array, hubKeys?: (kid: Uint8Array | null) => Verifier | null): OpenedFile {
   if (magicOf(bytes) === catalogueMagic) return { catalogue: new Catalogue(bytes), signed: null };
   const { statementBytes, body } = readContainer(bytes);
-  const sign1 = parseSign1(statementBytes, { profile: 'wire', requireTag: true });
+  const sign1 = parseSign1(statementBytes, { profile: wireHeaders, requireTag: true });
   if (!sign1.ok) throw new UpdateError('update_malformed', sign1.error.detail);
   const decoded = decodeStrict(sign1.sign1.payload, { depthMax: 2, stringBytesMax: 64, itemsMax: 8 });
   const value = decoded.ok && Array.isArray(decoded.value) ? decoded.value : [];

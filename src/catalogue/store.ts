@@ -12,13 +12,11 @@
 // entry, then replace the file durably. Any refusal is a typed UpdateError
 // and the version held keeps serving.
 import type { Verifier } from '../../protocol/crypto';
-import { bytesEqual } from '../../protocol/crypto';
-import { checkRecord, CatalogueRecordError } from './build';
-import { applyDelta, decodeDelta } from './delta';
-import { clearStaging, nodeFileSystem, replaceDurably, swapWithPrevious, versionedPaths, type FileSystem, type VersionedPaths } from './files';
+import { applyUpdate } from './apply';
+import { clearStaging, nodeFileSystem, swapWithPrevious, versionedPaths, type FileSystem, type VersionedPaths } from './files';
 import { Catalogue, CatalogueFormatError } from './layout';
-import { applyPolicyDelta, decodePolicyDelta, PolicyBook, PolicyBookError } from './policy-book';
-import { checkSequence, sha256, UpdateError, verifyContainer, writeContainer, type BlobKind, type Statement } from './update';
+import { PolicyBook, PolicyBookError } from './policy-book';
+import { UpdateError, verifyContainer, type BlobKind, type Statement } from './update';
 
 /** What the store needs to know of the thing it keeps. */
 export interface StoredKind<T> {
@@ -27,14 +25,6 @@ export interface StoredKind<T> {
   /** Opens a body in place, checking its structure; throws on a damaged one. */
   open(body: Uint8Array): T;
   versionOf(value: T): string;
-  /** Checks every entry (an update is taken whole or not at all). Throws UpdateError. */
-  checkContent(value: T): void;
-  /** The body a delta makes of the value held. Throws UpdateError. */
-  applyDelta(current: T, deltaBody: Uint8Array, toVersion: string): Uint8Array;
-}
-
-function isIoError(error: unknown): boolean {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code as string);
 }
 
 function structural(error: unknown): boolean {
@@ -46,22 +36,6 @@ export const catalogueKind: StoredKind<Catalogue> = {
   fileName: 'catalogue.signed',
   open: (body) => new Catalogue(body),
   versionOf: (catalogue) => catalogue.version,
-  checkContent(catalogue) {
-    let previous = '';
-    for (let index = 0; index < catalogue.count; index += 1) {
-      const record = catalogue.recordAt(index);
-      try {
-        checkRecord(record);
-      } catch (error) {
-        if (error instanceof CatalogueRecordError) throw new UpdateError('update_invalid_content', error.message);
-        throw error;
-      }
-      if (index > 0 && record.code <= previous) throw new UpdateError('update_invalid_content', `codes out of order at ${record.code}`);
-      if (catalogue.indexOf(record.code) !== index) throw new UpdateError('update_invalid_content', `code ${record.code} is not found by its hash`);
-      previous = record.code;
-    }
-  },
-  applyDelta: (current, body, toVersion) => applyDelta(current, decodeDelta(body), toVersion),
 };
 
 export const policyBookKind: StoredKind<PolicyBook> = {
@@ -69,16 +43,6 @@ export const policyBookKind: StoredKind<PolicyBook> = {
   fileName: 'policy-book.signed',
   open: (body) => new PolicyBook(body),
   versionOf: (book) => book.version,
-  checkContent(book) {
-    for (const area of book.areas()) {
-      try {
-        book.policyAt(area);
-      } catch (error) {
-        throw new UpdateError('update_invalid_content', (error as Error).message);
-      }
-    }
-  },
-  applyDelta: (current, body, toVersion) => applyPolicyDelta(current, decodePolicyDelta(body), toVersion),
 };
 
 export interface Held<T> {
@@ -154,34 +118,19 @@ export class SignedStore<T> {
     return this.held === null ? null : this.held.statement.toVersion;
   }
 
-  /** Applies a signed update; on any refusal the version held keeps serving. */
+  /**
+   * Applies a signed update (src/catalogue/apply.ts); on any refusal the
+   * version held keeps serving. After a disk failure, whatever the disk holds
+   * now (the old version or the new) is served.
+   */
   apply(update: Uint8Array): ApplyResult {
-    try {
-      const verified = verifyContainer(update, this.type.kind, this.options.hubKeys, 'update');
-      const statement = verified.statement;
-      checkSequence(statement, this.held === null ? null : { version: this.held.statement.toVersion, serial: this.held.statement.serial });
-      const body = statement.mode === 'snapshot' ? verified.body : this.type.applyDelta((this.held as Held<T>).value, verified.body, statement.toVersion);
-      if (!bytesEqual(sha256(body), statement.resultDigest)) {
-        throw new UpdateError('update_result_mismatch', `the ${statement.mode} does not give the file the hub signed for ${statement.toVersion}`);
-      }
-      const file = writeContainer(verified.statementBytes, body);
-      // Lay the new version over its own aligned copy, then check it whole, before anything is written.
-      const value = this.type.open(file.subarray(file.length - body.length));
-      if (this.type.versionOf(value) !== statement.toVersion) throw new UpdateError('update_invalid_content', 'the file names another version');
-      this.type.checkContent(value);
-      replaceDurably(this.fs, this.paths, file);
-      this.held = { value, statement, file };
-      return { ok: true, version: statement.toVersion, serial: statement.serial };
-    } catch (error) {
-      if (error instanceof UpdateError) return { ok: false, error };
-      if (structural(error)) return { ok: false, error: new UpdateError('update_invalid_content', (error as Error).message) };
-      if (isIoError(error)) {
-        // The disk refused (full, read-only, gone): whatever it holds now is the old or the new version; serve that.
-        this.held = this.load(this.paths.current).held ?? this.load(this.paths.previous).held;
-        return { ok: false, error: new UpdateError('update_io_failed', `${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}`) };
-      }
-      throw error;
+    const out = applyUpdate(this.type, this.held, update, this.options.hubKeys, this.fs, this.paths);
+    if (out.ok) {
+      this.held = out.held;
+      return { ok: true, version: out.version, serial: out.serial };
     }
+    if (out.reload) this.held = this.load(this.paths.current).held ?? this.load(this.paths.previous).held;
+    return { ok: false, error: out.error };
   }
 
   /** Serves the previous version again (the current one becomes the previous). */

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import { createCborEncoder } from '../../protocol/cbor-encode';
-import { signSign1, verifySign1, wireProtectedHeader } from '../../protocol/cose';
+import { signSign1, verifySign1, wireProtectedHeader, wireHeaders } from '../../protocol/cose';
 import { bytesEqual, type Signer, type Verifier } from '../../protocol/crypto';
 
 export const updateMagic = 'SUPD';
@@ -173,7 +173,7 @@ export type BodyCheck = 'update' | 'stored' | 'none';
 /** Checks a container's statement (shape, signature by one of the hub's keys, kind) and, as asked, its body. */
 export function verifyContainer(bytes: Uint8Array, kind: BlobKind, hubKeys: (kid: Uint8Array | null) => Verifier | null, bodyCheck: BodyCheck): VerifiedUpdate {
   const { statementBytes, body } = readContainer(bytes);
-  const verified = verifySign1(statementBytes, { profile: 'wire', requireTag: true, externalAad: blobAad, keyFor: hubKeys });
+  const verified = verifySign1(statementBytes, { profile: wireHeaders, requireTag: true, externalAad: blobAad, keyFor: hubKeys });
   if (!verified.ok) {
     const forged = verified.error.code === 'bad_signature' || verified.error.code === 'unknown_kid' || verified.error.code === 'kid_missing';
     throw new UpdateError(forged ? 'update_forged' : 'update_malformed', `statement ${verified.error.code}: ${verified.error.detail}`);

@@ -4,7 +4,7 @@
 //   catalogue apply FILE UPDATE --hub-pub HEX64...          apply a signed snapshot or delta to the stored FILE, atomically
 //   catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N]
 //   catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N
-// generate and delta are the hub's side (tools bundle, loaded on demand).
+// Engineers' and the hub's tools: all of it runs in the tools bundle, loaded on demand.
 // Exit 0 done, 1 refused or not found, 2 bad usage or an unreadable file.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,9 +15,9 @@ import { catalogueSummary, openCatalogueFile } from '../catalogue/inspect';
 import { catalogueKind, SignedStore } from '../catalogue/store';
 import { UpdateError } from '../catalogue/update';
 import { catalogueFileBytesMax, catalogueItemsMax } from '../limits';
-import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo } from './command';
 import { parseHexFlag } from './input';
-import { loadTools } from './tools';
+import { catalogueDeltaFile, generateCatalogueFile } from '../../device/hub/catalogue-tools';
 
 function readFile(file: string | undefined, what: string): Uint8Array {
   if (file === undefined) throw new UsageError(`${what} is required`);
@@ -120,7 +120,7 @@ async function generate(args: readonly string[], io: CliIo): Promise<number> {
   if (!/^[\x21-\x7e]{1,32}$/.test(version)) throw new UsageError('--version must be 1 to 32 printable ASCII characters');
   if ((values['sign-seed'] === undefined) !== (values.serial === undefined)) throw new UsageError('--sign-seed and --serial go together');
   const sign = values['sign-seed'] === undefined ? undefined : { seed: parseHexFlag(values['sign-seed'], 32, 'sign-seed'), serial: wholeNumber(values.serial, 'serial', 1, 0xffff_ffff) };
-  const bytes = loadTools().generateCatalogueFile({ items, seed, version, ...(sign === undefined ? {} : { sign }) });
+  const bytes = generateCatalogueFile({ items, seed, version, ...(sign === undefined ? {} : { sign }) });
   writeFileSync(values.out, bytes);
   await writeOut(io.stdout, `${values.out}: ${items} items, version ${version}, ${bytes.length} bytes${sign === undefined ? '' : `, signed snapshot serial ${sign.serial}`}\n`);
   return exitOk;
@@ -136,7 +136,7 @@ async function delta(args: readonly string[], io: CliIo): Promise<number> {
     return catalogue;
   };
   const sign = { seed: parseHexFlag(values['sign-seed'], 32, 'sign-seed'), serial: wholeNumber(values.serial, 'serial', 1, 0xffff_ffff) };
-  const bytes = loadTools().catalogueDeltaFile(load(fromFile), load(toFile), sign);
+  const bytes = catalogueDeltaFile(load(fromFile), load(toFile), sign);
   writeFileSync(values.out, bytes);
   await writeOut(io.stdout, `${values.out}: delta, ${bytes.length} bytes, serial ${sign.serial}\n`);
   return exitOk;
@@ -144,22 +144,12 @@ async function delta(args: readonly string[], io: CliIo): Promise<number> {
 
 const subcommands: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = { inspect, lookup, apply, generate, delta };
 
-export const catalogueCommand: Command = {
-  name: 'catalogue',
-  summary: 'inspect, look up, apply updates to, generate or diff catalogue files',
-  usage: [
-    'settle-terminal catalogue inspect FILE [--hub-pub HEX64]... [--json]',
-    '       settle-terminal catalogue lookup FILE CODE',
-    '       settle-terminal catalogue apply FILE UPDATE --hub-pub HEX64...',
-    '       settle-terminal catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N]',
-    '       settle-terminal catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N',
-  ].join('\n'),
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const [name, ...rest] = args;
-    const run = name === undefined ? undefined : subcommands[name];
-    if (run === undefined || !Object.hasOwn(subcommands, name as string)) {
-      throw new UsageError(`unknown or missing subcommand${name === undefined ? '' : ` '${name}'`} (inspect, lookup, apply, generate, delta)`);
-    }
-    return run(rest, io);
-  },
-};
+/** `catalogue SUBCOMMAND …`: an engineer's tool (tools bundle; the firmware's shim is in tool-commands.ts). */
+export async function runCatalogue(args: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = args;
+  const run = name === undefined ? undefined : subcommands[name];
+  if (run === undefined || !Object.hasOwn(subcommands, name as string)) {
+    throw new UsageError(`unknown or missing subcommand${name === undefined ? '' : ` '${name}'`} (inspect, lookup, apply, generate, delta)`);
+  }
+  return run(rest, io);
+}

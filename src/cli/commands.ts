@@ -1,13 +1,9 @@
-// The table of CLI commands. Each command lives in its own module; adding one
-// is one import and one entry here.
+// The table of CLI commands: the terminal's own, then the engineers' and
+// integrators' tools whose work is in the tools bundle (tool-commands.ts).
 import type { Command } from './command';
-import { catalogueCommand } from './catalogue';
-import { coseCommand } from './cose';
-import { emulateCommand } from './emulate';
-import { frameCommand } from './frame';
-import { hubCommand } from './hub';
-import { probeCommand } from './probe';
-import { settleCommand } from './settle';
+import { demoCommand } from './demo';
+import { runCommand } from './run';
+import { toolCommands } from './tool-commands';
 import { versionCommand } from './version';
 
-export const commands: readonly Command[] = [settleCommand, catalogueCommand, coseCommand, frameCommand, emulateCommand, hubCommand, probeCommand, versionCommand];
+export const commands: readonly Command[] = [runCommand, demoCommand, ...toolCommands, versionCommand];

@@ -10,7 +10,7 @@
 //     the signature verifies, 1 when it does not (or the algorithm or a
 //     header is one this envelope refuses), 2 on malformed input.
 import { createCborEncoder } from '../../protocol/cbor-encode';
-import { signSign1, verifySign1, wireProtectedHeader, type CoseErrorCode } from '../../protocol/cose';
+import { signSign1, verifySign1, wireProtectedHeader, type CoseErrorCode, genericHeaders } from '../../protocol/cose';
 import { ed25519PublicKeyBytes, ed25519SeedBytes, type CryptoProvider } from '../../protocol/crypto';
 import { frameBytesMax } from '../../protocol/limits';
 import { chooseCryptoProvider, cryptoChoices, CryptoUnavailableError, type CryptoChoice } from '../crypto-choice';
@@ -67,7 +67,7 @@ async function verify(args: readonly string[], io: CliIo): Promise<number> {
   const verifier = providerFor(values.crypto).verifier(publicKey);
   const input = await readAllBytes(io.stdin, frameBytesMax + 1_024);
   // The key is given explicitly, so a kid (if any) does not select it.
-  const result = verifySign1(input, { profile: 'generic', requireTag: false, externalAad: aad, keyFor: () => verifier });
+  const result = verifySign1(input, { profile: genericHeaders, requireTag: false, externalAad: aad, keyFor: () => verifier });
   if (result.ok) {
     await writeBytes(io.stdout, result.sign1.payload);
     return exitOk;

@@ -6,8 +6,8 @@
 // budget. The binding and the process's signals are passed in from here.
 import { readFileSync } from 'node:fs';
 import { realBinding } from './binding';
-import { parseCommandArgs, UsageError, type CliIo, type Command } from './command';
-import { loadTools } from './tools';
+import { parseCommandArgs, UsageError, type CliIo } from './command';
+import { checkCards, emulate } from '../../device/tools';
 
 const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
 /** A cards file is small; anything bigger is not one. */
@@ -30,22 +30,18 @@ function readCards(file: string): string {
   return text;
 }
 
-export const emulateCommand: Command = {
-  name: 'emulate',
-  summary: 'run an emulated card reader, QR scanner or printer on a serial port or pty',
-  usage: 'settle-terminal emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]',
-  async run(args: readonly string[], io: CliIo): Promise<number> {
+/** `emulate KIND --port PATH …` (tools bundle; the firmware's shim is in tool-commands.ts). */
+export async function runEmulate(args: readonly string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(args, { port: { type: 'string' }, cards: { type: 'string' }, baud: { type: 'string' } }, 1);
     const kind = positionals[0];
     if (kind === undefined || !(kinds as readonly string[]).includes(kind)) throw new UsageError(`the device must be one of ${kinds.join(', ')}, got '${kind ?? ''}'`);
     if (values.port === undefined || values.port === '') throw new UsageError('--port PATH is required');
     if (values.cards !== undefined && kind !== 'card-reader') throw new UsageError('--cards is for the card-reader only');
     const baudRate = parseBaud(values.baud);
-    const tools = loadTools();
     let cardsText: string | undefined;
     if (values.cards !== undefined) {
       cardsText = readCards(values.cards);
-      const checked = tools.checkCards(cardsText);
+      const checked = checkCards(cardsText);
       if (!checked.ok) throw new UsageError(`${checked.code}: --cards ${values.cards}: ${checked.message}`);
     }
     const controller = new AbortController();
@@ -53,7 +49,7 @@ export const emulateCommand: Command = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      return await tools.emulate({
+      return await emulate({
         kind: kind as (typeof kinds)[number],
         path: values.port,
         baudRate,
@@ -68,5 +64,4 @@ export const emulateCommand: Command = {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }
-  },
-};
+}

@@ -9,7 +9,7 @@
 // Exit 0, or 1 when --pub was given and some frame did not verify.
 import { createReadStream } from 'node:fs';
 import type { CborValue } from '../../protocol/cbor-decode';
-import { parseSign1, verifySign1 } from '../../protocol/cose';
+import { parseSign1, verifySign1, wireHeaders } from '../../protocol/cose';
 import { bytesEqual, bytesToHex, ed25519PublicKeyBytes, type Verifier } from '../../protocol/crypto';
 import { diagnostic } from '../../protocol/diagnostic';
 import { decodePayload } from '../../protocol/envelope';
@@ -29,7 +29,7 @@ type Frame = Extract<FrameEvent, { kind: 'frame' }>;
 
 function describeFrame(frame: Frame, verifiers: readonly Verifier[]): { line: Record<string, unknown>; verified: boolean } {
   const line: Record<string, unknown> = { offset: frame.offset, direction: frame.header.direction, session: frame.header.session };
-  const parsed = parseSign1(frame.cose, { profile: 'wire', requireTag: true });
+  const parsed = parseSign1(frame.cose, { profile: wireHeaders, requireTag: true });
   if (!parsed.ok) {
     line.error = `cose ${parsed.error.code}: ${parsed.error.detail}`;
     return { line, verified: false };
@@ -38,7 +38,7 @@ function describeFrame(frame: Frame, verifiers: readonly Verifier[]): { line: Re
   let signature = 'unchecked';
   if (verifiers.length > 0) {
     const verified = verifySign1(frame.cose, {
-      profile: 'wire',
+      profile: wireHeaders,
       requireTag: true,
       externalAad: frame.headerBytes,
       keyFor: (kid) => verifiers.find((verifier) => kid !== null && bytesEqual(verifier.kid, kid)) ?? null,

@@ -23,12 +23,13 @@ import { bytesEqual, type Signer, type Verifier } from '../../protocol/crypto';
 import { billDigest } from '../../protocol/digests';
 import { createOpener, createSealer, isReplyTo, type AnyMessage } from '../../protocol/envelope';
 import { FrameDecoder, type FrameEvent } from '../../protocol/framing';
-import { reconEntriesPerMessageMax, visitLinesMax } from '../../protocol/limits';
-import type { BodyOf, ErrorCode, FeeLine, MessageName, ReconTotals } from '../../protocol/messages';
+import { visitLinesMax } from '../../protocol/limits';
+import type { BodyOf, ErrorCode, FeeLine, MessageName } from '../../protocol/messages';
 import { SequenceCounter } from '../../protocol/sequence';
 import type { TerminalJournal } from '../journal/journal';
 import { LogError } from '../journal/log';
-import { chinaDate, periodEntries, periodTotals, type Amounts } from '../journal/recon';
+import type { Amounts } from '../journal/recon';
+import { reconcileWith, type Reconciled } from './reconcile';
 import {
   forwardBackoffMsMax,
   forwardBackoffMsMin,
@@ -97,6 +98,8 @@ export interface HubClientOptions {
   onHeartbeat?(reply: BodyOf<'heartbeat_reply'>): void;
 }
 
+/** Who a settlement is for, journaled with its intent for a reprint (src/journal/records.ts). */
+export type Who = { readonly name: string; readonly id: string; readonly place: string };
 type Request = { [N in MessageName]: { type: N; body: BodyOf<N> } }[MessageName];
 type Query = 'person_query' | 'bill_query' | 'pre_settle' | 'manifest' | 'chunk' | 'heartbeat' | 'recon_totals' | 'recon_detail' | 'key_rotation' | 'sign_out';
 type ReplyBody<N extends MessageName> = `${N}_reply` extends MessageName ? BodyOf<`${N}_reply`> : never;
@@ -157,6 +160,11 @@ export class HubClient {
 
   #now(): number {
     return Math.floor(this.#o.timeS() + this.#offsetS);
+  }
+
+  /** The terminal's time, seconds, as corrected by the hub's at the last sign-in. */
+  nowS(): number {
+    return this.#now();
   }
 
   /** Runs `task` alone on the line: one request in flight. */
@@ -300,8 +308,8 @@ export class HubClient {
    * Settles on the hub: journals the intent, sends, journals the verdict.
    * Without one (code `timeout`), the reversal is queued: nothing is charged.
    */
-  settle(body: BodyOf<'settle'>): Promise<Result<{ readonly id: string; readonly setl_id: string; readonly setl_time: number }>> {
-    return this.#transact('settle', body, null);
+  settle(body: BodyOf<'settle'>, who?: Who): Promise<Result<{ readonly id: string; readonly setl_id: string; readonly setl_time: number }>> {
+    return this.#transact('settle', body, null, who);
   }
 
   /** Cancels a settlement (2208); `amounts` are the settlement's, for reconciliation. Without a verdict, the cancel is reversed. */
@@ -309,7 +317,7 @@ export class HubClient {
     return this.#transact('cancel', body, amounts);
   }
 
-  #transact(type: 'settle' | 'cancel', body: BodyOf<'settle'> | BodyOf<'cancel'>, amounts: Amounts | null) {
+  #transact(type: 'settle' | 'cancel', body: BodyOf<'settle'> | BodyOf<'cancel'>, amounts: Amounts | null, who?: Who) {
     return this.#serial(async (): Promise<Result<{ readonly id: string; readonly setl_id: string; readonly setl_time: number }>> => {
       if (this.#journal.queueLength >= forwardQueueLengthMax - 1) return fail('queue_full');
       // Signed in first: a hub out of reach leaves nothing to reverse.
@@ -320,7 +328,7 @@ export class HubClient {
       const time = this.#now();
       const journaled = this.#commit(() =>
         type === 'settle'
-          ? this.#journal.commit({ kind: 'settle_intent', id, seq, time, body: body as BodyOf<'settle'> })
+          ? this.#journal.commit({ kind: 'settle_intent', id, seq, time, body: body as BodyOf<'settle'>, ...(who && { who }) })
           : this.#journal.commit({ kind: 'cancel_intent', id, seq, time, body: body as BodyOf<'cancel'>, amounts: amountsOf(amounts as Amounts) }),
       );
       if (!journaled.ok) return journaled;
@@ -369,12 +377,12 @@ export class HubClient {
   }
 
   /** Queues an offline settlement for upload; its local_setl_id (from adviceId) is its id in the journal. */
-  advise(body: BodyOf<'advice'>): Promise<Result<{ readonly id: string }>> {
+  advise(body: BodyOf<'advice'>, who?: Who): Promise<Result<{ readonly id: string }>> {
     if (!body.local_setl_id.startsWith('A')) throw new RangeError('local_setl_id must come from adviceId()');
     return this.#serial(async () => {
       if (this.#journal.queueLength >= forwardQueueLengthMax - 1) return fail('queue_full');
       const seq = await this.#seqs.next();
-      const journaled = this.#commit(() => this.#journal.commit({ kind: 'advice_queued', id: body.local_setl_id, seq, body }));
+      const journaled = this.#commit(() => this.#journal.commit({ kind: 'advice_queued', id: body.local_setl_id, seq, body, ...(who && { who }) }));
       if (this.#running) this.#schedule(0);
       return journaled.ok ? { ok: true, value: { id: body.local_setl_id } } : journaled;
     });
@@ -499,30 +507,16 @@ export class HubClient {
    * journal records the days that are over as reconciled and rotates: their
    * entries leave it.
    */
-  async reconcile(begin: string, end: string): Promise<Result<{ readonly agree: boolean; readonly hub: ReconTotals; readonly mismatches: BodyOf<'recon_detail_reply'>['mismatches'] }>> {
+  async reconcile(begin: string, end: string): Promise<Result<Reconciled>> {
     if (await this.flush()) return fail('queue_not_empty');
-    return this.#serial(async () => {
-      const items = [...this.#journal.reconItems()];
-      const totals = await this.#query('recon_totals', { totals: periodTotals(items, begin, end) });
-      if (!totals.ok) return totals;
-      const mismatches: BodyOf<'recon_detail_reply'>['mismatches'] = [];
-      const entries = totals.value.agree ? null : periodEntries(items, begin, end);
-      for (let page = 0; entries && (page === 0 || page * reconEntriesPerMessageMax < entries.length); page += 1) {
-        const slice = entries.slice(page * reconEntriesPerMessageMax, (page + 1) * reconEntriesPerMessageMax);
-        const detail = await this.#query('recon_detail', { stmt_begndate: begin, stmt_enddate: end, page, last: (page + 1) * reconEntriesPerMessageMax >= entries.length, entries: slice });
-        if (!detail.ok) return detail;
-        mismatches.push(...detail.value.mismatches);
-      }
-      const agree = totals.value.agree;
-      if (agree) {
-        // Today stays open (more settlements may come): only days that are over are closed.
-        const today = chinaDate(this.#now());
-        this.#journal.commit({ kind: 'reconciled', date: end < today ? end : chinaDate(this.#now() - 86_400) });
-        // The closed days leave the journal (a failed rotation leaves it whole, to try again next time).
-        this.#commit(() => this.#journal.rotate());
-      }
-      return { ok: true, value: { agree, hub: totals.value.hub, mismatches } };
-    });
+    return this.#serial(
+      () =>
+        reconcileWith(
+          { query: (type, body) => this.#query(type, body) as never, journal: this.#journal, nowS: () => this.#now(), rotate: () => void this.#commit(() => this.#journal.rotate()) },
+          begin,
+          end,
+        ) as Promise<Result<Reconciled>>,
+    );
   }
 }
 

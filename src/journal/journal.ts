@@ -47,6 +47,8 @@ export interface Entry {
   readonly cancelledBy: string | null;
   /** A cancellation: the cancelled settlement's amounts. */
   readonly amounts: Amounts | null;
+  /** A settlement or advice: who it is for, as the receipt prints it (absent in older journals). */
+  readonly who: { readonly name: string; readonly id: string; readonly place: string } | null;
 }
 
 /** A reversal or an advice waiting for the hub. */
@@ -223,6 +225,7 @@ export class TerminalJournal {
         printed: false,
         cancelledBy: null,
         amounts: kind === 'cancel_intent' ? record.amounts : null,
+        who: kind === 'cancel_intent' ? null : (record.who ?? null),
         payloads: [payload],
       });
       if (advice) this.#forward.set(record.id, { id: record.id, kind: 'advice', seq: record.seq, body: record.body });

@@ -8,7 +8,7 @@
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import type { CborEncoder } from '../../protocol/cbor-encode';
 import { messageTypeByName, type BodyOf, type MessageName } from '../../protocol/messages';
-import { dateText, fromWire, nullable, struct, text, toWire, uint, type Infer, type Type } from '../../protocol/schema';
+import { dateText, fromWire, nullable, optional, struct, text, toWire, uint, type Infer, type Type } from '../../protocol/schema';
 import { moneyFenMax, seqMax, timeSecondsMax } from '../../protocol/limits';
 
 const wireBody = <N extends MessageName>(name: N) => messageTypeByName(name).body as Type<BodyOf<N>>;
@@ -18,12 +18,19 @@ const time = uint(timeSecondsMax);
 const fen = uint(moneyFenMax);
 /** A hub error code or one of the client's (`timeout`, ...); null when there is none. */
 const code = nullable(text(40));
+/**
+ * Who a settlement is for, as the receipt prints it (name, the ID number read
+ * from the card or else the insurance number, insured place): kept so that a receipt a
+ * power cut interrupted is printed again whole at boot. Optional, at the end:
+ * journals written before it read as they were.
+ */
+const who = optional(struct({ name: text(64, 0), id: text(32, 0), place: text(6, 0) }));
 
 const kinds = {
   /** Sequence numbers up to `up_to` may have been used: the next one is above it. */
   seq_block: struct({ up_to: seq }),
   /** About to send a settle (its seq, the request as sent). */
-  settle_intent: struct({ id, seq, time, body: wireBody('settle') }),
+  settle_intent: struct({ id, seq, time, body: wireBody('settle'), who }),
   /** About to send a cancel; `amounts` are the cancelled settlement's, for reconciliation. */
   cancel_intent: struct({
     id,
@@ -33,7 +40,7 @@ const kinds = {
     amounts: struct({ medfee_sumamt: fen, fund_pay_sumamt: fen, acct_pay: fen, psn_cash_pay: fen }),
   }),
   /** A settlement made offline, waiting in the store-and-forward queue to be uploaded. */
-  advice_queued: struct({ id, seq, body: wireBody('advice') }),
+  advice_queued: struct({ id, seq, body: wireBody('advice'), who }),
   /** A settle or cancel went unanswered: its reversal waits in the store-and-forward queue. */
   reversal_queued: struct({ id, seq, body: wireBody('reversal') }),
   /**

@@ -34,6 +34,8 @@ export interface ReceiptData {
   readonly setlId: string;
   /** An offline settlement (an advice waiting for upload). */
   readonly offline: boolean;
+  /** Printed again at boot: a power cut interrupted the first one. */
+  readonly reprint?: boolean;
   readonly setlinfo: Setlinfo;
   readonly setldetail: readonly FundPayment[];
   readonly catalogueVersion: string;
@@ -57,6 +59,7 @@ export function receiptFor(data: ReceiptData, cells = 32): ReceiptDocument {
     ...wrap(data.institutionName, cells).map((line) => text(line, { align: 'center', bold: true })),
     text('医疗保险结算单 Settlement receipt', { align: 'center' }),
     ...(data.offline ? [text('离线结算 待上传 OFFLINE, to upload', { align: 'center', bold: true })] : []),
+    ...(data.reprint ? [text('补打 REPRINT', { align: 'center', bold: true })] : []),
     rule,
     text(spread('姓名 Name', data.patientName, cells)),
     text(spread('证件 ID', maskId(data.patientId), cells)),

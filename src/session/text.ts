@@ -49,10 +49,11 @@ export function fit(text: string, cells: number, align: 'left' | 'right' | 'cent
   return clipped + ' '.repeat(gap);
 }
 
-/** A label on the left, a value on the right, in `cells` (the value wins when both do not fit). */
+/** A label on the left, a value on the right, in `cells` (the value wins when both do not fit; a clipped label keeps a space before it). */
 export function spread(label: string, value: string, cells: number): string {
   const valueCells = Math.min(cellWidth(value), cells);
-  return fit(label, cells - valueCells) + fit(value, valueCells, 'right');
+  const room = cells - valueCells;
+  return fit(cellWidth(label) > room && room > 1 ? clip(label, room - 1) : label, room) + fit(value, valueCells, 'right');
 }
 
 /** Breaks text into lines of at most `cells`, at spaces where it can, anywhere in CJK text. */

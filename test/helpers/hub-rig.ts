@@ -12,7 +12,7 @@ import { createCborEncoder } from '../../protocol/cbor-encode';
 import { bytesEqual, type Signer } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { resultDigest } from '../../protocol/digests';
-import { parseSign1 } from '../../protocol/cose';
+import { parseSign1, wireHeaders } from '../../protocol/cose';
 import { decodePayload } from '../../protocol/envelope';
 import { encodeFrame, FrameDecoder } from '../../protocol/framing';
 import type { BodyOf, Institution, Person } from '../../protocol/messages';
@@ -160,7 +160,7 @@ export class FrameTap {
 
 /** The message type and seq a frame carries, read without verifying it (a tap's view). */
 export function peek(cose: Uint8Array): { type: string; seq: number } {
-  const parsed = parseSign1(cose, { profile: 'wire', requireTag: true });
+  const parsed = parseSign1(cose, { profile: wireHeaders, requireTag: true });
   const decoded = parsed.ok ? decodePayload(parsed.sign1.payload) : null;
   return decoded?.ok ? { type: decoded.message.type, seq: decoded.message.seq } : { type: '?', seq: -1 };
 }

@@ -26,13 +26,34 @@ test('the shipped bundle is within the 128 KiB budget', () => {
   assert.ok(size <= budgetBytes, `${size} bytes`);
 });
 
-test('the firmware carries no emulators, simulator or serialport\'s debug; the tools bundle does', () => {
+test('the firmware carries no emulators, simulator, hub or debug logging; the tools bundle has the emulators', () => {
   const firmware = readFileSync(terminalBundle, 'utf8');
   assert.not.ok(firmware.includes('card inserted'), 'the card reader emulator does not');
   assert.not.ok(firmware.includes('GS ( k fn'), 'nor the printer emulator');
-  assert.not.ok(firmware.includes('inspectOpts'), 'debug is replaced by a no-op');
+  assert.not.ok(firmware.includes('inspectOpts'), 'nor debug');
   const tools = readFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), 'utf8');
-  assert.ok(tools.includes('card inserted') && tools.includes('inspectOpts'), 'the tools bundle has the emulators and the real debug');
+  assert.ok(tools.includes('card inserted'), 'the tools bundle has the emulators');
+});
+
+test('the firmware carries the drivers its terminal runs on, and its on-demand part beside it', () => {
+  const firmware = readFileSync(terminalBundle, 'utf8');
+  // One stable string of each driver: card reader, QR scanner, printer, ESC/POS builder, GB18030 encoder, port adapter, keypad, display.
+  for (const [driver, text] of [
+    ['card reader', 'card_removed'],
+    ['QR scanner', 'ECT1:'],
+    ['printer', 'paper_out'],
+    ['ESC/POS builder', 'receipt_too_long'],
+    ['GB18030 encoder', 'gb18030'],
+    ['port adapter', 'port is not open'],
+    ['keypad', 'cancel|back'],
+    ['hub client', 'queue_not_empty'],
+    ['journal', 'journal_full'],
+  ]) {
+    assert.ok(firmware.includes(text as string), `${driver}: ${text}`);
+  }
+  const maintenance = readFileSync(path.join(path.dirname(terminalBundle), 'terminal-maintenance.js'), 'utf8');
+  assert.ok(maintenance.includes('update_result_mismatch') && maintenance.includes('recon_detail'), 'updates and reconciliation are in terminal-maintenance.js');
+  assert.not.ok(firmware.includes('update_result_mismatch'), 'and not in terminal.js');
 });
 
 test('a budget below the real size fails the build and writes nothing', () => {

@@ -53,14 +53,19 @@ test('version prints the package version from the bundle', () => {
   assert.match(result.stdout, /^settle-terminal 0\.\d+\.\d+ \(node /);
 });
 
-test('commands that open no port run from a lone copy of the firmware (the native binding loads only for ports)', () => {
+test('commands that open no port run from a lone copy of the firmware (the native binding loads only for ports, the tools bundle only for tools)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lone-'));
   try {
     copyFileSync(terminalBundle, path.join(dir, 'terminal.js'));
     const version = spawnSync(process.execPath, [path.join(dir, 'terminal.js'), 'version'], { cwd: dir, encoding: 'utf8' });
     assert.is(version.status, 0, version.stderr);
+    const run = spawnSync(process.execPath, [path.join(dir, 'terminal.js'), 'run', '--profile', path.join(dir, 'missing.json')], { cwd: dir, encoding: 'utf8' });
+    assert.is(run.status, 2, run.stderr);
+    assert.match(run.stderr, /profile_unreadable/);
+    // A tool command says plainly that its bundle is missing.
     const settle = spawnSync(process.execPath, [path.join(dir, 'terminal.js'), 'settle'], { cwd: dir, encoding: 'utf8', input: '{}' });
-    assert.is(settle.stdout, '{"ok":false,"error":{"code":"invalid_input"}}\n', settle.stderr);
+    assert.is(settle.status, 2);
+    assert.match(settle.stderr, /tools_missing/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeStrict } from '../../protocol/cbor-decode';
 import { createCborEncoder, type WireValue } from '../../protocol/cbor-encode';
-import { concat, encodeSign1, parseSign1, signSign1, sigStructure1, verifySign1, wireProtectedHeader } from '../../protocol/cose';
+import { concat, encodeSign1, parseSign1, signSign1, sigStructure1, verifySign1, wireProtectedHeader, genericHeaders, wireHeaders } from '../../protocol/cose';
 import type { Signer } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { createOpener, createSealer, decodePayload, errorReplyCode, type AnyMessage, type ReceivedFrame } from '../../protocol/envelope';
@@ -72,7 +72,7 @@ function withHeader(frame: Uint8Array, direction: Direction, newSession: number)
 
 function withSignature(frame: Uint8Array, change: (signature: Uint8Array) => Uint8Array): Uint8Array {
   const received = frameOf(frame);
-  const parsed = parseSign1(received.cose, { profile: 'wire', requireTag: true });
+  const parsed = parseSign1(received.cose, { profile: wireHeaders, requireTag: true });
   assert.ok(parsed.ok);
   if (!parsed.ok) return frame;
   const cose = encodeSign1(parsed.sign1.protectedBytes, Uint8Array.of(0xa0), parsed.sign1.payload, change(parsed.sign1.signature));
@@ -198,9 +198,9 @@ test('hostile bytes thrown at every public decoding entry never throw', () => {
   ];
   for (const bytes of inputs) {
     decodeStrict(bytes);
-    parseSign1(bytes, { profile: 'wire', requireTag: true });
-    parseSign1(bytes, { profile: 'generic', requireTag: false });
-    verifySign1(bytes, { profile: 'wire', requireTag: true, externalAad: new Uint8Array(6), keyFor: () => terminalVerifier });
+    parseSign1(bytes, { profile: wireHeaders, requireTag: true });
+    parseSign1(bytes, { profile: genericHeaders, requireTag: false });
+    verifySign1(bytes, { profile: wireHeaders, requireTag: true, externalAad: new Uint8Array(6), keyFor: () => terminalVerifier });
     decodePayload(bytes);
     new FrameDecoder().push(bytes);
     const frame = new FrameDecoder().push(encodeFrame(encodeFrameHeader('up', 1), bytes))[0];

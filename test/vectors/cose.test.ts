@@ -12,7 +12,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCborEncoder } from '../../protocol/cbor-encode';
-import { encodeSign1, parseSign1, sigStructure1, verifySign1, type CoseErrorCode, type VerifyOptions } from '../../protocol/cose';
+import { encodeSign1, parseSign1, sigStructure1, verifySign1, type CoseErrorCode, type VerifyOptions, genericHeaders, wireHeaders } from '../../protocol/cose';
 import { bytesToHex, hexToBytes, type Verifier } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { tweetnaclProvider } from '../../protocol/crypto-tweetnacl';
@@ -29,7 +29,7 @@ const key = eddsa.input.sign0.key;
 const plaintext = Buffer.from(eddsa.input.plaintext, 'utf8');
 
 test('eddsa-sig-01: the Sig_structure is the vector\'s ToBeSign', () => {
-  const parsed = parseSign1(output, { profile: 'generic', requireTag: true });
+  const parsed = parseSign1(output, { profile: genericHeaders, requireTag: true });
   assert.ok(parsed.ok);
   if (!parsed.ok) return;
   assert.is(bytesToHex(parsed.sign1.protectedBytes), 'a201270300');
@@ -49,7 +49,7 @@ for (const provider of [nodeCryptoProvider, tweetnaclProvider]) {
 
   test(`eddsa-sig-01: ${provider.name} verifies it, and refuses it with one bit changed`, () => {
     const verifier = provider.verifier(hexToBytes(key.x_hex, 32, 'x'));
-    const options: VerifyOptions = { profile: 'generic', requireTag: true, externalAad: empty, keyFor: () => verifier };
+    const options: VerifyOptions = { profile: genericHeaders, requireTag: true, externalAad: empty, keyFor: () => verifier };
     const result = verifySign1(output, options);
     assert.ok(result.ok);
     if (result.ok) assert.is(Buffer.from(result.sign1.payload).toString('utf8'), eddsa.input.plaintext);
@@ -63,7 +63,7 @@ for (const provider of [nodeCryptoProvider, tweetnaclProvider]) {
 }
 
 test('eddsa-sig-01 in the wire profile: refused, its kid is unprotected and it protects a content type', () => {
-  const result = parseSign1(output, { profile: 'wire', requireTag: true });
+  const result = parseSign1(output, { profile: wireHeaders, requireTag: true });
   assert.is(result.ok ? 'ok' : result.error.code, 'header_unsupported');
 });
 
@@ -96,7 +96,7 @@ for (const row of sign1Table) {
     const verifier = es256Verifier(vector.input.sign0.key);
     const externalAad = vector.input.sign0.external ? hex(vector.input.sign0.external) : empty;
     const result = verifySign1(hex(vector.output.cbor), {
-      profile: 'generic',
+      profile: genericHeaders,
       requireTag: row.requireTag ?? true,
       externalAad,
       algs: [-7],
@@ -114,7 +114,7 @@ for (const row of sign1Table) {
 test('sign1-tests: every failure vector is refused by the wire profile too', () => {
   for (const row of sign1Table.filter((entry) => entry.file.includes('fail'))) {
     const vector = read(`sign1-tests/${row.file}`);
-    const result = verifySign1(hex(vector.output.cbor), { profile: 'wire', requireTag: true, externalAad: empty, keyFor: () => null });
+    const result = verifySign1(hex(vector.output.cbor), { profile: wireHeaders, requireTag: true, externalAad: empty, keyFor: () => null });
     assert.not.ok(result.ok, row.file);
   }
 });

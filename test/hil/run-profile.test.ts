@@ -1,0 +1,114 @@
+// Proves `settle-terminal run --profile FILE` on real serial ports (skipped
+// without socat): the kiosk profile, whose ports are the host ends of socat
+// pty pairs while this test holds the far ends (the card reader, QR scanner
+// and printer emulators, and the reference hub serving the hub line), and the
+// hil profile, which makes the same arrangement itself. The firmware opens
+// its ports with the real serial binding, fetches its catalogue and policy
+// book over the hub line, settles a seed patient from the card (PIN typed on
+// standard input) or the e-certificate, and prints the receipt.
+import * as assert from 'uvu/assert';
+import { autoDetect } from '@serialport/bindings-cpp';
+import type { BindingInterface } from '@serialport/bindings-interface';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bytesToHex } from '../../protocol/crypto';
+import { nodeCryptoProvider } from '../../protocol/crypto-node';
+import { CardReaderEmulator } from '../../device/card-reader-emulator';
+import { Gb18030Encoder } from '../../device/gb18030';
+import { ReferenceHub } from '../../device/hub/hub';
+import { PrinterEmulator } from '../../device/printer-emulator';
+import { QrScannerEmulator } from '../../device/qr-scanner-emulator';
+import { seedCards } from '../../device/site';
+import { openPtyPair, type PtyPair } from '../../device/socat';
+import { StreamPort } from '../../device/stream-port';
+import { startTerminal } from '../helpers/cli';
+import { hilSuite } from '../helpers/hil';
+import { tempDir } from '../helpers/hub-rig';
+import { wang, zhang } from '../helpers/terminal-rig';
+
+const test = hilSuite('run --profile on real serial ports');
+
+test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and printed', async () => {
+  const temp = tempDir('run-kiosk-');
+  const pairs: PtyPair[] = [];
+  const ports: StreamPort[] = [];
+  const timeS = () => Math.floor(Date.now() / 1_000);
+  const hub = ReferenceHub.open({ dir: path.join(temp.dir, 'hub'), timeS });
+  const far = async () => {
+    const pair = await openPtyPair();
+    pairs.push(pair);
+    const port = new StreamPort({ binding: autoDetect() as BindingInterface, path: pair.pathB, baudRate: 115_200 });
+    await port.open();
+    ports.push(port);
+    return { path: pair.pathA, port };
+  };
+  try {
+    const [card, scanner, printer, line] = [await far(), await far(), await far(), await far()];
+    const reader = new CardReaderEmulator(card.port, { encoder: new Gb18030Encoder(), cards: seedCards(), inserted: null });
+    reader.start();
+    const qr = new QrScannerEmulator(scanner.port);
+    const paper = new PrinterEmulator(printer.port);
+    paper.start();
+    void hub.serve(line.port);
+    const state = path.join(temp.dir, 'state');
+    mkdirSync(state, { recursive: true });
+    const seed = new Uint8Array(32).fill(9);
+    writeFileSync(path.join(state, 'terminal.key'), `${bytesToHex(seed)}\n`, { mode: 0o600 });
+    hub.enroll('BJ-K07', nodeCryptoProvider.signer(seed).publicKey, zhang.fixmedins_code);
+    const profile = path.join(temp.dir, 'kiosk.json');
+    const spec = (port: { path: string }) => ({ path: port.path, baud: 115_200 });
+    writeFileSync(profile, JSON.stringify({ profile: 'kiosk', terminal: 'BJ-K07', institution: zhang.fixmedins_code, state, hub_key: bytesToHex(hub.publicKey), ports: { card_reader: spec(card), qr_scanner: spec(scanner), printer: spec(printer), hub: spec(line) } }));
+    const terminal = startTerminal(['run', '--profile', profile]);
+    try {
+      await terminal.waitFor(/^run: ready in \d+ ms: terminal BJ-K07 \(kiosk\), catalogue beijing-2026\.03/, 30_000);
+      reader.insert(zhang.psn_no.toLowerCase());
+      await terminal.waitFor(/请输入社保卡密码/, 10_000);
+      terminal.send('123456');
+      await terminal.waitFor(/费用明细 Bill/, 15_000);
+      terminal.send('ok');
+      terminal.send('ok');
+      await terminal.waitFor(/确认结算 Confirm/, 10_000);
+      terminal.send('ok');
+      await terminal.waitFor(/结算完成 Settled/, 15_000);
+      const settled = hub.state.ledger.find((settlement) => settlement.event.input.mdtrt_id === zhang.mdtrt_id);
+      assert.ok(settled !== undefined && !settled.reversed && settled.cancelled === null, 'in force at the hub');
+      for (let waited = 0; waited < 100 && !paper.transcript().includes(`[QR ${settled.event.setl_id}]`); waited += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(paper.transcript().includes(`[QR ${settled.event.setl_id}]`), paper.transcript().join('\n'));
+      assert.ok(paper.transcript().some((text) => text.includes('医疗救助基金')), 'three layers on the receipt');
+      void qr;
+    } finally {
+      assert.is(await terminal.stop('SIGTERM'), 0, terminal.stderr());
+    }
+  } finally {
+    for (const port of ports) await port.close();
+    for (const pair of pairs) await pair.close();
+    await hub.close();
+    temp.remove();
+  }
+});
+
+test('the hil profile: the firmware makes its pty pairs, emulators and hub, and serves Aunt Wang by e-certificate', async () => {
+  const temp = tempDir('run-hil-');
+  try {
+    const profile = path.join(temp.dir, 'hil.json');
+    writeFileSync(profile, JSON.stringify({ profile: 'hil', terminal: 'SH-K08', institution: wang.fixmedins_code, state: 'state', line: { baud: 115_200 } }));
+    const terminal = startTerminal(['run', '--profile', profile]);
+    try {
+      await terminal.waitFor(/^run: ready in \d+ ms: terminal SH-K08 \(hil\)/, 30_000);
+      terminal.send(`scan ${wang.ecert}`);
+      await terminal.waitFor(/费用明细 Bill/, 15_000);
+      terminal.send('ok');
+      terminal.send('ok');
+      await terminal.waitFor(/确认结算 Confirm/, 10_000);
+      terminal.send('ok');
+      await terminal.waitFor(/结算完成 Settled/, 15_000);
+      await terminal.waitFor(/^printer: \[QR M 6\] S\d+$/, 10_000);
+    } finally {
+      assert.is(await terminal.stop('SIGTERM'), 0, terminal.stderr());
+    }
+  } finally {
+    temp.remove();
+  }
+});
+
+test.run();

@@ -1,0 +1,62 @@
+// Proves `settle-terminal demo` (npm start) checks every flag: a bad value is
+// one line with its stable code and exit 2, before anything runs; and that a
+// run plays the seed patients as issue 8 lists them (Mr. Zhang's referral
+// inpatient bill settled in three layers, Aunt Wang's monthly medicines from
+// her personal account, the Hegang retiree's hypertension visit, the unfiled
+// patient refused with the plain message), shows the screens, prints each
+// receipt as the printer emulator read it, ends with the day's
+// reconciliation, and puts the machine-readable summary on the last line.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runTerminal } from '../helpers/cli';
+
+const refusals: readonly [string[], RegExp][] = [
+  [['--baud', '12'], /invalid_baud: --baud must be a whole number from 300 to 4000000, got '12'/],
+  [['--baud', '9600.5'], /invalid_baud/],
+  [['--loss', '0.9'], /invalid_loss: --loss must be a fraction from 0 to 0.5/],
+  [['--loss', 'lots'], /invalid_loss/],
+  [['--loss=-0.1'], /invalid_loss/],
+  [['--loss', '-0.1'], /bad_flag: Option '--loss' argument is ambiguous/],
+  [['--patients=-3'], /invalid_patients/],
+  [['--patients', '10001'], /invalid_patients/],
+  [['--seed', '4294967296'], /invalid_seed/],
+  [['--seed', '0x10'], /invalid_seed/],
+  [['--state', ''], /invalid_state/],
+  [['--colour', 'red'], /bad_flag: Unknown option '--colour'/],
+  [['--json', 'yes'], /bad_flag/],
+  [['--baud'], /bad_flag: Option '--baud <value>' argument missing/],
+];
+
+test('every bad flag is one line with its code, exit 2', () => {
+  for (const [args, expected] of refusals) {
+    const result = runTerminal(['demo', ...args]);
+    assert.is(result.code, 2, args.join(' '));
+    assert.is(result.stdout, '', args.join(' '));
+    assert.is(result.stderr.trimEnd().split('\n').length, 1, args.join(' '));
+    assert.match(result.stderr, /^settle-terminal demo: /);
+    assert.match(result.stderr, expected, args.join(' '));
+  }
+  assert.match(runTerminal(['demo', '--help']).stdout, /^usage: settle-terminal demo \[--seed N\] \[--baud N\] \[--loss P\] \[--patients N\] \[--state DIR\] \[--json\]/);
+});
+
+test('the seed patients: screens, receipts, the day reconciled, and the summary as the last line', () => {
+  const result = runTerminal(['demo', '--json'], { timeoutMs: 120_000 });
+  assert.is(result.code, 0, result.stderr);
+  const out = result.stdout;
+  for (const shown of ['请输入社保卡密码', '费用明细 Bill', '结算预览 Pre-settlement', '确认结算 Confirm', '>1 用账户 Account', '结算完成 Settled', '请先办理异地就医备案', 'File for off-site treatment first.']) {
+    assert.ok(out.includes(shown), `screen: ${shown}`);
+  }
+  const receipts = out.split('--- receipt (printer emulator) ---').slice(1);
+  assert.is(receipts.length, 3, 'three receipts');
+  for (const receipt of receipts) for (const part of ['姓名 Name', '证件 ID', '结算号 No.', '个人账户支付 Account paid', '账户余额 Account balance', '现金支付 Cash to pay', '目录 Catalogue', '政策 Policy', '[QR S', '--- cut ---']) assert.ok(receipt.includes(part), part);
+  assert.ok(receipts[0]?.includes('城乡居民大病保险') && receipts[0].includes('医疗救助基金'), 'Mr. Zhang: three layers in one step');
+  assert.ok(!out.includes('130125195805020017'), 'no ID number in full');
+  assert.match(out, /=== end of day: reconciliation with the hub/);
+  const last = out.trimEnd().split('\n').at(-1) as string;
+  const summary = JSON.parse(last);
+  assert.equal([summary.settled, summary.refused, summary.refusals, summary.reconciliation.agree, summary.audit.ok], [3, 1, { filing_required: 1 }, true, true]);
+  const wang = summary.settlements.find((settlement: { patient: string }) => settlement.patient === 'P330400000002');
+  assert.equal([wang.medfee_sumamt, wang.fund_pay_sumamt, wang.acct_pay, wang.psn_cash_pay], [79_700, 48_986, 30_714, 0], 'the worked case: 489.86 from the pool, 307.14 from her account');
+});
+
+test.run();
