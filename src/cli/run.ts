@@ -84,38 +84,48 @@ export const runCommand: Command = {
     } catch (error) {
       throw error instanceof UsageError ? error : new UsageError(`port_unavailable: ${(error as Error).message}`);
     }
-    const terminal = await bootTerminal({
-      id: profile.terminal,
-      fixmedinsCode: profile.institution,
-      institutionName: profile.institution_name,
-      dir: profile.state,
-      signer,
-      hubKeys: keyring([crypto.verifier(ends.hubPublicKey)]),
-      connect: ends.connect,
-      ports: ends.ports,
-      display: new TextDisplay((text) => void writeOut(io.stdout, text), layouts[profile.layout].cols),
-      keypad,
-      timers: systemClock,
-      timeS,
-      random: Math.random,
-      layout: layouts[profile.layout],
-      offlineFloorFen: profile.offline_floor_fen,
-      receiptCells: profile.receipt_cells,
-      hubTimeoutsMs: { request: profile.timeouts_ms.hub_request, settle: profile.timeouts_ms.hub_settle },
-      timeoutsMs: { pin: profile.timeouts_ms.patient, review: profile.timeouts_ms.patient, confirm: profile.timeouts_ms.patient },
-      log: say,
-    });
-    say(`run: ready in ${Math.round(performance.now())} ms: terminal ${profile.terminal} (${profile.profile}), catalogue ${terminal.catalogue.version}, policy book ${terminal.policyBook.version}, ${terminal.journal.queueLength} queued`);
-    const lines = createInterface({ input: io.stdin, terminal: false });
-    lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
-    const stop = () => void terminal.close();
+    // The signal handlers go in before the terminal boots: a supervisor that
+    // stops it as soon as it says it is ready (or while it boots) must find
+    // them, not the default action that ends the process mid-write.
+    let stopping = false;
+    let closeTerminal = () => undefined as unknown;
+    const stop = () => {
+      stopping = true;
+      void closeTerminal();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    let lines: ReturnType<typeof createInterface> | undefined;
     try {
-      await terminal.run();
+      const terminal = await bootTerminal({
+        id: profile.terminal,
+        fixmedinsCode: profile.institution,
+        institutionName: profile.institution_name,
+        dir: profile.state,
+        signer,
+        hubKeys: keyring([crypto.verifier(ends.hubPublicKey)]),
+        connect: ends.connect,
+        ports: ends.ports,
+        display: new TextDisplay((text) => void writeOut(io.stdout, text), layouts[profile.layout].cols),
+        keypad,
+        timers: systemClock,
+        timeS,
+        random: Math.random,
+        layout: layouts[profile.layout],
+        offlineFloorFen: profile.offline_floor_fen,
+        receiptCells: profile.receipt_cells,
+        hubTimeoutsMs: { request: profile.timeouts_ms.hub_request, settle: profile.timeouts_ms.hub_settle },
+        timeoutsMs: { pin: profile.timeouts_ms.patient, review: profile.timeouts_ms.patient, confirm: profile.timeouts_ms.patient },
+        log: say,
+      });
+      say(`run: ready in ${Math.round(performance.now())} ms: terminal ${profile.terminal} (${profile.profile}), catalogue ${terminal.catalogue.version}, policy book ${terminal.policyBook.version}, ${terminal.journal.queueLength} queued`);
+      lines = createInterface({ input: io.stdin, terminal: false });
+      lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
+      closeTerminal = () => terminal.close();
+      if (!stopping) await terminal.run();
       await terminal.close();
     } finally {
-      lines.close();
+      lines?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       await ends.close();
