@@ -59,11 +59,13 @@ export interface HubStats {
   droppedDuplicates: number;
   commits: number;
   events: number;
+  /** Time from a request frame's arrival to its sealed reply (opening, handling, persisting, sealing), summed, ns: the hub's compute. */
+  busyNs: number;
 }
 
 export class ReferenceHub {
   readonly state = new HubState();
-  readonly stats: HubStats = { frames: 0, replies: 0, refusedFrames: 0, droppedDuplicates: 0, commits: 0, events: 0 };
+  readonly stats: HubStats = { frames: 0, replies: 0, refusedFrames: 0, droppedDuplicates: 0, commits: 0, events: 0, busyNs: 0 };
   readonly publicKey: Uint8Array;
   readonly versions: Versions;
   private readonly ctx: HubContext;
@@ -228,20 +230,21 @@ export class ReferenceHub {
 
   private async onFrame(frame: ReceivedFrame, port: Port): Promise<void> {
     if (this.stopped) return;
+    const started = process.hrtime.bigint();
     this.stats.frames += 1;
     const opened = this.opener.open(frame);
-    if (!opened.ok) return this.refuseFrame(frame, errorReplyCode(opened.error), opened.error.detail, port);
+    if (!opened.ok) return this.refuseFrame(frame, errorReplyCode(opened.error), opened.error.detail, port, started);
     const message = opened.message;
     const terminal = this.state.terminals.get(message.terminal);
     if (terminal === undefined || !terminal.keys.some((key) => bytesEqual(key, opened.verifier.publicKey))) {
-      return this.send(port, message, errorReply('unknown_kid', `the key is not ${message.terminal}'s`), 0);
+      return this.send(port, message, errorReply('unknown_kid', `the key is not ${message.terminal}'s`), 0, started);
     }
-    if (messageTypeByName(message.type).id % 2 === 0) return this.send(port, message, errorReply('unknown_type', 'a terminal sends requests'), frame.header.session);
+    if (messageTypeByName(message.type).id % 2 === 0) return this.send(port, message, errorReply('unknown_type', 'a terminal sends requests'), frame.header.session, started);
     if (message.type !== 'sign_in' && (terminal.session === 0 || frame.header.session !== terminal.session || this.options.timeS() > terminal.sessionExpires)) {
-      return this.send(port, message, errorReply('session_unknown', 'sign in again'), 0);
+      return this.send(port, message, errorReply('session_unknown', 'sign in again'), 0, started);
     }
     const verdict = terminal.window.check(message.seq);
-    if (verdict.kind === 'stale') return this.send(port, message, errorReply('replay_stale', `seq ${message.seq} is older than the window`), frame.header.session);
+    if (verdict.kind === 'stale') return this.send(port, message, errorReply('replay_stale', `seq ${message.seq} is older than the window`), frame.header.session, started);
     if (verdict.kind === 'duplicate' && terminal.inProgress.has(message.seq)) {
       this.stats.droppedDuplicates += 1;
       return;
@@ -266,7 +269,7 @@ export class ReferenceHub {
       terminal.inProgress.delete(message.seq);
     }
     if (this.stopped) return;
-    await this.send(port, message, reply, reply.type === 'sign_in_reply' ? 0 : reply.type === 'error' ? 0 : terminal.session);
+    await this.send(port, message, reply, reply.type === 'sign_in_reply' ? 0 : reply.type === 'error' ? 0 : terminal.session, started);
   }
 
   /**
@@ -274,20 +277,22 @@ export class ReferenceHub {
    * payload names a terminal we know and a seq (the signature may be bad: the
    * reply says so and changes nothing). A frame that names none is dropped.
    */
-  private async refuseFrame(frame: ReceivedFrame, code: ErrorCode, detail: string, port: Port): Promise<void> {
+  private async refuseFrame(frame: ReceivedFrame, code: ErrorCode, detail: string, port: Port, started: bigint): Promise<void> {
     this.stats.refusedFrames += 1;
     const parsed = parseSign1(frame.cose, { profile: wireHeaders, requireTag: true });
     const decoded = parsed.ok ? decodeStrict(parsed.sign1.payload) : null;
     const wire = decoded?.ok && Array.isArray(decoded.value) ? decoded.value : [];
     const [, terminal, seq] = wire;
     if (typeof terminal !== 'string' || !this.state.terminals.has(terminal) || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return;
-    await this.send(port, { type: 'error', terminal, seq, time: 0, body: { code, detail: '' } }, errorReply(code, detail), 0);
+    await this.send(port, { type: 'error', terminal, seq, time: 0, body: { code, detail: '' } }, errorReply(code, detail), 0, started);
   }
 
-  private async send(port: Port, request: AnyMessage, reply: Reply, session: number): Promise<void> {
+  private async send(port: Port, request: AnyMessage, reply: Reply, session: number, started: bigint): Promise<void> {
     const message = { type: reply.type, terminal: request.terminal, seq: request.seq, time: this.options.timeS(), body: reply.body } as AnyMessage;
+    const sealed = this.sealer.seal(message, session);
+    this.stats.busyNs += Number(process.hrtime.bigint() - started);
     try {
-      await port.write(this.sealer.seal(message, session));
+      await port.write(sealed);
       this.stats.replies += 1;
     } catch {
       // The connection went away; the terminal retries with the same seq and gets the same answer.

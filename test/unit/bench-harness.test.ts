@@ -1,6 +1,7 @@
 // Proves the benchmark harness checks before it times (a wrong result stops
 // the benchmark with no timing), reports ratios against the in-run baseline,
-// and judges targets on them.
+// and judges targets on them; a self-timed contender's own figures are what
+// counts, not the wall time around them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBenchmark, timingQuick, formatResult, type Benchmark } from '../../bench/harness';
@@ -82,6 +83,30 @@ test('async contenders are awaited', async () => {
   );
   assert.is(most, 1, 'one operation at a time');
   assert.ok(result.baseline.nsPerOp > 0);
+});
+
+test('a self-timed contender is judged on the nanoseconds it reports, not on the time it takes', async () => {
+  const result = await runBenchmark(
+    {
+      name: 'self',
+      title: 'self-timed',
+      baseline: { name: 'reported 1 ms', selfTimed: true, run: async () => 1_000_000 },
+      contenders: [{ name: 'reported 3 ms', selfTimed: true, run: async () => 3_000_000 }],
+      check() {},
+      targets: [{ contender: 'reported 3 ms', ratioMax: 2, note: 'within 2 × (must miss)' }],
+    },
+    timingQuick,
+  );
+  assert.is(result.baseline.nsPerOp, 1_000_000);
+  assert.is(result.contenders[0]?.ratio, 3);
+  assert.equal(result.targets.map((target) => target.met), [false]);
+  let message = '';
+  try {
+    await runBenchmark({ name: 'bad', title: 'no figure', baseline: { name: 'a', selfTimed: true, run: async () => undefined }, contenders: [], check() {} }, timingQuick);
+  } catch (error) {
+    message = String(error);
+  }
+  assert.match(message, /times itself/);
 });
 
 test.run();
