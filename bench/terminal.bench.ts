@@ -236,7 +236,7 @@ let bootProfile = '';
 let bootVersion = '';
 
 /** A state directory whose stores hold a 200,000-item catalogue signed by its hub, and a profile naming it. */
-async function prepareBoot(): Promise<void> {
+export async function prepareBoot(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'terminal-boot-'));
   bootDir = dir;
   const state = path.join(dir, 'state');
@@ -256,6 +256,7 @@ async function prepareBoot(): Promise<void> {
   await site.close();
   bootProfile = path.join(dir, 'emulated.json');
   writeFileSync(bootProfile, JSON.stringify({ profile: 'emulated', terminal: 'T-BOOT', institution: institution.fixmedins_code, state: 'state', offline_floor_fen: 50_000, line: { baud: 921_600 } }));
+  return bootProfile;
 }
 
 /** Spawns the terminal, resolves with the ns until its ready line (and that line), then stops it and waits for its exit. */

@@ -135,7 +135,8 @@ export function identityFile(card: VirtualCard, encoder: Gb18030Encoder): Uint8A
 
 interface CardState {
   readonly spec: VirtualCard;
-  readonly file: Uint8Array;
+  /** The identity file, encoded when first read (the GB18030 table is not built at a site's boot). */
+  file: Uint8Array | null;
   triesLeft: number;
   powered: boolean;
   verified: boolean;
@@ -168,6 +169,7 @@ export class CardReaderEmulator {
   private current: CardState | null = null;
   private running: Promise<void> | null = null;
   private readonly log: (line: string) => void;
+  private readonly encoder: Gb18030Encoder;
 
   constructor(
     private readonly port: Port,
@@ -178,7 +180,7 @@ export class CardReaderEmulator {
     for (const spec of cards) {
       this.states.set(spec.id, {
         spec,
-        file: identityFile(spec, options.encoder),
+        file: null,
         triesLeft: spec.pinTriesLeft,
         powered: false,
         verified: false,
@@ -186,6 +188,7 @@ export class CardReaderEmulator {
         identitySelected: false,
       });
     }
+    this.encoder = options.encoder;
     this.log = options.log ?? (() => {});
     this.nak[frameDataAt] = 0;
     this.nakLength = sealFrame(this.nak, CardCommand.nak, 1);
@@ -374,11 +377,12 @@ export class CardReaderEmulator {
       if (!card.identitySelected) return { sw: 0x6986 }; // command not allowed: no current EF
       if (!card.verified) return { sw: Sw.securityNotSatisfied };
       const offset = ((p1 & 0x7f) << 8) | p2;
-      if (offset > card.file.length) return { sw: Sw.wrongOffset };
+      const file = (card.file ??= identityFile(card.spec, this.encoder));
+      if (offset > file.length) return { sw: Sw.wrongOffset };
       const want = body[0] === 0 ? 256 : (body[0] as number);
-      const end = Math.min(card.file.length, offset + want);
+      const end = Math.min(file.length, offset + want);
       if (card.spec.fault === 'pulled_mid_read' && end > card.spec.pullAfterBytes) return 'removed';
-      return { sw: end - offset < want ? Sw.endOfFile : Sw.ok, data: card.file.subarray(offset, end) };
+      return { sw: end - offset < want ? Sw.endOfFile : Sw.ok, data: file.subarray(offset, end) };
     }
     return { sw: Sw.insNotSupported };
   }

@@ -2,7 +2,7 @@
 // serial binding opens one end, an emulator the other. Every socat started
 // here is ended by pid: by close(), and on process exit or SIGINT/SIGTERM for
 // any pair still open.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,6 +67,9 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<PtyPair
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'pty-'));
   const pathA = path.join(dir, 'ptyA');
   const pathB = path.join(dir, 'ptyB');
+  // node:child_process is loaded here, not with the site bundle: the emulated
+  // profile's boot never starts socat and need not pay for loading it.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(
     options.socatPath ?? 'socat',
     ['-d', '-d', `pty,raw,echo=0,link=${pathA}`, `pty,raw,echo=0,link=${pathB}`],

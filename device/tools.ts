@@ -180,17 +180,11 @@ export function runTool(name: string, args: readonly string[], io: CliIo): Promi
   return run(args, io);
 }
 
-// The emulated and hil profiles' far ends, and the demo (`npm start`).
+// The demo (`npm start`); the emulated and hil profiles' far ends are the
+// site bundle's (device/site-bundle.ts), which asks this bundle for the
+// reference hub when the terminal first dials it.
 export { runDemo, auditHub, parseDemoArgs, type DemoFirmware } from './demo';
 export { Site, seedCards } from './site';
-import { ReferenceHub as Hub } from './hub/hub';
-import { siteEnds, type SiteEnds, type SiteOptions, type SiteTerminalSpec } from './site';
-import type { Port } from './port';
-
-/** The far ends of a `run --profile` on the emulated or hil profile: the reference hub in STATE/hub on the profile's clock. */
-export function simulatedEnds(options: Omit<SiteOptions, 'openHub'> & { readonly terminal: SiteTerminalSpec; openSerial(path: string, baud: number): Promise<Port> }): Promise<SiteEnds> {
-  return siteEnds({ ...options, openHub: (dir) => Hub.open({ dir, timeS: options.timeS, log: options.log }) });
-}
 
 const toolUsages: Readonly<Record<string, readonly string[]>> = {
   settle: [

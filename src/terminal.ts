@@ -19,6 +19,7 @@ import { printerChunkBytes } from '../device/limits';
 import type { Catalogue } from './catalogue/layout';
 import type { PolicyBook } from './catalogue/policy-book';
 import { catalogueKind, policyBookKind, SignedStore } from './catalogue/store';
+import type { FileSystem } from './catalogue/files';
 import { terminalVersion } from './cli/version';
 import { HubClient, type HubLink } from './hub/client';
 import { TerminalJournal } from './journal/journal';
@@ -37,6 +38,8 @@ export interface TerminalParts {
   /** The state directory: journal, catalogue, policy book. */
   readonly dir: string;
   readonly storage?: JournalStorage;
+  /** The catalogue store's file system: `run` hands one reading the catalogue ahead (src/catalogue/files.ts); the real one by default. */
+  readonly storeFs?: FileSystem;
   readonly signer: Signer;
   /** The hub's keys by kid, pinned in the profile. */
   hubKeys(kid: Uint8Array | null): Verifier | null;
@@ -104,7 +107,7 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   mkdirSync(dir, { recursive: true });
   const journal = TerminalJournal.open({ storage: parts.storage ?? nodeJournalStorage(), file: path.join(dir, 'journal') });
   if (journal.tornBytes > 0) log(`journal: ${journal.tornBytes} torn bytes cut`);
-  const catalogue = SignedStore.open(catalogueKind, { dir, hubKeys });
+  const catalogue = SignedStore.open(catalogueKind, { dir, hubKeys, fs: parts.storeFs });
   const policyBook = SignedStore.open(policyBookKind, { dir, hubKeys });
   for (const store of [catalogue, policyBook]) if (store.bootProblem !== null) log(`store: ${store.bootProblem}`);
   let behind = false;

@@ -269,7 +269,10 @@ export class ReferenceHub {
       terminal.inProgress.delete(message.seq);
     }
     if (this.stopped) return;
-    await this.send(port, message, reply, reply.type === 'sign_in_reply' ? 0 : reply.type === 'error' ? 0 : terminal.session, started);
+    // A sign-in's reply goes before the session (its body names it); a
+    // sign-out's in the session it ends (the terminal's is 0 by now).
+    const session = reply.type === 'sign_in_reply' || reply.type === 'error' ? 0 : reply.type === 'sign_out_reply' ? frame.header.session : terminal.session;
+    await this.send(port, message, reply, session, started);
   }
 
   /**
@@ -289,9 +292,9 @@ export class ReferenceHub {
 
   private async send(port: Port, request: AnyMessage, reply: Reply, session: number, started: bigint): Promise<void> {
     const message = { type: reply.type, terminal: request.terminal, seq: request.seq, time: this.options.timeS(), body: reply.body } as AnyMessage;
-    const sealed = this.sealer.seal(message, session);
-    this.stats.busyNs += Number(process.hrtime.bigint() - started);
     try {
+      const sealed = this.sealer.seal(message, session);
+      this.stats.busyNs += Number(process.hrtime.bigint() - started);
       await port.write(sealed);
       this.stats.replies += 1;
     } catch {

@@ -202,14 +202,10 @@ export class Catalogue implements ItemSource {
     this.nameOffsets = u32(Section.NameOffsets, null);
     this.nameBlob = u8(Section.NameBlob, null);
     check(this.nameOffsets.length >= 1 && this.nameOffsets[this.nameOffsets.length - 1] === this.nameBlob.length, 'name offsets do not span the name blob');
-    // One pass over the rows: every code length fits its slot (so no read can leave the code section).
-    let longest = 0;
-    for (let index = 0; index < count; index += 1) {
-      const length = (this.rows[index * this.stride + 2] as number) >>> 24;
-      check(length >= 1 && length <= meta.codeWidth, 'a code length does not fit its slot');
-      if (length > longest) longest = length;
-    }
-    this.codeLengthMax = longest;
+    // No pass over the 200,000 rows at boot: a code's length is clamped to
+    // its slot wherever it is read, so a damaged length cannot lead a read
+    // out of its row.
+    this.codeLengthMax = meta.codeWidth;
   }
 
   /** The index of a code, or -1. About one probe of the hash table. */
@@ -274,7 +270,7 @@ export class Catalogue implements ItemSource {
     assert(index >= 0 && index < this.count, 'code index in range');
     const at = index * this.stride;
     const start = (at + rowWords) * 4;
-    return String.fromCharCode(...this.recordBytes.subarray(start, start + ((this.rows[at + 2] as number) >>> 24)));
+    return String.fromCharCode(...this.recordBytes.subarray(start, start + Math.min((this.rows[at + 2] as number) >>> 24, this.codeLengthMax)));
   }
 
   /** The full record (for the receipt and the screen) of a code, or undefined. */

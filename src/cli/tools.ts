@@ -1,16 +1,29 @@
-// The tools bundle, `dist/tools.js` beside the firmware: emulators, the
-// reference hub and generators, outside the 128 KiB budget. Commands that need
-// them load it at run time through a path esbuild cannot follow.
+// The bundles beside the firmware, outside the 128 KiB budget: `dist/tools.js`
+// (emulators, the reference hub, generators) and `dist/site.js` (the emulated
+// site's far ends, what `run --profile emulated|hil` needs before it is
+// ready). Commands that need them load them at run time through a path
+// esbuild cannot follow.
 import path from 'node:path';
+import type * as Site from '../../device/site-bundle';
 import type * as Tools from '../../device/tools';
 import { UsageError } from './command';
 
-/** Loads `tools.js` from beside the running bundle; the name is computed so esbuild leaves it out. */
-export function loadTools(directory: string = __dirname): typeof Tools {
-  const file = path.join(directory, ['tools', 'js'].join('.'));
+/** Loads a bundle (`NAME.js`) from beside the running one; the name is computed so esbuild leaves it out. */
+function loadBundle<T>(name: 'tools' | 'site', directory: string): T {
+  const file = path.join(directory, [name, 'js'].join('.'));
   try {
-    return require(file) as typeof Tools;
+    return require(file) as T;
   } catch (error) {
-    throw new UsageError(`tools_missing: cannot load the tools bundle from ${file} (run 'npm run build'): ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(`tools_missing: cannot load the ${name} bundle from ${file} (run 'npm run build'): ${(error as Error).message.split('\n')[0]}`);
   }
+}
+
+/** The tools bundle, `tools.js`: emulators, the reference hub, generators, the engineers' commands. */
+export function loadTools(directory: string = __dirname): typeof Tools {
+  return loadBundle('tools', directory);
+}
+
+/** The site bundle, `site.js`: the emulated and hil profiles' far ends, without the reference hub (it comes from tools.js when first dialled). */
+export function loadSite(directory: string = __dirname): typeof Site {
+  return loadBundle('site', directory);
 }

@@ -6,7 +6,10 @@
 // content, a result that is not what the hub signed. A power cut at every
 // file operation of an update (and a torn write) leaves, after a reboot, the
 // old version or the new one, whole and verified. A damaged current file
-// falls back to the previous one; rollback and the digest check work.
+// falls back to the previous one; rollback and the digest check work. The
+// boot's read-ahead of the catalogue serves what the disk holds: the same
+// version as a plain read, nothing stale after an update, and plain reads
+// when there is no file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Catalogue } from '../../src/catalogue/layout';
 import { buildPolicyBook, PolicyBook } from '../../src/catalogue/policy-book';
+import { readAhead } from '../../src/catalogue/files';
 import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
 import { generateCatalogueRecords } from '../../device/hub/catalogue-gen';
 import { CrashingFileSystem, PowerCut } from '../helpers/crashing-fs';
@@ -179,6 +183,37 @@ test('a damaged current file falls back to the previous version at boot; the dig
     assert.ok(store2[0].verifyDigest());
     assert.not.ok(store2[1].verifyDigest());
   });
+});
+
+test('read-ahead: the store boots on the bytes read ahead; later reads (after an update, a fallback) see the disk; no file means plain reads', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'store-'));
+  try {
+    const file = path.join(dir, 'catalogue.signed');
+    const none = await readAhead(file);
+    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, fs: none }).version, null, 'no file: nothing held, no error');
+    storeAtV1(dir);
+    const fs = await readAhead(file);
+    const booted = SignedStore.open(catalogueKind, { dir, hubKeys, fs });
+    assert.is(booted.version, 'cat-v1');
+    assert.ok(booted.verifyDigest(), 'the bytes read ahead are the file, whole');
+    assert.equal(booted.current?.value.item((records[9] as (typeof records)[number]).code), base.item((records[9] as (typeof records)[number]).code));
+    assert.ok(booted.apply(deltaV2).ok);
+    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, fs }).version, 'cat-v2', 'the bytes read ahead served once: a reboot through the same file system reads v2 from disk');
+    // Read ahead, then the file changes on disk before the store opens (a
+    // rollback swaps it): the store must not boot on the stale bytes when it
+    // reads something else first, and a damaged file read ahead is refused as any damaged file is.
+    const ahead = await readAhead(file);
+    const raw = readFileSync(file);
+    raw[20] = (raw[20] as number) ^ 0xff;
+    writeFileSync(file, raw);
+    const damaged = await readAhead(file);
+    const fellBack = SignedStore.open(catalogueKind, { dir, hubKeys, fs: damaged });
+    assert.is(fellBack.version, 'cat-v1', 'a damaged file read ahead falls back to the previous version');
+    assert.ok(ahead.readFile(path.join(dir, 'catalogue.signed.prev')).length > 0);
+    assert.ok(Buffer.from(ahead.readFile(file)).equals(raw), 'a read of another file first drops the bytes read ahead: this read sees the disk');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('rollback serves the previous version, and can be undone', () => {

@@ -1,11 +1,15 @@
 // Proves the firmware size budget is enforced by build.mjs: a budget set below
 // the real size fails the build and writes nothing; the variable can only
 // lower the budget and must be a number; the real bundle fits and the report
-// names its largest contributors.
+// names its largest contributors. The site bundle that `run --profile
+// emulated|hil` loads before it is ready has the emulators but not the
+// reference hub. The firmware loads node:assert only when an assertion fails,
+// and then fails exactly as Node.js's assert does.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as esbuild from 'esbuild';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot, terminalBundle } from '../helpers/cli';
@@ -54,6 +58,51 @@ test('the firmware carries the drivers its terminal runs on, and its on-demand p
   const maintenance = readFileSync(path.join(path.dirname(terminalBundle), 'terminal-maintenance.js'), 'utf8');
   assert.ok(maintenance.includes('update_result_mismatch') && maintenance.includes('recon_detail'), 'updates and reconciliation are in terminal-maintenance.js');
   assert.not.ok(firmware.includes('update_result_mismatch'), 'and not in terminal.js');
+});
+
+test('the site bundle has the emulators and the line simulator, not the reference hub', () => {
+  const site = readFileSync(path.join(path.dirname(terminalBundle), 'site.js'), 'utf8');
+  const tools = readFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), 'utf8');
+  assert.ok(site.includes('card inserted') && site.includes('frameFaultRate'), 'emulators and line simulator');
+  assert.ok(tools.includes('sign in again'), 'the hub is in tools.js');
+  assert.not.ok(site.includes('sign in again'), 'and not in site.js');
+});
+
+test('a firmware command never loads node:assert; the shim passes what Node.js passes and throws its AssertionError otherwise', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'assert-shim-'));
+  try {
+    const probe = path.join(dir, 'probe.cjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write(`assert loaded: ${process.moduleLoadList.includes('NativeModule assert')}\\n`));");
+    const version = spawnSync(process.execPath, ['-r', probe, terminalBundle, 'version'], { encoding: 'utf8' });
+    assert.is(version.status, 0, version.stderr);
+    assert.match(version.stderr, /assert loaded: false/);
+    for (const name of ['terminal.js', 'site.js']) {
+      const bundle = readFileSync(path.join(path.dirname(terminalBundle), name), 'utf8');
+      const requires = bundle.match(/.{4}require\("node:assert"\)/g) ?? [];
+      assert.equal(requires, ['()=>require("node:assert")'], `${name}: node:assert is required in the shim's failure path only`);
+    }
+    const { assertShim } = await import(path.join(projectRoot, 'build.mjs'));
+    const entry = path.join(dir, 'entry.js');
+    writeFileSync(entry, "import assert, { ok, equal } from 'node:assert'; module.exports = { assert, ok, equal };");
+    await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: path.join(dir, 'out.js'), plugins: [assertShim], logLevel: 'silent' });
+    const shim = require(path.join(dir, 'out.js')) as { assert: (value: unknown, message?: string) => void; ok: (value: unknown) => void; equal: (a: unknown, b: unknown, message?: string) => void };
+    shim.assert(1);
+    shim.ok('x');
+    shim.equal(1, '1');
+    shim.equal(Number.NaN, Number.NaN);
+    shim.equal(null, undefined);
+    for (const fails of [() => shim.assert(0, 'zero'), () => shim.ok(''), () => shim.equal(1, 2, 'one is not two'), () => (shim.assert as unknown as { equal: typeof shim.equal }).equal('a', 'b')]) {
+      let error: unknown = null;
+      try {
+        fails();
+      } catch (thrown) {
+        error = thrown;
+      }
+      assert.ok(error instanceof Error && error.name === 'AssertionError' && (error as NodeJS.ErrnoException).code === 'ERR_ASSERTION', String(error));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a budget below the real size fails the build and writes nothing', () => {

@@ -44,8 +44,11 @@ scenario('sign-in, heartbeat, sign-out, and a new session on the next request', 
   assert.equal([signed.value.institution.fixmedins_code, signed.value.catalogue_version, signed.value.policy_version, signed.value.offline_floor], ['H11010600001', 'beijing-2026.03', 'policy-book-2026.1', 50_000]);
   const beat = await client.request('heartbeat', { state: 'idle', queued: 0 });
   assert.ok(beat.ok && beat.value.catalogue_version === 'beijing-2026.03');
+  const replies = r.hub.stats.replies;
   const out = await client.request('sign_out', { session: signed.value.session });
-  assert.ok(out.ok);
+  assert.ok(out.ok && typeof out.value.sign_out_time === 'number', 'the hub answers the sign-out (sealed in the session it ends)');
+  assert.is(r.hub.stats.replies, replies + 1, 'one reply, at the first try');
+  assert.is(client.stats.signIns, 1);
   assert.ok((await client.request('heartbeat', { state: 'idle', queued: 0 })).ok, 'signed in again');
   assert.is(client.stats.signIns, 2);
 });
