@@ -107,6 +107,8 @@ function ratio(value: unknown, path: string, index = -1): number {
   return integer(value, 0, bpMax, path, index);
 }
 
+const insutypes = ['310', '390'] as const;
+
 function oneOf<T extends string>(value: unknown, options: readonly T[], path: string, index = -1): T {
   if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
     fail(path, `must be one of ${options.join(', ')}`, index);
@@ -191,7 +193,7 @@ function checkPersonFields(value: unknown): Person {
   oneOf(field(person, 'gend', path), ['1', '2'], 'person.gend');
   date(field(person, 'brdy', path), 'person.brdy');
   area(field(person, 'insuplc_admdvs', path), 'person.insuplc_admdvs');
-  oneOf(field(person, 'insutype', path), ['310', '390'], 'person.insutype');
+  oneOf(field(person, 'insutype', path), insutypes, 'person.insutype');
   oneOf(field(person, 'psn_type', path), ['active', 'retired', 'resident'], 'person.psn_type');
   const filing = field(person, 'filing', path);
   if (filing !== null) checkFiling(filing);
@@ -353,7 +355,9 @@ function checkPolicyFields(value: unknown): Policy {
   area(field(policy, 'admdvs', path), 'policy.admdvs');
   text(field(policy, 'version', path), 'policy.version');
   const schemes = object(field(policy, 'schemes', path), 'policy.schemes');
-  for (const insutype of ['310', '390']) if (hasOwn(schemes, insutype)) checkScheme(schemes[insutype], `policy.schemes.${insutype}`);
+  // Keyed by insutype: another key breaks the map's key type. Only `ded` and
+  // `bp` maps may carry extra keys (§2), so it is refused, not ignored.
+  for (const insutype of Object.keys(schemes)) checkScheme(schemes[oneOf(insutype, insutypes, 'policy.schemes (key)')], `policy.schemes.${insutype}`);
   const offsite = object(field(policy, 'offsite', path), 'policy.offsite');
   ratio(field(offsite, 'referral_cut_bp', 'policy.offsite'), 'policy.offsite.referral_cut_bp');
   ratio(field(offsite, 'temporary_cut_bp', 'policy.offsite'), 'policy.offsite.temporary_cut_bp');

@@ -157,13 +157,21 @@ const rows: Row[] = [
     raw.policy.maf[protoMarker] = { ded: 0, bp: 10_000, cap: 100_000_000 };
     return withProto(raw);
   }),
-  custom('extra keys in schemes, ded and bp maps are ignored (fields not shown)', 'ok', (raw) => {
-    raw.policy.schemes['999'] = 'anything';
-    raw.policy.schemes[protoMarker] = { x: 1 };
-    raw.policy.schemes.constructor = null;
+  custom('extra keys in ded and bp maps are ignored (§2 names them)', 'ok', (raw) => {
     raw.policy.schemes['310'].outpatient.ded['4'] = 'x';
+    raw.policy.schemes['310'].outpatient.ded[protoMarker] = { x: 1 };
     raw.policy.schemes['310'].outpatient.bands[0].bp.extra = -1;
     return withProto(raw);
+  }),
+  custom('a schemes key other than an insutype is refused (only ded and bp maps may carry extra keys)', 'invalid_input', (raw) => {
+    raw.policy.schemes['999'] = raw.policy.schemes['310'];
+  }),
+  custom('a schemes key __proto__ is refused like any other non-insutype', 'invalid_input', (raw) => {
+    raw.policy.schemes[protoMarker] = raw.policy.schemes['310'];
+    return withProto(raw);
+  }),
+  custom('a schemes key constructor is refused', 'invalid_input', (raw) => {
+    raw.policy.schemes.constructor = null;
   }),
   custom('a chronic key that is not a disease is refused (DISEASE is an enum)', 'invalid_input', (raw) => {
     raw.policy.schemes['310'].chronic = { flu: null };

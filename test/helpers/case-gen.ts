@@ -334,11 +334,6 @@ function paths(value: Json, prefix: Array<string | number>, out: Array<Array<str
   }
 }
 
-/** Paths under which an extra key is the known reading difference (extra keys in the schemes map). */
-function isMapOfKnownKeys(path: ReadonlyArray<string | number>): boolean {
-  return path.join('.') === 'policy.schemes';
-}
-
 /**
  * Corrupts a case in 1 to 3 places (seeded): deletes a key, replaces a value
  * with one of `mutationValues`, nudges a number across a boundary, or adds an
@@ -362,7 +357,7 @@ export function mutateCase(raw: JsonObject, seed: number): JsonObject {
     if (action <= 1 && !Array.isArray(parent)) delete container[last];
     else if (action <= 5) container[last] = pickValue(rng);
     else if (action <= 7 && typeof current === 'number') container[last] = current + rng.pick([-1, 1, -current - 1, 10_000]);
-    else if (action === 8 && typeof current === 'object' && current !== null && !Array.isArray(current) && !isMapOfKnownKeys(path)) {
+    else if (action === 8 && typeof current === 'object' && current !== null && !Array.isArray(current)) {
       (current as JsonObject)[rng.pick(['extra', 'note', '4', 'constructor'])] = pickValue(rng);
     } else if (typeof current === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(current)) container[last] = rng.pick(['2026-02-29', '2025-12-31', '2027-01-01', current.replace(/-(\d\d)$/, '-31')]);
     else container[last] = pickValue(rng);
