@@ -14,9 +14,8 @@
 // Requests have odd ids, their reply the next even id; id 0 is the typed
 // error reply. A reply echoes its request's seq.
 import * as limits from './limits';
+import { bpMax, lineAmtFenMax, lineQtyMilliMax, moneyFenMax, totalFenMax, visitLinesMax } from './limits';
 import { bool, bytes, dateText, enumOf, list, nullable, optional, record, rule, struct, text, uint, type Infer, type Type } from './schema';
-
-const { lineAmtFenMax, lineQtyMilliMax, moneyFenMax, visitLinesMax, bpMax, totalFenMax } = limits;
 
 // ---- scalars -----------------------------------------------------------
 const fen = rule('fen', uint(moneyFenMax));

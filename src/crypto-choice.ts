@@ -5,7 +5,7 @@
 // dist/crypto-tweetnacl.js, loaded here only when asked for or when
 // node:crypto fails its self-test.
 import { createRequire } from 'node:module';
-import path from 'node:path';
+import { join } from 'node:path';
 import { selfTest, type CryptoProvider } from '../protocol/crypto';
 import { nodeCryptoProvider } from '../protocol/crypto-node';
 
@@ -21,7 +21,7 @@ export class CryptoUnavailableError extends Error {
 
 /** Loads the tweetnacl provider bundle from `bundleDir` (the firmware's own folder by default). */
 export function loadTweetnaclProvider(bundleDir: string = __dirname): CryptoProvider {
-  const file = path.join(bundleDir, tweetnaclBundleName);
+  const file = join(bundleDir, tweetnaclBundleName);
   let provider: CryptoProvider | undefined;
   try {
     // createRequire keeps esbuild from bundling it: the file is read at run time only.

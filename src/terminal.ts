@@ -7,7 +7,7 @@
 // 6), so `run` (real ports, src/cli/run.ts), the emulated profile and the
 // tests boot the same way.
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { join } from 'node:path';
 import type { Signer, Verifier } from '../protocol/crypto';
 import { CardReader } from '../device/card-reader';
 import { ReceiptBuilder } from '../device/escpos';
@@ -105,7 +105,7 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   const { dir, timers, ports, hubKeys } = parts;
   const log = parts.log ?? (() => {});
   mkdirSync(dir, { recursive: true });
-  const journal = TerminalJournal.open({ storage: parts.storage ?? nodeJournalStorage(), file: path.join(dir, 'journal') });
+  const journal = TerminalJournal.open({ storage: parts.storage ?? nodeJournalStorage(), file: join(dir, 'journal') });
   if (journal.tornBytes > 0) log(`journal: ${journal.tornBytes} torn bytes cut`);
   const catalogue = SignedStore.open(catalogueKind, { dir, hubKeys, fs: parts.storeFs });
   const policyBook = SignedStore.open(policyBookKind, { dir, hubKeys });

@@ -7,7 +7,7 @@
 // Every operation goes through a FileSystem passed in, so a test can stop the
 // update after any step (or tear a write) and reboot onto what is left.
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, linkSync, openSync, read, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { join } from 'node:path';
 
 /** The file operations a versioned store needs. Synchronous: updates are rare and must be ordered exactly. */
 export interface FileSystem {
@@ -99,10 +99,10 @@ export interface VersionedPaths {
 export function versionedPaths(dir: string, name: string): VersionedPaths {
   return {
     dir,
-    current: path.join(dir, name),
-    previous: path.join(dir, `${name}.prev`),
-    staging: path.join(dir, `${name}.tmp`),
-    previousStaging: path.join(dir, `${name}.prev.tmp`),
+    current: join(dir, name),
+    previous: join(dir, `${name}.prev`),
+    staging: join(dir, `${name}.tmp`),
+    previousStaging: join(dir, `${name}.prev.tmp`),
   };
 }
 

@@ -10,7 +10,7 @@
 //                  commands (`insert p130125000001`, `scan ECT1:…`, `paper-out`).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { bytesToHex, hexToBytes, keyring } from '../../protocol/crypto';
 import { TextDisplay } from '../../device/display';
@@ -29,7 +29,7 @@ import { loadSite, loadTools } from './tools';
 
 function readProfile(file: string): Profile {
   try {
-    return parseProfile(readFileSync(file, 'utf8'), (state) => path.resolve(path.dirname(file), state));
+    return parseProfile(readFileSync(file, 'utf8'), (state) => resolve(dirname(file), state));
   } catch (error) {
     if (error instanceof ProfileError) throw new UsageError(`${error.message} (${file})`);
     throw new UsageError(`profile_unreadable: ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
@@ -38,7 +38,7 @@ function readProfile(file: string): Profile {
 
 /** The terminal's Ed25519 seed, `terminal.key` in the state directory (0600), made on first boot. */
 function terminalSeed(dir: string, say: (line: string) => void): Uint8Array {
-  const file = path.join(dir, 'terminal.key');
+  const file = join(dir, 'terminal.key');
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, `${bytesToHex(randomBytes(32))}\n`, { mode: 0o600, flag: 'wx' });
@@ -64,7 +64,7 @@ export const runCommand: Command = {
     if (!cryptoChoices.includes(choice)) throw new UsageError(`--crypto must be one of ${cryptoChoices.join(', ')}`);
     const profile = readProfile(values.profile);
     // The stored catalogue (10 MB at 200,000 items) is read on the thread pool while the rest of boot goes on.
-    const storeFs = readAhead(path.join(profile.state, catalogueKind.fileName));
+    const storeFs = readAhead(join(profile.state, catalogueKind.fileName));
     const say = (line: string) => void writeOut(io.stdout, `${line}\n`);
     const crypto = chooseCryptoProvider(choice);
     const signer = crypto.signer(terminalSeed(profile.state, say));

@@ -3,14 +3,14 @@
 // site's far ends, what `run --profile emulated|hil` needs before it is
 // ready). Commands that need them load them at run time through a path
 // esbuild cannot follow.
-import path from 'node:path';
+import { join } from 'node:path';
 import type * as Site from '../../device/site-bundle';
 import type * as Tools from '../../device/tools';
 import { UsageError } from './command';
 
 /** Loads a bundle (`NAME.js`) from beside the running one; the name is computed so esbuild leaves it out. */
 function loadBundle<T>(name: 'tools' | 'site', directory: string): T {
-  const file = path.join(directory, [name, 'js'].join('.'));
+  const file = join(directory, [name, 'js'].join('.'));
   try {
     return require(file) as T;
   } catch (error) {

@@ -3,7 +3,7 @@
 // ones. Synchronous: a commit point is a write and an fsync that must finish,
 // in order, before the caller acts on it.
 import { closeSync, constants, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { dirname } from 'node:path';
 
 export interface JournalStorage {
   /** The whole file, or null when there is none. */
@@ -66,7 +66,7 @@ export function nodeJournalStorage(): JournalStorage {
       if (existsSync(file)) unlinkSync(file);
     },
     syncDir(file) {
-      const handle = openSync(path.dirname(file), constants.O_RDONLY);
+      const handle = openSync(dirname(file), constants.O_RDONLY);
       try {
         fsyncSync(handle);
       } finally {
