@@ -130,31 +130,17 @@ export class CardReader {
     });
   }
 
-  /** Powers the card and returns its answer-to-reset (ATR). */
-  powerOn(): Promise<Result<Uint8Array>> {
+  /**
+   * Sends one reader command alone, the APDU (if any) as its payload, and
+   * returns (a copy of) the response payload after the status byte. The
+   * engineers' requests (power, raw APDUs) are built on it in
+   * device/card-probe.ts.
+   */
+  protected request(cmd: number, apdu?: Uint8Array): Promise<Result<Uint8Array>> {
     return this.#guard(async () => {
-      const reply = await this.#exchange(CardCommand.powerOn, 0);
+      if (apdu) this.#tx.set(apdu, frameDataAt + 1);
+      const reply = await this.#exchange(cmd, apdu?.length ?? 0);
       return reply.ok ? ok(reply.value.slice()) : reply;
-    });
-  }
-
-  powerOff(): Promise<Result<void>> {
-    return this.#guard(async () => {
-      const reply = await this.#exchange(CardCommand.powerOff, 0);
-      return reply.ok ? ok(undefined) : reply;
-    });
-  }
-
-  /** Sends one command APDU to the powered card; any status word is a value here. */
-  transmit(apdu: Uint8Array): Promise<Result<CardResponse>> {
-    if (!(apdu instanceof Uint8Array)) throw new TypeError('apdu must be a Uint8Array');
-    if (apdu.length < 4 || apdu.length > cardFrameDataBytesMax - 1) {
-      throw new RangeError(`apdu must be 4 to ${cardFrameDataBytesMax - 1} bytes`);
-    }
-    return this.#guard(async () => {
-      this.#tx.set(apdu, frameDataAt + 1);
-      const reply = await this.#apdu(apdu.length);
-      return reply.ok ? ok({ data: reply.value.data.slice(), sw: reply.value.sw }) : reply;
     });
   }
 
@@ -298,13 +284,9 @@ export class CardReader {
   }
 
   /** Exchanges the APDU at tx[frameDataAt + 1]; splits the status word off the response. */
-  async #apdu(length: number): Promise<Result<{ data: Uint8Array; sw: number }>> {
+  async #apdu(length: number): Promise<Result<CardResponse>> {
     const reply = await this.#exchange(CardCommand.transmit, length);
-    if (!reply.ok) return reply;
-    const bytes = reply.value;
-    if (bytes.length < 2) return fail('protocol_error', 'response APDU shorter than its status word');
-    const sw = ((bytes[bytes.length - 2] as number) << 8) | (bytes[bytes.length - 1] as number);
-    return ok({ data: bytes.subarray(0, bytes.length - 2), sw });
+    return reply.ok ? splitStatusWord(reply.value) : reply;
   }
 
   async #guard<T>(run: () => Promise<Result<T>>): Promise<Result<T>> {
@@ -394,6 +376,13 @@ export class CardReader {
     const code = readerFailures[status];
     return fail(code ?? 'protocol_error', `reader status ${status}`);
   }
+}
+
+/** A response APDU split into its data (a view) and its status word. */
+export function splitStatusWord(bytes: Uint8Array): Result<CardResponse> {
+  if (bytes.length < 2) return fail('protocol_error', 'response APDU shorter than its status word');
+  const sw = ((bytes[bytes.length - 2] as number) << 8) | (bytes[bytes.length - 1] as number);
+  return ok({ data: bytes.subarray(0, bytes.length - 2), sw });
 }
 
 /** A BER length at `at` (short form, or 0x81/0x82 long form): where the value starts and its length. */

@@ -5,7 +5,7 @@
 // receipt). Exit 0 when the device answered well, 1 with the failure's stable
 // code when it answered with a failure, 2 for bad usage.
 import { realBinding } from './binding';
-import { CardReader } from '../../device/card-reader';
+import { CardProbe } from '../../device/card-probe';
 import { ReceiptBuilder } from '../../device/escpos';
 import { Gb18030Encoder } from '../../device/gb18030';
 import { systemClock, type DeviceError, type Result } from '../../device/port';
@@ -23,7 +23,7 @@ function maskId(id: string): string {
 }
 
 async function probeCardReader(port: StreamPort, pin: string | undefined, say: (line: string) => Promise<void>): Promise<Result<unknown>> {
-  const reader = new CardReader(port, { clock: systemClock });
+  const reader = new CardProbe(port, { clock: systemClock });
   const presence = await reader.presence();
   if (!presence.ok) return presence;
   await say(`card: ${presence.value}`);
