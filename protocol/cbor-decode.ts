@@ -72,11 +72,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Decodes one CBOR item that must span all of `bytes`, strictly. Never throws on bad input. */
 export function decodeStrict(bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
-  const reader = new Reader(bytes, options);
   try {
-    const value = reader.top();
-    if (reader.position !== bytes.length) return { ok: false, error: { code: 'trailing_bytes', offset: reader.position } };
-    return { ok: true, value };
+    return { ok: true, value: new Reader(bytes, options).whole() };
   } catch (error) {
     if (error instanceof Refusal) return { ok: false, error: { code: error.code, offset: error.offset } };
     throw error;
@@ -84,78 +81,85 @@ export function decodeStrict(bytes: Uint8Array, options: DecodeOptions = {}): De
 }
 
 class Reader {
-  position = 0;
-  private readonly depthMax: number;
-  private readonly stringBytesMax: number;
-  private readonly itemsMax: number;
-  private readonly tags: readonly number[];
-  private readonly view: DataView;
+  #position = 0;
+  readonly #depthMax: number;
+  readonly #stringBytesMax: number;
+  readonly #itemsMax: number;
+  readonly #tags: readonly number[];
+  readonly #view: DataView;
 
-  constructor(
-    private readonly bytes: Uint8Array,
-    options: DecodeOptions,
-  ) {
-    this.depthMax = options.depthMax ?? cborDepthMax;
-    this.stringBytesMax = options.stringBytesMax ?? cborStringBytesMax;
-    this.itemsMax = options.itemsMax ?? cborItemsMax;
-    this.tags = options.topLevelTags ?? [];
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  readonly #bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array, options: DecodeOptions) {
+    this.#bytes = bytes;
+    this.#depthMax = options.depthMax ?? cborDepthMax;
+    this.#stringBytesMax = options.stringBytesMax ?? cborStringBytesMax;
+    this.#itemsMax = options.itemsMax ?? cborItemsMax;
+    this.#tags = options.topLevelTags ?? [];
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  top(): CborValue {
-    const start = this.position;
-    const initial = this.peek();
+  /** The one item `bytes` must hold, whole: refuses trailing bytes. */
+  whole(): CborValue {
+    const value = this.#top();
+    if (this.#position !== this.#bytes.length) throw new Refusal('trailing_bytes', this.#position);
+    return value;
+  }
+
+  #top(): CborValue {
+    const start = this.#position;
+    const initial = this.#peek();
     if (initial >> 5 === 6) {
-      const tag = this.argument(this.next() & 0x1f, start);
-      if (!this.tags.includes(tag)) throw new Refusal('tag_not_allowed', start);
-      return new Tagged(tag, this.item(1));
+      const tag = this.#argument(this.#next() & 0x1f, start);
+      if (!this.#tags.includes(tag)) throw new Refusal('tag_not_allowed', start);
+      return new Tagged(tag, this.#item(1));
     }
-    return this.item(0);
+    return this.#item(0);
   }
 
-  private peek(): number {
-    if (this.position >= this.bytes.length) throw new Refusal('truncated', this.position);
-    return this.bytes[this.position] as number;
+  #peek(): number {
+    if (this.#position >= this.#bytes.length) throw new Refusal('truncated', this.#position);
+    return this.#bytes[this.#position] as number;
   }
 
-  private next(): number {
-    const byte = this.peek();
-    this.position += 1;
+  #next(): number {
+    const byte = this.#peek();
+    this.#position += 1;
     return byte;
   }
 
-  private need(count: number, start: number): void {
-    if (count > this.bytes.length - this.position) throw new Refusal('truncated', start);
+  #need(count: number, start: number): void {
+    if (count > this.#bytes.length - this.#position) throw new Refusal('truncated', start);
   }
 
   /** The argument of a head whose additional information is `info`, in its shortest form only. */
-  private argument(info: number, start: number): number {
+  #argument(info: number, start: number): number {
     if (info < 24) return info;
     if (info === 24) {
-      this.need(1, start);
-      const value = this.next();
+      this.#need(1, start);
+      const value = this.#next();
       if (value < 24) throw new Refusal('non_shortest', start);
       return value;
     }
     if (info === 25) {
-      this.need(2, start);
-      const value = this.view.getUint16(this.position);
-      this.position += 2;
+      this.#need(2, start);
+      const value = this.#view.getUint16(this.#position);
+      this.#position += 2;
       if (value <= 0xff) throw new Refusal('non_shortest', start);
       return value;
     }
     if (info === 26) {
-      this.need(4, start);
-      const value = this.view.getUint32(this.position);
-      this.position += 4;
+      this.#need(4, start);
+      const value = this.#view.getUint32(this.#position);
+      this.#position += 4;
       if (value <= 0xffff) throw new Refusal('non_shortest', start);
       return value;
     }
     if (info === 27) {
-      this.need(8, start);
-      const high = this.view.getUint32(this.position);
-      const low = this.view.getUint32(this.position + 4);
-      this.position += 8;
+      this.#need(8, start);
+      const high = this.#view.getUint32(this.#position);
+      const low = this.#view.getUint32(this.#position + 4);
+      this.#position += 8;
       if (high === 0) throw new Refusal('non_shortest', start);
       // Above 2^53 - 1 a double cannot hold the integer exactly.
       if (high > 0x1f_ffff) throw new Refusal('integer_range', start);
@@ -166,16 +170,16 @@ class Reader {
     throw new Refusal('reserved_value', start);
   }
 
-  private item(depth: number): CborValue {
-    const start = this.position;
-    if (depth > this.depthMax) throw new Refusal('too_deep', start);
-    const initial = this.next();
+  #item(depth: number): CborValue {
+    const start = this.#position;
+    if (depth > this.#depthMax) throw new Refusal('too_deep', start);
+    const initial = this.#next();
     const major = initial >> 5;
     const info = initial & 0x1f;
-    if (major === 7) return this.simple(info, start);
+    if (major === 7) return this.#simple(info, start);
     if (info === 31 && major !== 0 && major !== 1 && major !== 6) throw new Refusal('indefinite_length', start);
     if (info === 31) throw new Refusal('reserved_value', start);
-    const argument = this.argument(info, start);
+    const argument = this.#argument(info, start);
     switch (major) {
       case 0:
         return argument;
@@ -183,81 +187,81 @@ class Reader {
         if (argument === Number.MAX_SAFE_INTEGER) throw new Refusal('integer_range', start);
         return -1 - argument;
       case 2:
-        return this.bytes.slice(this.stringStart(argument, start), this.position);
+        return this.#bytes.slice(this.#stringStart(argument, start), this.#position);
       case 3:
-        return this.text(this.stringStart(argument, start), start);
+        return this.#text(this.#stringStart(argument, start), start);
       case 4:
-        return this.array(argument, depth, start);
+        return this.#array(argument, depth, start);
       case 5:
-        return this.map(argument, depth, start);
+        return this.#map(argument, depth, start);
       default:
         // Tags are accepted only where top() allows them.
         throw new Refusal('tag_not_allowed', start);
     }
   }
 
-  private simple(info: number, start: number): CborValue {
+  #simple(info: number, start: number): CborValue {
     if (info === 20) return false;
     if (info === 21) return true;
     if (info === 22) return null;
     if (info >= 25 && info <= 27) {
-      this.need(1 << (info - 24), start);
+      this.#need(1 << (info - 24), start);
       throw new Refusal('float_not_allowed', start);
     }
     if (info === 31) throw new Refusal('unexpected_break', start);
     if (info >= 28) throw new Refusal('reserved_value', start);
     if (info === 24) {
-      this.need(1, start);
-      if (this.next() < 32) throw new Refusal('reserved_value', start);
+      this.#need(1, start);
+      if (this.#next() < 32) throw new Refusal('reserved_value', start);
     }
     throw new Refusal('simple_not_allowed', start);
   }
 
   /** Checks a string's length and returns where its bytes start, leaving the reader after them. */
-  private stringStart(length: number, start: number): number {
-    if (length > this.stringBytesMax) throw new Refusal('string_too_long', start);
-    this.need(length, start);
-    const from = this.position;
-    this.position += length;
+  #stringStart(length: number, start: number): number {
+    if (length > this.#stringBytesMax) throw new Refusal('string_too_long', start);
+    this.#need(length, start);
+    const from = this.#position;
+    this.#position += length;
     return from;
   }
 
-  private text(from: number, start: number): string {
-    const end = this.position;
+  #text(from: number, start: number): string {
+    const end = this.#position;
     let ascii = true;
     for (let i = from; i < end && i - from <= 64; i += 1) {
-      if ((this.bytes[i] as number) >= 0x80) {
+      if ((this.#bytes[i] as number) >= 0x80) {
         ascii = false;
         break;
       }
     }
-    if (ascii && end - from <= 64) return ascii64(this.bytes, from, end);
+    if (ascii && end - from <= 64) return ascii64(this.#bytes, from, end);
     try {
-      return utf8.decode(this.bytes.subarray(from, end));
+      return utf8.decode(this.#bytes.subarray(from, end));
     } catch {
       throw new Refusal('invalid_utf8', start);
     }
   }
 
-  private array(count: number, depth: number, start: number): CborValue[] {
-    if (count > this.itemsMax) throw new Refusal('too_many_items', start);
+  #array(count: number, depth: number, start: number): CborValue[] {
+    if (count > this.#itemsMax) throw new Refusal('too_many_items', start);
     // Every item takes at least one byte: refuse a count the input cannot hold before allocating.
-    this.need(count, start);
+    this.#need(count, start);
     const items: CborValue[] = new Array(count);
-    for (let i = 0; i < count; i += 1) items[i] = this.item(depth + 1);
+    for (let i = 0; i < count; i += 1) items[i] = this.#item(depth + 1);
     return items;
   }
 
-  private map(count: number, depth: number, start: number): Map<CborMapKey, CborValue> {
-    if (count > this.itemsMax) throw new Refusal('too_many_items', start);
-    this.need(count * 2, start);
+  #map(count: number, depth: number, start: number): Map<CborMapKey, CborValue> {
+    if (count > this.#itemsMax) throw new Refusal('too_many_items', start);
+    this.#need(count * 2, start);
     const entries = new Map<CborMapKey, CborValue>();
     for (let i = 0; i < count; i += 1) {
-      const keyStart = this.position;
-      const key = this.item(depth + 1);
+      const keyStart = this.#position;
+      const key = this.#item(depth + 1);
       if (typeof key !== 'number' && typeof key !== 'string') throw new Refusal('map_key_type', keyStart);
       if (entries.has(key)) throw new Refusal('duplicate_key', keyStart);
-      entries.set(key, this.item(depth + 1));
+      entries.set(key, this.#item(depth + 1));
     }
     return entries;
   }

@@ -4,7 +4,7 @@
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { buildCatalogue } from '../../src/catalogue/build';
 import { diffCatalogues, encodeDelta } from '../../src/catalogue/delta';
-import type { Catalogue } from '../../src/catalogue/layout';
+import { catalogueRecords, type Catalogue } from '../../src/catalogue/layout';
 import { sha256, signUpdate } from '../../src/catalogue/update';
 import { generateCatalogueRecords } from './catalogue-gen';
 
@@ -25,7 +25,7 @@ export function generateCatalogueFile(options: GenerateCatalogueOptions): Uint8A
 
 /** A signed delta taking `from` to `to`. */
 export function catalogueDeltaFile(from: Catalogue, to: Catalogue, sign: { readonly seed: Uint8Array; readonly serial: number }): Uint8Array {
-  const result = buildCatalogue(to.version, to.records());
+  const result = buildCatalogue(to.version, catalogueRecords(to));
   const signer = nodeCryptoProvider.signer(sign.seed);
   return signUpdate(signer, { kind: 'catalogue', mode: 'delta', serial: sign.serial, fromVersion: from.version, toVersion: to.version, resultDigest: sha256(result) }, encodeDelta(diffCatalogues(from, to)));
 }

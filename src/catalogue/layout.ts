@@ -142,17 +142,17 @@ export class Catalogue implements ItemSource {
   readonly version: string;
   readonly count: number;
   readonly bytes: Uint8Array;
-  private readonly units: readonly string[];
+  readonly #units: readonly string[];
   /** The records as words (rows) and as bytes (codes): two views of one section. */
-  private readonly rows: Uint32Array;
-  private readonly recordBytes: Uint8Array;
-  private readonly stride: number;
-  private readonly hashTable: Uint32Array;
-  private readonly mask: number;
-  private readonly nameIndex: Uint32Array;
-  private readonly nameOffsets: Uint32Array;
-  private readonly nameBlob: Uint8Array;
-  private readonly codeLengthMax: number;
+  readonly #rows: Uint32Array;
+  readonly #recordBytes: Uint8Array;
+  readonly #stride: number;
+  readonly #hashTable: Uint32Array;
+  readonly #mask: number;
+  readonly #nameIndex: Uint32Array;
+  readonly #nameOffsets: Uint32Array;
+  readonly #nameBlob: Uint8Array;
+  readonly #codeLengthMax: number;
 
   /** Opens a catalogue file; `bytes` must start on an 8-byte boundary of its buffer. */
   constructor(bytes: Uint8Array) {
@@ -191,43 +191,43 @@ export class Catalogue implements ItemSource {
     check(typeof meta.version === 'string' && Array.isArray(meta.units) && meta.units.every((unit) => typeof unit === 'string'), 'metadata shape');
     check(Number.isInteger(meta.codeWidth) && meta.codeWidth >= 1 && meta.codeWidth <= 256, 'code width');
     this.version = meta.version;
-    this.units = meta.units;
+    this.#units = meta.units;
     this.count = count;
-    this.stride = recordWords(meta.codeWidth);
-    this.hashTable = u32(Section.HashTable, slots);
-    this.mask = slots - 1;
-    this.rows = u32(Section.Records, count * this.stride);
-    this.recordBytes = new Uint8Array(this.rows.buffer, this.rows.byteOffset, this.rows.byteLength);
-    this.nameIndex = u32(Section.NameIndex, count);
-    this.nameOffsets = u32(Section.NameOffsets, null);
-    this.nameBlob = u8(Section.NameBlob, null);
-    check(this.nameOffsets.length >= 1 && this.nameOffsets[this.nameOffsets.length - 1] === this.nameBlob.length, 'name offsets do not span the name blob');
+    this.#stride = recordWords(meta.codeWidth);
+    this.#hashTable = u32(Section.HashTable, slots);
+    this.#mask = slots - 1;
+    this.#rows = u32(Section.Records, count * this.#stride);
+    this.#recordBytes = new Uint8Array(this.#rows.buffer, this.#rows.byteOffset, this.#rows.byteLength);
+    this.#nameIndex = u32(Section.NameIndex, count);
+    this.#nameOffsets = u32(Section.NameOffsets, null);
+    this.#nameBlob = u8(Section.NameBlob, null);
+    check(this.#nameOffsets.length >= 1 && this.#nameOffsets[this.#nameOffsets.length - 1] === this.#nameBlob.length, 'name offsets do not span the name blob');
     // No pass over the 200,000 rows at boot: a code's length is clamped to
     // its slot wherever it is read, so a damaged length cannot lead a read
     // out of its row.
-    this.codeLengthMax = meta.codeWidth;
+    this.#codeLengthMax = meta.codeWidth;
   }
 
   /** The index of a code, or -1. About one probe of the hash table. */
   indexOf(code: string): number {
-    if (code.length === 0 || code.length > this.codeLengthMax) return -1;
-    return this.find(code, codeHash(code));
+    if (code.length === 0 || code.length > this.#codeLengthMax) return -1;
+    return this.#find(code, codeHash(code));
   }
 
-  private find(code: string, hash: number): number {
-    const table = this.hashTable;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+  #find(code: string, hash: number): number {
+    const table = this.#hashTable;
+    for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const entry = table[slot] as number;
       if (entry === 0) return -1;
-      if (this.codeEquals(entry - 1, code)) return entry - 1;
+      if (this.#codeEquals(entry - 1, code)) return entry - 1;
     }
   }
 
-  private codeEquals(index: number, code: string): boolean {
-    const at = index * this.stride;
-    if ((this.rows[at + 2] as number) >>> 24 !== code.length) return false;
+  #codeEquals(index: number, code: string): boolean {
+    const at = index * this.#stride;
+    if ((this.#rows[at + 2] as number) >>> 24 !== code.length) return false;
     const start = (at + rowWords) * 4;
-    const bytes = this.recordBytes;
+    const bytes = this.#recordBytes;
     for (let offset = 0; offset < code.length; offset += 1) if (bytes[start + offset] !== code.charCodeAt(offset)) return false;
     return true;
   }
@@ -244,10 +244,10 @@ export class Catalogue implements ItemSource {
 
   /** The §2 item at an index (sorted code order), decoded afresh. */
   itemAt(index: number): Item {
-    const at = index * this.stride;
-    const word0 = this.rows[at] as number;
-    const cap = this.rows[at + 1] as number;
-    const word2 = this.rows[at + 2] as number;
+    const at = index * this.#stride;
+    const word0 = this.#rows[at] as number;
+    const cap = this.#rows[at + 1] as number;
+    const word2 = this.#rows[at + 2] as number;
     const gend = (word0 >>> 4) & 3;
     const chronic = (word0 >>> 8) & 0xff;
     const ageMin = word2 & 0xff;
@@ -268,9 +268,9 @@ export class Catalogue implements ItemSource {
   /** The code at an index. */
   codeAt(index: number): string {
     assert(index >= 0 && index < this.count, 'code index in range');
-    const at = index * this.stride;
+    const at = index * this.#stride;
     const start = (at + rowWords) * 4;
-    return String.fromCharCode(...this.recordBytes.subarray(start, start + Math.min((this.rows[at + 2] as number) >>> 24, this.codeLengthMax)));
+    return String.fromCharCode(...this.#recordBytes.subarray(start, start + Math.min((this.#rows[at + 2] as number) >>> 24, this.#codeLengthMax)));
   }
 
   /** The full record (for the receipt and the screen) of a code, or undefined. */
@@ -280,19 +280,19 @@ export class Catalogue implements ItemSource {
   }
 
   recordAt(index: number): CatalogueRecord {
-    const name = this.nameIndex[index] as number;
-    const nameBytes = this.nameBlob.subarray(this.nameOffsets[name], this.nameOffsets[name + 1]);
+    const name = this.#nameIndex[index] as number;
+    const nameBytes = this.#nameBlob.subarray(this.#nameOffsets[name], this.#nameOffsets[name + 1]);
     return {
       code: this.codeAt(index),
       ...this.itemAt(index),
       name: new TextDecoder().decode(nameBytes),
-      unit: this.units[((this.rows[index * this.stride + 2] as number) >>> 16) & 0xff] ?? '',
-      list_price: this.rows[index * this.stride + 3] as number,
+      unit: this.#units[((this.#rows[index * this.#stride + 2] as number) >>> 16) & 0xff] ?? '',
+      list_price: this.#rows[index * this.#stride + 3] as number,
     };
   }
+}
 
-  /** Every record, in code order. */
-  *records(): Generator<CatalogueRecord> {
-    for (let index = 0; index < this.count; index += 1) yield this.recordAt(index);
-  }
+/** Every record of a catalogue, in code order. */
+export function* catalogueRecords(catalogue: Catalogue): Generator<CatalogueRecord> {
+  for (let index = 0; index < catalogue.count; index += 1) yield catalogue.recordAt(index);
 }

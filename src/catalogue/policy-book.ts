@@ -93,11 +93,11 @@ export function buildPolicyBook(version: string, input: Iterable<PolicyEntry>): 
 export class PolicyBook {
   readonly version: string;
   readonly count: number;
-  private readonly bytes: Uint8Array;
-  private readonly index = new Map<string, number>();
-  private readonly offsets: DataView;
-  private readonly textsAt: number;
-  private readonly parsed = new Map<number, Policy>();
+  readonly #bytes: Uint8Array;
+  readonly #index = new Map<string, number>();
+  readonly #offsets: DataView;
+  readonly #textsAt: number;
+  readonly #parsed = new Map<number, Policy>();
 
   constructor(bytes: Uint8Array) {
     const check = (ok: boolean, why: string) => {
@@ -111,47 +111,47 @@ export class PolicyBook {
     check(count <= policyBookAreasMax && versionLength <= 64, 'header');
     const areasAt = align4(headerBytes + versionLength);
     const offsetsAt = align4(areasAt + count * 6);
-    this.textsAt = offsetsAt + (count + 1) * 4;
-    check(this.textsAt <= bytes.length, 'truncated');
-    this.bytes = bytes;
+    this.#textsAt = offsetsAt + (count + 1) * 4;
+    check(this.#textsAt <= bytes.length, 'truncated');
+    this.#bytes = bytes;
     this.count = count;
     try {
       this.version = fromUtf8.decode(bytes.subarray(headerBytes, headerBytes + versionLength));
     } catch {
       throw new PolicyBookError('policy book file: version is not UTF-8');
     }
-    this.offsets = new DataView(bytes.buffer, bytes.byteOffset + offsetsAt, (count + 1) * 4);
+    this.#offsets = new DataView(bytes.buffer, bytes.byteOffset + offsetsAt, (count + 1) * 4);
     let previous = 0;
     for (let index = 0; index < count; index += 1) {
       const area = String.fromCharCode(...bytes.subarray(areasAt + index * 6, areasAt + index * 6 + 6));
-      check(isAreaCode(area) && !this.index.has(area), `area ${index}`);
-      this.index.set(area, index);
-      const offset = this.offsets.getUint32(index * 4, true);
+      check(isAreaCode(area) && !this.#index.has(area), `area ${index}`);
+      this.#index.set(area, index);
+      const offset = this.#offsets.getUint32(index * 4, true);
       check(offset >= previous, 'offsets decrease');
       previous = offset;
     }
-    check(this.textsAt + this.offsets.getUint32(count * 4, true) === bytes.length, 'texts do not end the file');
+    check(this.#textsAt + this.#offsets.getUint32(count * 4, true) === bytes.length, 'texts do not end the file');
   }
 
   /** Areas held, sorted. */
   areas(): string[] {
-    return [...this.index.keys()];
+    return [...this.#index.keys()];
   }
 
   /** The JSON text filed under an area, or undefined. */
   text(area: string): string | undefined {
-    const index = this.index.get(area);
+    const index = this.#index.get(area);
     if (index === undefined) return undefined;
-    const start = this.textsAt + this.offsets.getUint32(index * 4, true);
-    const end = this.textsAt + this.offsets.getUint32(index * 4 + 4, true);
-    return fromUtf8.decode(this.bytes.subarray(start, end));
+    const start = this.#textsAt + this.#offsets.getUint32(index * 4, true);
+    const end = this.#textsAt + this.#offsets.getUint32(index * 4 + 4, true);
+    return fromUtf8.decode(this.#bytes.subarray(start, end));
   }
 
   /** The policy filed exactly under an area. */
   policyAt(area: string): Policy | undefined {
-    const index = this.index.get(area);
+    const index = this.#index.get(area);
     if (index === undefined) return undefined;
-    const cached = this.parsed.get(index);
+    const cached = this.#parsed.get(index);
     if (cached !== undefined) return cached;
     // The text was checked when the book was built or updated; checking again costs little and catches a damaged file.
     let policy: Policy;
@@ -160,7 +160,7 @@ export class PolicyBook {
     } catch (error) {
       throw new PolicyBookError(`policy book file: ${(error as Error).message}`);
     }
-    this.parsed.set(index, policy);
+    this.#parsed.set(index, policy);
     return policy;
   }
 
@@ -175,7 +175,7 @@ export class PolicyBook {
   }
 
   *entries(): Generator<PolicyEntry> {
-    for (const area of this.index.keys()) yield { area, text: this.text(area) as string };
+    for (const area of this.#index.keys()) yield { area, text: this.text(area) as string };
   }
 }
 

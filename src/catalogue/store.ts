@@ -1,6 +1,6 @@
 // The terminal's copies of the catalogue and of the policy book: each a signed
 // file in a directory, replaced atomically by signed updates, with the
-// previous version kept for rollback.
+// previous version kept (a damaged current file falls back to it).
 //
 // Boot: clear what an interrupted update left, open the current file under
 // its statement (one signature check; the body's structure is checked, its
@@ -13,7 +13,7 @@
 // and the version held keeps serving.
 import type { Verifier } from '../../protocol/crypto';
 import { applyUpdate } from './apply';
-import { clearStaging, nodeFileSystem, swapWithPrevious, versionedPaths, type FileSystem, type VersionedPaths } from './files';
+import { clearStaging, nodeFileSystem, versionedPaths, type FileSystem, type VersionedPaths } from './files';
 import { Catalogue, CatalogueFormatError } from './layout';
 import { PolicyBook, PolicyBookError } from './policy-book';
 import { UpdateError, verifyContainer, type BlobKind, type Statement } from './update';
@@ -65,26 +65,28 @@ export type ApplyResult = { readonly ok: true; readonly version: string; readonl
 
 /** A signed store: the catalogue (`catalogueKind`) or the policy book (`policyBookKind`). */
 export class SignedStore<T> {
-  private held: Held<T> | null;
+  #held: Held<T> | null;
   /** Why the current file could not serve at boot (null when it could). */
   readonly bootProblem: string | null;
-  private readonly paths: VersionedPaths;
-  private readonly fs: FileSystem;
+  readonly #paths: VersionedPaths;
+  readonly #fs: FileSystem;
 
-  private constructor(
-    private readonly type: StoredKind<T>,
-    private readonly options: StoreOptions,
-  ) {
-    this.fs = options.fs ?? nodeFileSystem;
-    this.paths = versionedPaths(options.dir, options.fileName ?? type.fileName);
-    clearStaging(this.fs, this.paths);
-    const current = this.load(this.paths.current);
+  readonly #type: StoredKind<T>;
+  readonly #options: StoreOptions;
+
+  private constructor(type: StoredKind<T>, options: StoreOptions) {
+    this.#type = type;
+    this.#options = options;
+    this.#fs = options.fs ?? nodeFileSystem;
+    this.#paths = versionedPaths(options.dir, options.fileName ?? type.fileName);
+    clearStaging(this.#fs, this.#paths);
+    const current = this.#load(this.#paths.current);
     if (current.held !== null) {
-      this.held = current.held;
+      this.#held = current.held;
       this.bootProblem = null;
     } else {
-      const previous = this.load(this.paths.previous);
-      this.held = previous.held;
+      const previous = this.#load(this.#paths.previous);
+      this.#held = previous.held;
       // No file at all is a terminal that has not synced yet, not a problem.
       this.bootProblem = current.problem ?? (previous.held === null ? null : 'the current file is missing: serving the previous version');
     }
@@ -95,13 +97,13 @@ export class SignedStore<T> {
     return new SignedStore(type, options);
   }
 
-  private load(file: string): { held: Held<T> | null; problem: string | null } {
-    if (!this.fs.exists(file)) return { held: null, problem: null };
+  #load(file: string): { held: Held<T> | null; problem: string | null } {
+    if (!this.#fs.exists(file)) return { held: null, problem: null };
     try {
-      const bytes = this.fs.readFile(file);
-      const verified = verifyContainer(bytes, this.type.kind, this.options.hubKeys, 'none');
-      const value = this.type.open(verified.body);
-      if (this.type.versionOf(value) !== verified.statement.toVersion) throw new UpdateError('update_malformed', 'the file holds another version than its statement names');
+      const bytes = this.#fs.readFile(file);
+      const verified = verifyContainer(bytes, this.#type.kind, this.#options.hubKeys, 'none');
+      const value = this.#type.open(verified.body);
+      if (this.#type.versionOf(value) !== verified.statement.toVersion) throw new UpdateError('update_malformed', 'the file holds another version than its statement names');
       return { held: { value, statement: verified.statement, file: bytes }, problem: null };
     } catch (error) {
       if (!structural(error)) throw error;
@@ -111,11 +113,11 @@ export class SignedStore<T> {
 
   /** What the store serves, or null before any catalogue has arrived. */
   get current(): Held<T> | null {
-    return this.held;
+    return this.#held;
   }
 
   get version(): string | null {
-    return this.held === null ? null : this.held.statement.toVersion;
+    return this.#held === null ? null : this.#held.statement.toVersion;
   }
 
   /**
@@ -124,29 +126,20 @@ export class SignedStore<T> {
    * now (the old version or the new) is served.
    */
   apply(update: Uint8Array): ApplyResult {
-    const out = applyUpdate(this.type, this.held, update, this.options.hubKeys, this.fs, this.paths);
+    const out = applyUpdate(this.#type, this.#held, update, this.#options.hubKeys, this.#fs, this.#paths);
     if (out.ok) {
-      this.held = out.held;
+      this.#held = out.held;
       return { ok: true, version: out.version, serial: out.serial };
     }
-    if (out.reload) this.held = this.load(this.paths.current).held ?? this.load(this.paths.previous).held;
+    if (out.reload) this.#held = this.#load(this.#paths.current).held ?? this.#load(this.#paths.previous).held;
     return { ok: false, error: out.error };
-  }
-
-  /** Serves the previous version again (the current one becomes the previous). */
-  rollback(): ApplyResult {
-    const previous = this.load(this.paths.previous);
-    if (previous.held === null) return { ok: false, error: new UpdateError('update_out_of_order', previous.problem ?? 'there is no previous version') };
-    swapWithPrevious(this.fs, this.paths);
-    this.held = previous.held;
-    return { ok: true, version: previous.held.statement.toVersion, serial: previous.held.statement.serial };
   }
 
   /** Checks the held file's body against its signed result digest (run once the terminal is ready). */
   verifyDigest(): boolean {
-    if (this.held === null) return true;
+    if (this.#held === null) return true;
     try {
-      verifyContainer(this.held.file, this.type.kind, this.options.hubKeys, 'stored');
+      verifyContainer(this.#held.file, this.#type.kind, this.#options.hubKeys, 'stored');
       return true;
     } catch (error) {
       if (error instanceof UpdateError) return false;

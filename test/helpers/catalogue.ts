@@ -4,7 +4,7 @@ import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { keyring, type Signer, type Verifier } from '../../protocol/crypto';
 import { buildCatalogue } from '../../src/catalogue/build';
 import { encodeDelta, type CatalogueDelta } from '../../src/catalogue/delta';
-import { Catalogue, type CatalogueRecord } from '../../src/catalogue/layout';
+import { Catalogue, catalogueRecords, type CatalogueRecord } from '../../src/catalogue/layout';
 import { buildPolicyBook, encodePolicyDelta, type PolicyDelta, type PolicyEntry } from '../../src/catalogue/policy-book';
 import { sha256, signUpdate } from '../../src/catalogue/update';
 import type { Item } from '../../src/core/types';
@@ -53,7 +53,7 @@ export function catalogueDelta(from: Catalogue, toVersion: string, serial: numbe
     return signUpdate(options.signer ?? hub.signer, { kind: 'catalogue', mode: 'delta', serial, fromVersion: from.version, toVersion, resultDigest: options.resultDigest }, encodeDelta(delta));
   }
   const records = new Map<string, CatalogueRecord>();
-  for (const record of from.records()) records.set(record.code, record);
+  for (const record of catalogueRecords(from)) records.set(record.code, record);
   for (const code of delta.removed) records.delete(code);
   for (const record of [...delta.changed, ...delta.added]) records.set(record.code, record);
   const result = buildCatalogue(toVersion, records.values());
