@@ -160,22 +160,25 @@ export type FrameEvent =
  * delimiter is dropped and reported as garbage when the delimiter comes.
  */
 export class FrameDecoder {
-  private readonly encoded: Uint8Array;
-  private readonly decoded: Uint8Array;
-  private length = 0;
-  private overflowBytes = 0;
-  private startOffset = 0;
-  private offset = 0;
+  readonly #encoded: Uint8Array;
+  readonly #decoded: Uint8Array;
+  #length = 0;
+  #overflowBytes = 0;
+  #startOffset = 0;
+  #offset = 0;
 
-  constructor(readonly contentBytesMax: number = frameBytesMax) {
+  readonly #contentBytesMax: number;
+
+  constructor(contentBytesMax: number = frameBytesMax) {
+    this.#contentBytesMax = contentBytesMax;
     assert(Number.isInteger(contentBytesMax) && contentBytesMax >= frameBytesMin && contentBytesMax <= frameBytesMax, 'frame bound within the wire limits');
-    this.encoded = new Uint8Array(cobsEncodedBytesMax(contentBytesMax));
-    this.decoded = new Uint8Array(contentBytesMax + 1);
+    this.#encoded = new Uint8Array(cobsEncodedBytesMax(contentBytesMax));
+    this.#decoded = new Uint8Array(contentBytesMax + 1);
   }
 
   /** Bytes held for the frame in progress (never above the encoded bound). */
   get bufferedBytes(): number {
-    return this.length;
+    return this.#length;
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
@@ -184,67 +187,67 @@ export class FrameDecoder {
     while (i < chunk.length) {
       const zero = chunk.indexOf(0, i);
       const runEnd = zero < 0 ? chunk.length : zero;
-      if (runEnd > i) this.take(chunk, i, runEnd);
+      if (runEnd > i) this.#take(chunk, i, runEnd);
       if (zero < 0) break;
-      this.offset += 1;
-      const event = this.delimit();
+      this.#offset += 1;
+      const event = this.#delimit();
       if (event !== null) events.push(event);
       i = zero + 1;
     }
-    assert(this.length <= this.encoded.length, 'the frame buffer never grows past its bound');
+    assert(this.#length <= this.#encoded.length, 'the frame buffer never grows past its bound');
     return events;
   }
 
   /** Takes a run of non-zero bytes [from, end) of `chunk` into the frame in progress, or counts it as overflow. */
-  private take(chunk: Uint8Array, from: number, end: number): void {
+  #take(chunk: Uint8Array, from: number, end: number): void {
     const count = end - from;
-    if (this.length === 0 && this.overflowBytes === 0) this.startOffset = this.offset;
-    this.offset += count;
-    if (this.overflowBytes > 0) {
-      this.overflowBytes += count;
+    if (this.#length === 0 && this.#overflowBytes === 0) this.#startOffset = this.#offset;
+    this.#offset += count;
+    if (this.#overflowBytes > 0) {
+      this.#overflowBytes += count;
       return;
     }
-    if (this.length + count > this.encoded.length) {
-      this.overflowBytes = this.length + count;
-      this.length = 0;
+    if (this.#length + count > this.#encoded.length) {
+      this.#overflowBytes = this.#length + count;
+      this.#length = 0;
       return;
     }
-    this.encoded.set(chunk.subarray(from, end), this.length);
-    this.length += count;
+    this.#encoded.set(chunk.subarray(from, end), this.#length);
+    this.#length += count;
   }
 
   /** The end of the stream: a frame in progress is torn. */
   end(): FrameEvent[] {
-    const held = this.length + this.overflowBytes;
-    const offset = this.startOffset;
-    this.length = 0;
-    this.overflowBytes = 0;
+    const held = this.#length + this.#overflowBytes;
+    const offset = this.#startOffset;
+    this.#length = 0;
+    this.#overflowBytes = 0;
     return held === 0 ? [] : [{ kind: 'garbage', offset, bytes: held, reason: 'torn' }];
   }
 
-  private delimit(): FrameEvent | null {
-    const offset = this.startOffset;
-    if (this.overflowBytes > 0) {
-      const bytes = this.overflowBytes;
-      this.overflowBytes = 0;
+  #delimit(): FrameEvent | null {
+    const offset = this.#startOffset;
+    if (this.#overflowBytes > 0) {
+      const bytes = this.#overflowBytes;
+      this.#overflowBytes = 0;
       return { kind: 'garbage', offset, bytes, reason: 'oversize' };
     }
-    const length = this.length;
-    this.length = 0;
+    const length = this.#length;
+    this.#length = 0;
     if (length === 0) return null;
     const garbage = (reason: GarbageReason): FrameEvent => ({ kind: 'garbage', offset, bytes: length, reason });
-    const size = cobsDecodeInto(this.encoded, length, this.decoded);
+    const size = cobsDecodeInto(this.#encoded, length, this.#decoded);
     if (size === -1) return garbage('cobs');
     if (size < 0) return garbage('oversize');
     if (size < frameBytesMin) return garbage('short');
-    if (size > this.contentBytesMax) return garbage('oversize');
-    const view = new DataView(this.decoded.buffer, 0, size);
-    if (view.getUint32(size - frameCrcBytes) !== crc32(this.decoded, 0, size - frameCrcBytes)) return garbage('crc');
-    if (this.decoded[0] !== frameVersion) return garbage('version');
-    const directionCode = this.decoded[1] as number;
+    if (size > this.#contentBytesMax) return garbage('oversize');
+    const view = new DataView(this.#decoded.buffer, 0, size);
+    if (view.getUint32(size - frameCrcBytes) !== crc32(this.#decoded, 0, size - frameCrcBytes)) return garbage('crc');
+    if (this.#decoded[0] !== frameVersion) return garbage('version');
+    const directionCode = this.#decoded[1] as number;
     if (directionCode > 1) return garbage('direction');
-    const headerBytes = this.decoded.slice(0, frameHeaderBytes);
+    const headerBytes = this.#decoded.slice(0, frameHeaderBytes);
     const header: FrameHeader = { version: frameVersion, direction: directionCode === 0 ? 'up' : 'down', session: view.getUint32(2) };
-    return { kind: 'frame', offset, header, headerBytes, cose: this.decoded.slice(frameHeaderBytes, size - frameCrcBytes) };
+    return { kind: 'frame', offset, header, headerBytes, cose: this.#decoded.slice(frameHeaderBytes, size - frameCrcBytes) };
   }
 }

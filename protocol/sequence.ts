@@ -17,12 +17,14 @@ export interface SeqStore {
 }
 
 export class SequenceCounter {
-  private chain: Promise<unknown> = Promise.resolve();
+  #chain: Promise<unknown> = Promise.resolve();
+  readonly #store: SeqStore;
+  #last: number;
 
-  private constructor(
-    private readonly store: SeqStore,
-    private last: number,
-  ) {}
+  private constructor(store: SeqStore, last: number) {
+    this.#store = store;
+    this.#last = last;
+  }
 
   static async open(store: SeqStore): Promise<SequenceCounter> {
     const last = await store.load();
@@ -30,24 +32,19 @@ export class SequenceCounter {
     return new SequenceCounter(store, last ?? 0);
   }
 
-  /** The last number handed out (0 before the first). */
-  get current(): number {
-    return this.last;
-  }
-
   /**
    * The next number, resolved only after the store saved it. Calls are
    * serialised. A failed save burns the number (it may be on disk) and throws.
    */
   next(): Promise<number> {
-    const step = this.chain.then(async () => {
-      assert(this.last < seqMax, 'sequence numbers exhausted');
-      const seq = this.last + 1;
-      this.last = seq;
-      await this.store.save(seq);
+    const step = this.#chain.then(async () => {
+      assert(this.#last < seqMax, 'sequence numbers exhausted');
+      const seq = this.#last + 1;
+      this.#last = seq;
+      await this.#store.save(seq);
       return seq;
     });
-    this.chain = step.catch(() => undefined);
+    this.#chain = step.catch(() => undefined);
     return step;
   }
 }

@@ -73,13 +73,11 @@ function guard<T>(check: () => T): Checked<T> {
   }
 }
 
+/** Checks a value at a path (`[]` in the path is the item at `index`, when there is one) and returns it typed. */
+type Check<T> = (value: unknown, path: string, index?: number) => T;
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function object(value: unknown, path: string, index = -1): Json {
-  if (!isObject(value)) fail(path, 'must be an object', index);
-  return value;
 }
 
 function field(value: Json, key: string, path: string, index = -1): unknown {
@@ -87,10 +85,25 @@ function field(value: Json, key: string, path: string, index = -1): unknown {
   return value[key];
 }
 
-function text(value: unknown, path: string, index = -1): string {
+/** The field `key` of `value` (required), checked by `check` at the field's path. */
+function get<T>(value: Json, key: string, path: string, check: Check<T>, index = -1): T {
+  return check(field(value, key, path, index), `${path}.${key}`, index);
+}
+
+const object: Check<Json> = (value, path, index = -1) => {
+  if (!isObject(value)) fail(path, 'must be an object', index);
+  return value;
+};
+
+const text: Check<string> = (value, path, index = -1) => {
   if (typeof value !== 'string') fail(path, 'must be a string', index);
   return value;
-}
+};
+
+const bool: Check<boolean> = (value, path, index = -1) => {
+  if (typeof value !== 'boolean') fail(path, 'must be true or false', index);
+  return value;
+};
 
 function integer(value: unknown, min: number, max: number, path: string, index = -1): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) fail(path, 'must be an integer', index);
@@ -99,27 +112,33 @@ function integer(value: unknown, min: number, max: number, path: string, index =
   return value;
 }
 
-function money(value: unknown, path: string, index = -1): number {
-  return integer(value, 0, moneyFenMax, path, index);
-}
+const range =
+  (min: number, max: number): Check<number> =>
+  (value, path, index) =>
+    integer(value, min, max, path, index);
 
-function ratio(value: unknown, path: string, index = -1): number {
-  return integer(value, 0, bpMax, path, index);
-}
+const money = range(0, moneyFenMax);
+const ratio = range(0, bpMax);
 
-const insutypes = ['310', '390'] as const;
+const oneOf =
+  <T extends string>(options: readonly T[]): Check<T> =>
+  (value, path, index = -1) => {
+    if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
+      fail(path, `must be one of ${options.join(', ')}`, index);
+    }
+    return value as T;
+  };
 
-function oneOf<T extends string>(value: unknown, options: readonly T[], path: string, index = -1): T {
-  if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
-    fail(path, `must be one of ${options.join(', ')}`, index);
-  }
-  return value as T;
-}
+/** `check`, or null. */
+const nullable =
+  <T>(check: Check<T>): Check<T | null> =>
+  (value, path, index) =>
+    value === null ? null : check(value, path, index);
 
-function list(value: unknown, path: string, index = -1): readonly unknown[] {
+const list: Check<readonly unknown[]> = (value, path, index = -1) => {
   if (!Array.isArray(value)) fail(path, 'must be a list', index);
   return value;
-}
+};
 
 /** A `YYYY-MM-DD` string naming a real calendar day, year 0001 to 9999 (§1). */
 export function isCalendarDate(value: unknown): value is string {
@@ -138,50 +157,61 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-function date(value: unknown, path: string, index = -1): string {
+const date: Check<string> = (value, path, index = -1) => {
   if (!isCalendarDate(value)) fail(path, 'must be a YYYY-MM-DD calendar date', index);
   return value;
-}
-
-function nullableDate(value: unknown, path: string, index = -1): string | null {
-  return value === null ? null : date(value, path, index);
-}
+};
 
 /** Six digits not starting with "00" (§1). */
 export function isAreaCode(value: unknown): value is string {
   return typeof value === 'string' && areaPattern.test(value);
 }
 
-function area(value: unknown, path: string): string {
-  if (!isAreaCode(value)) fail(path, 'must be six digits not starting with 00');
+const area: Check<string> = (value, path, index) => {
+  if (!isAreaCode(value)) fail(path, 'must be six digits not starting with 00', index);
   return value;
-}
+};
 
 /** An accumulator key: `^[a-z][a-z0-9_:]*$` (§1). */
 export function isAccumulatorKey(value: unknown): value is string {
   return typeof value === 'string' && accKeyPattern.test(value);
 }
 
-function accKey(value: unknown, path: string): string {
-  if (!isAccumulatorKey(value)) fail(path, 'must match ^[a-z][a-z0-9_:]*$');
+const accKey: Check<string> = (value, path, index) => {
+  if (!isAccumulatorKey(value)) fail(path, 'must match ^[a-z][a-z0-9_:]*$', index);
   return value;
-}
+};
 
-function diseaseList(value: unknown, path: string, nonEmpty: boolean, index = -1): readonly Disease[] {
-  const items = list(value, path, index);
-  if (nonEmpty && items.length === 0) fail(path, 'must not be empty', index);
-  for (const item of items) oneOf(item, diseases, `${path}[]`, index);
-  return items as readonly Disease[];
+const disease = oneOf(diseases);
+const insutype = oneOf(['310', '390']);
+const gend = oneOf(['1', '2']);
+const medType = oneOf(medTypes);
+const nullableDate = nullable(date);
+const nullableAge = nullable(range(0, ageMax));
+
+/** A list of diseases (its items' paths are `PATH[]`, without their index). */
+const diseaseList =
+  (nonEmpty: boolean): Check<readonly Disease[]> =>
+  (value, path, index = -1) => {
+    const items = list(value, path, index);
+    if (nonEmpty && items.length === 0) fail(path, 'must not be empty', index);
+    for (const item of items) disease(item, `${path}[]`, index);
+    return items as readonly Disease[];
+  };
+
+/** `begndate`, and `enddate` (null: open) not before it. */
+function period(value: Json, path: string, index = -1): void {
+  const begndate = get(value, 'begndate', path, date, index);
+  const enddate = get(value, 'enddate', path, nullableDate, index);
+  if (enddate !== null && begndate > enddate) fail(`${path}.enddate`, 'must not be before begndate', index);
 }
 
 function checkFiling(value: unknown): void {
   const path = 'person.filing';
   const filing = object(value, path);
-  oneOf(field(filing, 'type', path), filingTypes, `${path}.type`);
-  area(field(filing, 'area', path), `${path}.area`);
-  const begndate = date(field(filing, 'begndate', path), `${path}.begndate`);
-  const enddate = nullableDate(field(filing, 'enddate', path), `${path}.enddate`);
-  if (enddate !== null && begndate > enddate) fail(`${path}.enddate`, 'must not be before begndate');
+  get(filing, 'type', path, oneOf(filingTypes));
+  get(filing, 'area', path, area);
+  period(filing, path);
   const fixmedins = field(filing, 'fixmedins', path);
   if (fixmedins !== null) for (const code of list(fixmedins, `${path}.fixmedins`)) text(code, `${path}.fixmedins[]`);
 }
@@ -189,32 +219,29 @@ function checkFiling(value: unknown): void {
 function checkPersonFields(value: unknown): Person {
   const path = 'person';
   const person = object(value, path);
-  text(field(person, 'psn_no', path), 'person.psn_no');
-  oneOf(field(person, 'gend', path), ['1', '2'], 'person.gend');
-  date(field(person, 'brdy', path), 'person.brdy');
-  area(field(person, 'insuplc_admdvs', path), 'person.insuplc_admdvs');
-  oneOf(field(person, 'insutype', path), insutypes, 'person.insutype');
-  oneOf(field(person, 'psn_type', path), ['active', 'retired', 'resident'], 'person.psn_type');
+  get(person, 'psn_no', path, text);
+  get(person, 'gend', path, gend);
+  get(person, 'brdy', path, date);
+  get(person, 'insuplc_admdvs', path, area);
+  get(person, 'insutype', path, insutype);
+  get(person, 'psn_type', path, oneOf(['active', 'retired', 'resident']));
   const filing = field(person, 'filing', path);
   if (filing !== null) checkFiling(filing);
-  const chronic = list(field(person, 'chronic', path), 'person.chronic');
+  const chronic = get(person, 'chronic', path, list);
   for (let index = 0; index < chronic.length; index += 1) {
     const entry = object(chronic[index], 'person.chronic[]', index);
-    oneOf(field(entry, 'dise', 'person.chronic[]', index), diseases, 'person.chronic[].dise', index);
-    const begndate = date(field(entry, 'begndate', 'person.chronic[]', index), 'person.chronic[].begndate', index);
-    const enddate = nullableDate(field(entry, 'enddate', 'person.chronic[]', index), 'person.chronic[].enddate', index);
-    if (enddate !== null && begndate > enddate) fail('person.chronic[].enddate', 'must not be before begndate', index);
+    get(entry, 'dise', 'person.chronic[]', disease, index);
+    period(entry, 'person.chronic[]', index);
   }
-  const mafClass = field(person, 'maf_class', path);
-  if (mafClass !== null) text(mafClass, 'person.maf_class');
-  money(field(person, 'acct_balance', path), 'person.acct_balance');
-  if (typeof field(person, 'acct_used', path) !== 'boolean') fail('person.acct_used', 'must be true or false');
-  const ytd = object(field(person, 'ytd', path), 'person.ytd');
-  integer(field(ytd, 'year', 'person.ytd'), ytdYearMin, ytdYearMax, 'person.ytd.year');
-  const acc = object(field(ytd, 'acc', 'person.ytd'), 'person.ytd.acc');
+  get(person, 'maf_class', path, nullable(text));
+  get(person, 'acct_balance', path, money);
+  get(person, 'acct_used', path, bool);
+  const ytd = get(person, 'ytd', path, object);
+  get(ytd, 'year', 'person.ytd', range(ytdYearMin, ytdYearMax));
+  const acc = get(ytd, 'acc', 'person.ytd', object);
   for (const key of Object.keys(acc)) {
     if (!isAccumulatorKey(key)) fail('person.ytd.acc', `key '${key}' must match ^[a-z][a-z0-9_:]*$`);
-    money(acc[key], `person.ytd.acc.${key}`);
+    get(acc, key, 'person.ytd.acc', money);
   }
   return person as unknown as Person;
 }
@@ -222,14 +249,15 @@ function checkPersonFields(value: unknown): Person {
 function checkInstitution(value: unknown): Institution {
   const path = 'institution';
   const institution = object(value, path);
-  text(field(institution, 'fixmedins_code', path), 'institution.fixmedins_code');
-  area(field(institution, 'admdvs', path), 'institution.admdvs');
-  integer(field(institution, 'level', path), 1, 3, 'institution.level');
-  if (typeof field(institution, 'offsite', path) !== 'boolean') fail('institution.offsite', 'must be true or false');
-  diseaseList(field(institution, 'chronic', path), 'institution.chronic', false);
+  get(institution, 'fixmedins_code', path, text);
+  get(institution, 'admdvs', path, area);
+  get(institution, 'level', path, range(1, 3));
+  get(institution, 'offsite', path, bool);
+  get(institution, 'chronic', path, diseaseList(false));
   return institution as unknown as Institution;
 }
 
+// Written out rather than through get(): it runs for every line of a bill, and its paths are literals.
 function checkLines(value: unknown): readonly FeeLine[] {
   const lines = list(value, 'visit.lines');
   if (lines.length < visitLinesMin || lines.length > visitLinesMax) fail('visit.lines', `must hold ${visitLinesMin} to ${visitLinesMax} lines`);
@@ -251,124 +279,137 @@ function checkLines(value: unknown): readonly FeeLine[] {
 function checkVisit(value: unknown): Visit {
   const path = 'visit';
   const visit = object(value, path);
-  const medType = oneOf(field(visit, 'med_type', path), medTypes, 'visit.med_type');
+  const type = get(visit, 'med_type', path, medType);
   const opspDise = field(visit, 'opsp_dise', path);
-  if (medType === '14') oneOf(opspDise, diseases, 'visit.opsp_dise');
+  if (type === '14') disease(opspDise, 'visit.opsp_dise');
   else if (opspDise !== null) fail('visit.opsp_dise', 'must be null unless med_type is 14');
   checkLines(field(visit, 'lines', path));
   return visit as unknown as Visit;
 }
 
-function checkItemFields(value: unknown, path: string): Item {
+const nullableCap = nullable(range(0, itemCapFenMax));
+const nullableGend = nullable(gend);
+const chronicOnly = nullable(diseaseList(true));
+
+const checkItemFields: Check<Item> = (value, path) => {
   const item = object(value, path);
-  oneOf(field(item, 'kind', path), ['drug', 'service', 'consumable'], `${path}.kind`);
-  const lv = oneOf(field(item, 'lv', path), ['01', '02', '03'], `${path}.lv`);
-  const selfpayBp = ratio(field(item, 'selfpay_bp', path), `${path}.selfpay_bp`);
+  get(item, 'kind', path, oneOf(['drug', 'service', 'consumable']));
+  const lv = get(item, 'lv', path, oneOf(['01', '02', '03']));
+  const selfpayBp = get(item, 'selfpay_bp', path, ratio);
   if (lv === '01' && selfpayBp !== 0) fail(`${path}.selfpay_bp`, 'must be 0 for a 01 item');
-  const cap = field(item, 'cap', path);
-  if (cap !== null) integer(cap, 0, itemCapFenMax, `${path}.cap`);
-  const gend = field(item, 'gend', path);
-  if (gend !== null) oneOf(gend, ['1', '2'], `${path}.gend`);
+  get(item, 'cap', path, nullableCap);
+  get(item, 'gend', path, nullableGend);
+  // Both ages are read before either is checked: a missing age_max is reported before a bad age_min.
   const ageMin = field(item, 'age_min', path);
   const ageMaxValue = field(item, 'age_max', path);
-  if (ageMin !== null) integer(ageMin, 0, ageMax, `${path}.age_min`);
-  if (ageMaxValue !== null) integer(ageMaxValue, 0, ageMax, `${path}.age_max`);
+  nullableAge(ageMin, `${path}.age_min`);
+  nullableAge(ageMaxValue, `${path}.age_max`);
   if (ageMin !== null && ageMaxValue !== null && (ageMin as number) > (ageMaxValue as number)) {
     fail(`${path}.age_max`, 'must not be below age_min');
   }
-  const chronicOnly = field(item, 'chronic_only', path);
-  if (chronicOnly !== null) diseaseList(chronicOnly, `${path}.chronic_only`, true);
+  get(item, 'chronic_only', path, chronicOnly);
   return item as unknown as Item;
-}
+};
 
-function levelMap(value: unknown, path: string, check: (entry: unknown, entryPath: string) => number): void {
-  const map = object(value, path);
-  for (const key of levelKeys) check(field(map, key, path), `${path}.${key}`);
-}
+/** `{ "1": V, "2": V, "3": V }`, by institution level. */
+const levelMap =
+  (check: Check<number>): Check<void> =>
+  (value, path, index) => {
+    const map = object(value, path, index);
+    for (const key of levelKeys) get(map, key, path, check, index);
+  };
 
-function checkBenefit(value: unknown, path: string): Benefit {
+const levelMoney = levelMap(money);
+const levelRatio = levelMap(ratio);
+
+const checkBenefit: Check<Benefit> = (value, path) => {
   const benefit = object(value, path);
-  levelMap(field(benefit, 'ded', path), `${path}.ded`, money);
-  oneOf(field(benefit, 'ded_mode', path), ['year', 'visit'], `${path}.ded_mode`);
-  accKey(field(benefit, 'ded_key', path), `${path}.ded_key`);
-  const bands = list(field(benefit, 'bands', path), `${path}.bands`);
+  get(benefit, 'ded', path, levelMoney);
+  get(benefit, 'ded_mode', path, oneOf(['year', 'visit']));
+  get(benefit, 'ded_key', path, accKey);
+  const bands = get(benefit, 'bands', path, list);
   if (bands.length === 0) fail(`${path}.bands`, 'must hold at least one band');
+  const bandPath = `${path}.bands[]`;
   let previousTo = 0;
   for (let index = 0; index < bands.length; index += 1) {
-    const band = object(bands[index], `${path}.bands[]`, index);
-    const to = field(band, 'to', `${path}.bands[]`, index);
+    const band = object(bands[index], bandPath, index);
+    const to = field(band, 'to', bandPath, index);
     if (to === null) {
-      if (index !== bands.length - 1) fail(`${path}.bands[].to`, 'only the last band may be unbounded', index);
+      if (index !== bands.length - 1) fail(`${bandPath}.to`, 'only the last band may be unbounded', index);
     } else {
-      const toFen = money(to, `${path}.bands[].to`, index);
-      if (toFen <= previousTo) fail(`${path}.bands[].to`, 'must be greater than the band before (and than 0)', index);
+      const toFen = money(to, `${bandPath}.to`, index);
+      if (toFen <= previousTo) fail(`${bandPath}.to`, 'must be greater than the band before (and than 0)', index);
       previousTo = toFen;
     }
-    levelMap(field(band, 'bp', `${path}.bands[]`, index), `${path}.bands[${index}].bp`, ratio);
+    get(band, 'bp', bandPath, levelRatio, index);
   }
-  ratio(field(benefit, 'retired_bonus_bp', path), `${path}.retired_bonus_bp`);
-  money(field(benefit, 'cap', path), `${path}.cap`);
-  accKey(field(benefit, 'cap_key', path), `${path}.cap_key`);
+  get(benefit, 'retired_bonus_bp', path, ratio);
+  get(benefit, 'cap', path, money);
+  get(benefit, 'cap_key', path, accKey);
   return benefit as unknown as Benefit;
-}
+};
 
-function checkSecond(value: unknown, path: string): void {
+const checkSecond: Check<void> = (value, path) => {
   const second = object(value, path);
-  const segments = list(field(second, 'segments', path), `${path}.segments`);
+  const segments = get(second, 'segments', path, list);
+  const segmentPath = `${path}.segments[]`;
   let previousTo: number | null = 0;
   for (let index = 0; index < segments.length; index += 1) {
-    const segment = object(segments[index], `${path}.segments[]`, index);
-    const from = money(field(segment, 'from', `${path}.segments[]`, index), `${path}.segments[].from`, index);
-    const to = field(segment, 'to', `${path}.segments[]`, index);
-    ratio(field(segment, 'bp', `${path}.segments[]`, index), `${path}.segments[].bp`, index);
-    if (previousTo === null) fail(`${path}.segments[].to`, 'only the last segment may be unbounded', index - 1);
-    if (from < previousTo) fail(`${path}.segments[].from`, 'must not overlap the segment before', index);
+    const segment = object(segments[index], segmentPath, index);
+    const from = get(segment, 'from', segmentPath, money, index);
+    const to = field(segment, 'to', segmentPath, index);
+    get(segment, 'bp', segmentPath, ratio, index);
+    if (previousTo === null) fail(`${segmentPath}.to`, 'only the last segment may be unbounded', index - 1);
+    if (from < previousTo) fail(`${segmentPath}.from`, 'must not overlap the segment before', index);
     if (to === null) {
       previousTo = null;
     } else {
-      const toFen = money(to, `${path}.segments[].to`, index);
-      if (from >= toFen) fail(`${path}.segments[].to`, 'must be greater than from', index);
+      const toFen = money(to, `${segmentPath}.to`, index);
+      if (from >= toFen) fail(`${segmentPath}.to`, 'must be greater than from', index);
       previousTo = toFen;
     }
   }
-  money(field(second, 'cap', path), `${path}.cap`);
-}
+  get(second, 'cap', path, money);
+};
 
-function checkScheme(value: unknown, path: string): void {
+const checkScheme: Check<void> = (value, path) => {
   const scheme = object(value, path);
-  if (hasOwn(scheme, 'outpatient')) checkBenefit(scheme.outpatient, `${path}.outpatient`);
-  if (hasOwn(scheme, 'inpatient')) checkBenefit(scheme.inpatient, `${path}.inpatient`);
+  for (const kind of ['outpatient', 'inpatient']) if (hasOwn(scheme, kind)) get(scheme, kind, path, checkBenefit);
   if (hasOwn(scheme, 'chronic')) {
     // `{ DISEASE: BENEFIT, ... }`: every key is a DISEASE (an enum, like CLASS in maf), each present one a valid BENEFIT.
-    const chronic = object(scheme.chronic, `${path}.chronic`);
+    const chronic = get(scheme, 'chronic', path, object);
     for (const key of Object.keys(chronic)) {
-      oneOf(key, diseases, `${path}.chronic (key)`);
-      checkBenefit(chronic[key], `${path}.chronic.${key}`);
+      disease(key, `${path}.chronic (key)`);
+      get(chronic, key, `${path}.chronic`, checkBenefit);
     }
   }
-  if (hasOwn(scheme, 'second')) checkSecond(scheme.second, `${path}.second`);
-}
+  if (hasOwn(scheme, 'second')) get(scheme, 'second', path, checkSecond);
+};
+
+const checkMafClass: Check<void> = (value, path) => {
+  const entry = object(value, path);
+  get(entry, 'ded', path, money);
+  get(entry, 'bp', path, ratio);
+  get(entry, 'cap', path, money);
+};
 
 function checkPolicyFields(value: unknown): Policy {
   const path = 'policy';
   const policy = object(value, path);
-  area(field(policy, 'admdvs', path), 'policy.admdvs');
-  text(field(policy, 'version', path), 'policy.version');
-  const schemes = object(field(policy, 'schemes', path), 'policy.schemes');
+  get(policy, 'admdvs', path, area);
+  get(policy, 'version', path, text);
+  const schemes = get(policy, 'schemes', path, object);
   // Keyed by insutype: another key breaks the map's key type. Only `ded` and
   // `bp` maps may carry extra keys (§2), so it is refused, not ignored.
-  for (const insutype of Object.keys(schemes)) checkScheme(schemes[oneOf(insutype, insutypes, 'policy.schemes (key)')], `policy.schemes.${insutype}`);
-  const offsite = object(field(policy, 'offsite', path), 'policy.offsite');
-  ratio(field(offsite, 'referral_cut_bp', 'policy.offsite'), 'policy.offsite.referral_cut_bp');
-  ratio(field(offsite, 'temporary_cut_bp', 'policy.offsite'), 'policy.offsite.temporary_cut_bp');
-  const maf = object(field(policy, 'maf', path), 'policy.maf');
-  for (const name of Object.keys(maf)) {
-    const classPath = `policy.maf.${name}`;
-    const entry = object(maf[name], classPath);
-    money(field(entry, 'ded', classPath), `${classPath}.ded`);
-    ratio(field(entry, 'bp', classPath), `${classPath}.bp`);
-    money(field(entry, 'cap', classPath), `${classPath}.cap`);
+  for (const key of Object.keys(schemes)) {
+    insutype(key, 'policy.schemes (key)');
+    get(schemes, key, 'policy.schemes', checkScheme);
   }
+  const offsite = get(policy, 'offsite', path, object);
+  get(offsite, 'referral_cut_bp', 'policy.offsite', ratio);
+  get(offsite, 'temporary_cut_bp', 'policy.offsite', ratio);
+  const maf = get(policy, 'maf', path, object);
+  for (const name of Object.keys(maf)) get(maf, name, 'policy.maf', checkMafClass);
   return policy as unknown as Policy;
 }
 
@@ -386,9 +427,9 @@ class JsonItemSource implements ItemSource {
 
 function checkCatalogue(value: unknown): ItemSource {
   const catalogue = object(value, 'catalogue');
-  const version = text(field(catalogue, 'version', 'catalogue'), 'catalogue.version');
-  const items = object(field(catalogue, 'items', 'catalogue'), 'catalogue.items');
-  for (const code of Object.keys(items)) checkItemFields(items[code], `catalogue.items.${code}`);
+  const version = get(catalogue, 'version', 'catalogue', text);
+  const items = get(catalogue, 'items', 'catalogue', object);
+  for (const code of Object.keys(items)) get(items, code, 'catalogue.items', checkItemFields);
   return new JsonItemSource(version, items);
 }
 
