@@ -290,7 +290,8 @@ function bundles(outdir) {
       name: 'terminal.js',
       entry: 'src/main.ts',
       budgeted: true,
-      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertMessages, assertShim, onDemand] },
+      // __FIRMWARE__: what only the tools do is left out of the firmware (src/core/settle.ts: recording a trace).
+      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertMessages, assertShim, onDemand], define: { ...common.define, 'globalThis.__FIRMWARE__': 'true' } },
     },
   ];
   // The firmware's on-demand part: updates and reconciliation, loaded when first needed.
