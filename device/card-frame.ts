@@ -12,28 +12,28 @@ export const stx = 0x02;
 export const etx = 0x03;
 
 /** Commands (protocol doc §2). A response echoes its request's CMD and SEQ. */
-export const CardCommand = Object.freeze({
-  presence: 0x31,
-  powerOn: 0x32,
-  powerOff: 0x33,
-  transmit: 0x34,
+export const enum CardCommand {
+  presence = 0x31,
+  powerOn = 0x32,
+  powerOff = 0x33,
+  transmit = 0x34,
   /** Sent by the reader for a frame it saw but could not check; carries SEQ 0. */
-  nak: 0x15,
-});
+  nak = 0x15,
+}
 
 /** The reader's status byte, DATA[1] of every response (protocol doc §3). */
-export const ReaderStatus = Object.freeze({
-  ok: 0x00,
-  noCard: 0x01,
-  cardRemoved: 0x02,
-  cardMute: 0x03,
-  notPowered: 0x04,
-  unknownCommand: 0x05,
-  badLength: 0x06,
-});
+export const enum ReaderStatus {
+  ok = 0x00,
+  noCard = 0x01,
+  cardRemoved = 0x02,
+  cardMute = 0x03,
+  notPowered = 0x04,
+  unknownCommand = 0x05,
+  badLength = 0x06,
+}
 
 /** The payload of a `presence` response (protocol doc §2). */
-export const Presence = Object.freeze({ absent: 0x00, present: 0x01, powered: 0x02 });
+export const enum Presence { absent = 0x00, present = 0x01, powered = 0x02 }
 
 /** Largest frame on the wire, bytes. */
 export const cardFrameBytesMax = cardFrameDataBytesMax + cardFrameOverheadBytes;

@@ -22,25 +22,25 @@ export const QrErrorCorrection = Object.freeze({ L: 48, M: 49, Q: 50, H: 51 });
 export type QrLevel = keyof typeof QrErrorCorrection;
 
 /** DLE EOT n: transmit real-time status; n = 2 offline cause, n = 4 roll paper sensor. */
-export const StatusQuery = Object.freeze({ printer: 1, offline: 2, error: 3, paper: 4 });
+export const enum StatusQuery { printer = 1, offline = 2, error = 3, paper = 4 }
 
 /** Bits of the DLE EOT status bytes. Every status byte has bits 1 and 4 set, 0 and 7 clear. */
-export const StatusBits = Object.freeze({
-  fixedMask: 0x93,
-  fixedValue: 0x12,
+export const enum StatusBits {
+  fixedMask = 0x93,
+  fixedValue = 0x12,
   /** n = 1: the printer is offline. */
-  offline: 0x08,
+  offline = 0x08,
   /** n = 2: the cover is open. */
-  coverOpen: 0x04,
+  coverOpen = 0x04,
   /** n = 2: printing stopped because the paper ran out. */
-  paperEndStop: 0x20,
+  paperEndStop = 0x20,
   /** n = 2: an error occurred. */
-  error: 0x40,
+  error = 0x40,
   /** n = 4: roll paper near-end sensor (bits 2 and 3). */
-  paperNearEnd: 0x0c,
+  paperNearEnd = 0x0c,
   /** n = 4: roll paper end sensor (bits 5 and 6). */
-  paperEnd: 0x60,
-});
+  paperEnd = 0x60,
+}
 
 export interface QrOptions {
   /** Module size in dots, 1–16 (function 167). */

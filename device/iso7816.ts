@@ -4,37 +4,37 @@
 // layout and the encoding choices are in device/card-reader-protocol.md §5–6.
 
 /** Instruction bytes (ISO 7816-4 §11). CLA is 0x00 throughout. */
-export const Ins = Object.freeze({ select: 0xa4, readBinary: 0xb0, verify: 0x20 });
+export const enum Ins { select = 0xa4, readBinary = 0xb0, verify = 0x20 }
 
 /** Status words the driver tells apart (ISO 7816-4 §5.6). */
-export const Sw = Object.freeze({
-  ok: 0x9000,
-  endOfFile: 0x6282, // fewer bytes than Le: the end of the file was reached
-  wrongLength: 0x6700,
-  securityNotSatisfied: 0x6982,
-  pinBlocked: 0x6983, // authentication method blocked
-  fileNotFound: 0x6a82,
-  wrongOffset: 0x6b00,
-  insNotSupported: 0x6d00,
-  claNotSupported: 0x6e00,
-});
+export const enum Sw {
+  ok = 0x9000,
+  endOfFile = 0x6282, // fewer bytes than Le: the end of the file was reached
+  wrongLength = 0x6700,
+  securityNotSatisfied = 0x6982,
+  pinBlocked = 0x6983, // authentication method blocked
+  fileNotFound = 0x6a82,
+  wrongOffset = 0x6b00,
+  insNotSupported = 0x6d00,
+  claNotSupported = 0x6e00,
+}
 
 /** 63Cx: verification failed, x tries left (ISO 7816-4 §5.6, table 6). */
 export const swRetriesMask = 0xfff0;
 export const swRetries = 0x63c0;
 
 /** File identifiers of the card (protocol doc §5). */
-export const FileId = Object.freeze({ application: 0xdf01, identity: 0xef05 });
+export const enum FileId { application = 0xdf01, identity = 0xef05 }
 
 /** Tags of the identity file's BER-TLV fields (protocol doc §5); context-specific, primitive. */
-export const IdentityTag = Object.freeze({
-  template: 0x70,
-  cardNumber: 0x80,
-  idNumber: 0x81,
-  name: 0x82,
-  areaCode: 0x83,
-  cardSerial: 0x84,
-});
+export const enum IdentityTag {
+  template = 0x70,
+  cardNumber = 0x80,
+  idNumber = 0x81,
+  name = 0x82,
+  areaCode = 0x83,
+  cardSerial = 0x84,
+}
 
 /** What the card yields to the session: the patient's social-security credential. */
 export interface SocialSecurityCredential {
