@@ -17,7 +17,7 @@ import { replaceDurably, type FileSystem, type VersionedPaths } from './files';
 import { CatalogueFormatError, type Catalogue } from './layout';
 import { applyPolicyDelta, decodePolicyDelta, PolicyBookError, type PolicyBook } from './policy-book';
 import type { Held, StoredKind } from './store';
-import { checkSequence, sha256, UpdateError, verifyContainer, writeContainer } from './update';
+import { checkSequence, invalidContent, sha256, UpdateError, verifyContainer, writeContainer } from './update';
 
 export type UpdateOutcome<T> =
   | { readonly ok: true; readonly held: Held<T>; readonly version: string; readonly serial: number }
@@ -31,11 +31,11 @@ function checkCatalogue(catalogue: Catalogue): void {
     try {
       checkRecord(record);
     } catch (error) {
-      if (error instanceof CatalogueRecordError) throw new UpdateError('update_invalid_content', error.message);
+      if (error instanceof CatalogueRecordError) throw invalidContent(error.message);
       throw error;
     }
-    if (index > 0 && record.code <= previous) throw new UpdateError('update_invalid_content', `codes out of order at ${record.code}`);
-    if (catalogue.indexOf(record.code) !== index) throw new UpdateError('update_invalid_content', `code ${record.code} is not found by its hash`);
+    if (index > 0 && record.code <= previous) throw invalidContent(`codes out of order at ${record.code}`);
+    if (catalogue.indexOf(record.code) !== index) throw invalidContent(`code ${record.code} is not found by its hash`);
     previous = record.code;
   }
 }
@@ -46,7 +46,7 @@ function checkPolicyBook(book: PolicyBook): void {
     try {
       book.policyAt(area);
     } catch (error) {
-      throw new UpdateError('update_invalid_content', (error as Error).message);
+      throw invalidContent((error as Error).message);
     }
   }
 }
@@ -80,14 +80,14 @@ export function applyUpdate<T>(
     const file = writeContainer(verified.statementBytes, body);
     // Lay the new version over its own aligned copy, then check it whole, before anything is written.
     const value = type.open(file.subarray(file.length - body.length));
-    if (type.versionOf(value) !== statement.toVersion) throw new UpdateError('update_invalid_content', 'the file names another version');
+    if (type.versionOf(value) !== statement.toVersion) throw invalidContent('the file names another version');
     if (type.kind === 'catalogue') checkCatalogue(value as Catalogue);
     else checkPolicyBook(value as PolicyBook);
     replaceDurably(fs, paths, file);
     return { ok: true, held: { value, statement, file }, version: statement.toVersion, serial: statement.serial };
   } catch (error) {
     if (error instanceof UpdateError) return { ok: false, error, reload: false };
-    if (error instanceof CatalogueFormatError || error instanceof PolicyBookError || error instanceof RangeError) return { ok: false, error: new UpdateError('update_invalid_content', (error as Error).message), reload: false };
+    if (error instanceof CatalogueFormatError || error instanceof PolicyBookError || error instanceof RangeError) return { ok: false, error: invalidContent((error as Error).message), reload: false };
     if (isIoError(error)) return { ok: false, error: new UpdateError('update_io_failed', `${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}`), reload: true };
     throw error;
   }

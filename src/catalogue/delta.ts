@@ -13,7 +13,7 @@ import { diseases } from '../core/types';
 import { catalogueItemsMax, itemCodeBytesMax, itemNameBytesMax } from '../limits';
 import { buildCatalogue, checkRecord, CatalogueRecordError } from './build';
 import { itemKinds, itemLevels, type Catalogue, type CatalogueRecord } from './layout';
-import { UpdateError } from './update';
+import { invalidContent, UpdateError } from './update';
 
 export interface CatalogueDelta {
   readonly added: readonly CatalogueRecord[];
@@ -43,7 +43,7 @@ export function encodeDelta(delta: CatalogueDelta): Uint8Array {
 }
 
 function recordOf(value: CborValue): CatalogueRecord {
-  if (!Array.isArray(value) || value.length !== 12) throw new UpdateError('update_invalid_content', 'a delta record is an array of 12');
+  if (!Array.isArray(value) || value.length !== 12) throw invalidContent('a delta record is an array of 12');
   const [code, kind, lv, selfpay, cap, gend, ageMin, ageMax, chronic, name, unit, price] = value;
   const chronicOnly = chronic === null ? null : Array.isArray(chronic) ? chronic.map((index) => (typeof index === 'number' ? diseases[index] : undefined)) : undefined;
   const candidate = {
@@ -63,7 +63,7 @@ function recordOf(value: CborValue): CatalogueRecord {
   try {
     return checkRecord(candidate);
   } catch (error) {
-    if (error instanceof CatalogueRecordError) throw new UpdateError('update_invalid_content', error.message);
+    if (error instanceof CatalogueRecordError) throw invalidContent(error.message);
     throw error;
   }
 }
@@ -71,12 +71,12 @@ function recordOf(value: CborValue): CatalogueRecord {
 /** Decodes a delta body strictly; throws UpdateError. */
 export function decodeDelta(body: Uint8Array): CatalogueDelta {
   const decoded = decodeStrict(body, { depthMax: 4, itemsMax: catalogueItemsMax, stringBytesMax: Math.max(itemCodeBytesMax, itemNameBytesMax) });
-  if (!decoded.ok) throw new UpdateError('update_invalid_content', `delta body: ${decoded.error.code} at ${decoded.error.offset}`);
+  if (!decoded.ok) throw invalidContent(`delta body: ${decoded.error.code} at ${decoded.error.offset}`);
   const value = decoded.value;
-  if (!Array.isArray(value) || value.length !== 3 || !value.every(Array.isArray)) throw new UpdateError('update_invalid_content', 'a delta is [added, changed, removed]');
+  if (!Array.isArray(value) || value.length !== 3 || !value.every(Array.isArray)) throw invalidContent('a delta is [added, changed, removed]');
   const [added, changed, removed] = value as CborValue[][];
   const removedCodes = (removed as CborValue[]).map((code) => {
-    if (typeof code !== 'string') throw new UpdateError('update_invalid_content', 'a removed code is text');
+    if (typeof code !== 'string') throw invalidContent('a removed code is text');
     return code;
   });
   return { added: (added as CborValue[]).map(recordOf), changed: (changed as CborValue[]).map(recordOf), removed: removedCodes };
@@ -89,20 +89,20 @@ export function decodeDelta(body: Uint8Array): CatalogueDelta {
 export function applyDelta(current: Catalogue, delta: CatalogueDelta, toVersion: string): Uint8Array {
   const touched = new Set<string>();
   const once = (code: string) => {
-    if (touched.has(code)) throw new UpdateError('update_invalid_content', `code ${code} appears twice in the delta`);
+    if (touched.has(code)) throw invalidContent(`code ${code} appears twice in the delta`);
     touched.add(code);
   };
   for (const code of delta.removed) {
     once(code);
-    if (current.indexOf(code) < 0) throw new UpdateError('update_invalid_content', `removed code ${code} is not in ${current.version}`);
+    if (current.indexOf(code) < 0) throw invalidContent(`removed code ${code} is not in ${current.version}`);
   }
   for (const record of delta.changed) {
     once(record.code);
-    if (current.indexOf(record.code) < 0) throw new UpdateError('update_invalid_content', `changed code ${record.code} is not in ${current.version}`);
+    if (current.indexOf(record.code) < 0) throw invalidContent(`changed code ${record.code} is not in ${current.version}`);
   }
   for (const record of delta.added) {
     once(record.code);
-    if (current.indexOf(record.code) >= 0) throw new UpdateError('update_invalid_content', `added code ${record.code} is already in ${current.version}`);
+    if (current.indexOf(record.code) >= 0) throw invalidContent(`added code ${record.code} is already in ${current.version}`);
   }
   function* records(): Generator<CatalogueRecord> {
     for (let index = 0; index < current.count; index += 1) {
@@ -115,7 +115,7 @@ export function applyDelta(current: Catalogue, delta: CatalogueDelta, toVersion:
   try {
     return buildCatalogue(toVersion, records());
   } catch (error) {
-    if (error instanceof CatalogueRecordError) throw new UpdateError('update_invalid_content', error.message);
+    if (error instanceof CatalogueRecordError) throw invalidContent(error.message);
     throw error;
   }
 }

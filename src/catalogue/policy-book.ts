@@ -15,7 +15,7 @@ import { isAreaCode, validatePolicy } from '../core/validate';
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import { createCborEncoder } from '../../protocol/cbor-encode';
 import { policyBookAreasMax, policyTextBytesMax } from '../limits';
-import { UpdateError } from './update';
+import { invalidContent, UpdateError } from './update';
 
 export const policyBookMagic = 'SPOL';
 const headerBytes = 16;
@@ -36,7 +36,7 @@ export class PolicyBookError extends Error {
 /** Checks one entry: area code, JSON, a valid POLICY whose admdvs is the area. Throws UpdateError. */
 export function checkPolicyEntry(entry: PolicyEntry): Policy {
   const fail = (why: string): never => {
-    throw new UpdateError('update_invalid_content', `policy ${entry.area}: ${why}`);
+    throw invalidContent(`policy ${entry.area}: ${why}`);
   };
   if (!isAreaCode(entry.area)) fail('the area is not six digits');
   if (typeof entry.text !== 'string' || utf8.encode(entry.text).length > policyTextBytesMax) fail(`the text must be at most ${policyTextBytesMax} bytes`);
@@ -59,11 +59,11 @@ function align4(value: number): number {
 /** Builds a policy book file from entries (any order); every entry is checked. */
 export function buildPolicyBook(version: string, input: Iterable<PolicyEntry>): Uint8Array {
   const entries = [...input];
-  if (entries.length > policyBookAreasMax) throw new UpdateError('update_invalid_content', `more than ${policyBookAreasMax} policies`);
+  if (entries.length > policyBookAreasMax) throw invalidContent(`more than ${policyBookAreasMax} policies`);
   for (const entry of entries) checkPolicyEntry(entry);
   entries.sort((a, b) => (a.area < b.area ? -1 : a.area > b.area ? 1 : 0));
   for (let index = 1; index < entries.length; index += 1) {
-    if ((entries[index] as PolicyEntry).area === (entries[index - 1] as PolicyEntry).area) throw new UpdateError('update_invalid_content', `area ${(entries[index] as PolicyEntry).area} twice`);
+    if ((entries[index] as PolicyEntry).area === (entries[index - 1] as PolicyEntry).area) throw invalidContent(`area ${(entries[index] as PolicyEntry).area} twice`);
   }
   const versionBytes = utf8.encode(version);
   const texts = entries.map((entry) => utf8.encode(entry.text));
@@ -195,7 +195,7 @@ export function encodePolicyDelta(delta: PolicyDelta): Uint8Array {
 export function decodePolicyDelta(body: Uint8Array): PolicyDelta {
   const decoded = decodeStrict(body, { depthMax: 4, itemsMax: policyBookAreasMax, stringBytesMax: policyTextBytesMax });
   const bad = (why: string): never => {
-    throw new UpdateError('update_invalid_content', `policy delta: ${why}`);
+    throw invalidContent(`policy delta: ${why}`);
   };
   if (!decoded.ok) return bad(`${decoded.error.code} at ${decoded.error.offset}`);
   const value = decoded.value;
@@ -217,9 +217,9 @@ export function decodePolicyDelta(body: Uint8Array): PolicyDelta {
 export function applyPolicyDelta(current: PolicyBook, delta: PolicyDelta, toVersion: string): Uint8Array {
   const touched = new Set<string>();
   const once = (area: string, mustExist: boolean) => {
-    if (touched.has(area)) throw new UpdateError('update_invalid_content', `area ${area} appears twice in the delta`);
+    if (touched.has(area)) throw invalidContent(`area ${area} appears twice in the delta`);
     touched.add(area);
-    if ((current.text(area) !== undefined) !== mustExist) throw new UpdateError('update_invalid_content', `area ${area} ${mustExist ? 'is not' : 'is already'} in ${current.version}`);
+    if ((current.text(area) !== undefined) !== mustExist) throw invalidContent(`area ${area} ${mustExist ? 'is not' : 'is already'} in ${current.version}`);
   };
   for (const area of delta.removed) once(area, true);
   for (const entry of delta.changed) once(entry.area, true);

@@ -63,6 +63,11 @@ export class UpdateError extends Error {
   }
 }
 
+/** An update whose content breaks the rules: `update_invalid_content`. */
+export function invalidContent(message: string): UpdateError {
+  return new UpdateError('update_invalid_content', message);
+}
+
 export function sha256(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
