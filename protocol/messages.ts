@@ -292,44 +292,21 @@ export interface MessageType {
   readonly beforeSignIn: boolean;
 }
 
-function entry(id: number, name: MessageName, national: string, beforeSignIn = false): MessageType {
-  return { id, name, national, body: bodies[name] as Type<unknown>, beforeSignIn };
-}
+/** The national interface number of each request (ids 1, 3, 5, …) and its reply, in id order; "" when none. */
+const nationalNumbers = ['9001', '9002', '1101', '2204', '2206', '2207', '2208', '2601', '', '3201', '3202', '1312', '1312', '', ''];
 
-/** The message table, by id. Requests are odd, their replies the next even id. */
-export const messageTypes: readonly MessageType[] = [
-  entry(0, 'error', '', true),
-  entry(1, 'sign_in', '9001', true),
-  entry(2, 'sign_in_reply', '9001', true),
-  entry(3, 'sign_out', '9002'),
-  entry(4, 'sign_out_reply', '9002'),
-  entry(5, 'person_query', '1101'),
-  entry(6, 'person_query_reply', '1101'),
-  entry(7, 'bill_query', '2204'),
-  entry(8, 'bill_query_reply', '2204'),
-  entry(9, 'pre_settle', '2206'),
-  entry(10, 'pre_settle_reply', '2206'),
-  entry(11, 'settle', '2207'),
-  entry(12, 'settle_reply', '2207'),
-  entry(13, 'cancel', '2208'),
-  entry(14, 'cancel_reply', '2208'),
-  entry(15, 'reversal', '2601'),
-  entry(16, 'reversal_reply', '2601'),
-  entry(17, 'advice', ''),
-  entry(18, 'advice_reply', ''),
-  entry(19, 'recon_totals', '3201'),
-  entry(20, 'recon_totals_reply', '3201'),
-  entry(21, 'recon_detail', '3202'),
-  entry(22, 'recon_detail_reply', '3202'),
-  entry(23, 'manifest', '1312'),
-  entry(24, 'manifest_reply', '1312'),
-  entry(25, 'chunk', '1312'),
-  entry(26, 'chunk_reply', '1312'),
-  entry(27, 'key_rotation', ''),
-  entry(28, 'key_rotation_reply', ''),
-  entry(29, 'heartbeat', ''),
-  entry(30, 'heartbeat_reply', ''),
-];
+/**
+ * The message table, by id: `bodies` is written in id order (the error reply
+ * 0, then each request, odd, followed by its reply, the next even id).
+ * Before sign-in (session 0) only the error and sign-in travel.
+ */
+export const messageTypes: readonly MessageType[] = (Object.keys(bodies) as MessageName[]).map((name, id) => ({
+  id,
+  name,
+  national: id === 0 ? '' : (nationalNumbers[(id - 1) >> 1] as string),
+  body: bodies[name] as Type<unknown>,
+  beforeSignIn: id < 3,
+}));
 
 const byName = new Map<string, MessageType>(messageTypes.map((type) => [type.name, type]));
 
