@@ -223,6 +223,45 @@ const forbiddenInputs = [
   /^src\/maintenance\.ts$/,
 ];
 
+/**
+ * Property names every bundle shortens (esbuild `mangleProps`): the
+ * runtime's own names for options, internal records and methods, each one
+ * checked to be never read or written by its text. None is on the wire or on
+ * disk (wire bodies, journal records and hub events are positional arrays, and
+ * their field names are snake_case, never listed), in JSON a command prints,
+ * in a profile or card file, in a message, or a property of Node.js or of a
+ * bundled package. A name joins the list only after that check; the short
+ * names are fixed here (`$0`, `$1`, …: no real property looks like that), the
+ * same in every bundle, so objects passed between bundles (the demo's
+ * terminals in tools.js, the site's far ends in site.js) agree.
+ */
+export const internalProps = [
+  'timeoutsMs', 'queueLength', 'institutionName', 'fixmedinsCode', 'offlineFloorFen', 'useAccount', 'bytesMax', 'exchangeTimeoutMs',
+  'stringBytesMax', 'catalogueVersion', 'previousStaging', 'tornBytes', 'statementBytes', 'bootProblem', 'hubKeys', 'hubTimeoutsMs',
+  'policyVersion', 'setlTime', 'hifpPay', 'linesPerPage', 'receiptCells', 'cancelledBy', 'encodeFresh', 'signedIn', 'policyBook', 'setlId',
+  'nowMs', 'beforeSignIn', 'bytesMin', 'fileName', 'resultDigest', 'bodyDigest', 'attemptTimeoutMs', 'requestTimeoutMs',
+  'settleTimeoutMs', 'versionOf', 'writeFileDurable', 'externalAad', 'forwardOnce', 'resolveInFlight', 'actPayDedc', 'depthMax', 'itemsMax',
+  'mafPay', 'protectedBytes', 'requireTag', 'wrongType', 'hubPublicKey', 'insuredPlace', 'lineBytesMax', 'syncDir', 'topLevelTags',
+  'verifyDigest', 'adviceId', 'attemptsMax', 'floorFen', 'headerBytes', 'onHeartbeat', 'patientName', 'pinTries', 'policyAt',
+  'heartbeatIntervalMs', 'chunkBytes', 'lineIdleMs', 'moduleDots', 'reconItems', 'terminalId', 'dedUsed', 'inForce', 'onAbort', 'onState',
+  'patientId', 'settledAt', 'skewSecondsMax', 'codeAt', 'fsyncDir', 'idleWork', 'inFlight', 'itemAt', 'seqStore', 'storeFs', 'recordAt',
+  'nowS', 'timeS',
+];
+
+const mangle = {
+  mangleProps: new RegExp(`^(${internalProps.join('|')})$`),
+  mangleCache: Object.fromEntries(internalProps.map((name, index) => [name, `$${index.toString(36)}`])),
+};
+
+/**
+ * A listed name left whole in a bundle, as a property (`x.name`, `{name:`):
+ * something esbuild does not rename (a TypeScript enum's member, say) while
+ * the accesses to it are renamed. The build refuses it.
+ */
+export function unmangledProps(code) {
+  return internalProps.filter((name) => new RegExp(`\\.${name}\\b|[{,]${name}:`).test(code));
+}
+
 function readBudget(env) {
   const text = env.TERMINAL_BUDGET_BYTES;
   if (text === undefined || text === '') return terminalBudgetBytes;
@@ -281,6 +320,7 @@ const common = {
   logLevel: 'warning',
   external,
   define: { __TERMINAL_VERSION__: JSON.stringify(packageVersion()) },
+  ...mangle,
 };
 
 /** The bundles this project ships; `budgeted` ones count against the firmware budget. */
@@ -328,6 +368,8 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
         throw new Error(`${bundle.name} must not bundle ${input} (native, or tools only)`);
       }
     }
+    const left = unmangledProps(result.outputFiles.find((file) => file.path === bundle.outfile).text);
+    if (left.length > 0) throw new Error(`${bundle.name} uses ${left.join(', ')} as a property under its own name: take it out of internalProps or rename it`);
     report.push({ name: bundle.name, bytes: output.bytes, budgeted: bundle.budgeted, top: contributors(output) });
     files.push(...result.outputFiles);
   }
