@@ -18,49 +18,49 @@ import { bpMax, lineAmtFenMax, lineQtyMilliMax, moneyFenMax, totalFenMax, visitL
 import { bool, bytes, dateText, enumOf, list, nullable, optional, record, rule, struct, text, uint, type Infer, type Type } from './schema';
 
 // ---- scalars -----------------------------------------------------------
-const fen = rule('fen', uint(moneyFenMax));
-const lineFen = rule('line_fen', uint(lineAmtFenMax));
-const totalFen = rule('total_fen', uint(totalFenMax));
-const bp = rule('bp', uint(bpMax));
-const timeS = rule('time_s', uint(limits.timeSecondsMax));
-const date = rule('date', dateText());
-const area = rule('admdvs', text(6, 6, /^(0[1-9]|[1-9][0-9])[0-9]{4}$/));
-const psnNo = rule('psn_no', text(30));
-const mdtrtId = rule('mdtrt_id', text(30));
-const setlId = rule('setl_id', text(30));
-const fixmedinsCode = rule('fixmedins_code', text(30));
-const version = rule('version', text(64));
-const digest = rule('digest', bytes(32));
-const publicKey = rule('ed25519_pub', bytes(32));
-const accKey = rule('acc_key', text(limits.accKeyBytesMax, 1, /^[a-z][a-z0-9_:]{0,31}$/));
-const accMap = rule('acc_map', record(accKey, fen, limits.accKeysMax));
-const session = rule('session', uint(limits.sessionMax));
-const seq = rule('seq', uint(limits.seqMax));
+const fen = rule(uint(moneyFenMax));
+const lineFen = rule(uint(lineAmtFenMax));
+const totalFen = rule(uint(totalFenMax));
+const bp = rule(uint(bpMax));
+const timeS = rule(uint(limits.timeSecondsMax));
+const date = rule(dateText());
+const area = rule(text(6, 6, /^(0[1-9]|[1-9][0-9])[0-9]{4}$/));
+const psnNo = rule(text(30));
+const mdtrtId = rule(text(30));
+const setlId = rule(text(30));
+const fixmedinsCode = rule(text(30));
+const version = rule(text(64));
+const digest = rule(bytes(32));
+const publicKey = rule(bytes(32));
+const accKey = rule(text(limits.accKeyBytesMax, 1, /^[a-z][a-z0-9_:]{0,31}$/));
+const accMap = rule(record(accKey, fen, limits.accKeysMax));
+const session = rule(uint(limits.sessionMax));
+const seq = rule(uint(limits.seqMax));
 /** The terminal a message is from or to. */
-export const terminalId = rule('terminal_id', text(32, 1, /^[A-Za-z0-9_-]{1,32}$/));
+export const terminalId = rule(text(32, 1, /^[A-Za-z0-9_-]{1,32}$/));
 /** The message time. */
 export const messageTime = timeS;
 /** The message sequence number. */
 export const messageSeq = seq;
 
 // ---- enums -------------------------------------------------------------
-const gend = rule('gend', enumOf(['1', '2']));
-const insutype = rule('insutype', enumOf(['310', '390']));
-const psnType = rule('psn_type', enumOf(['active', 'retired', 'resident']));
-const filingType = rule('filing_type', enumOf(['relocated_retiree', 'long_term_resident', 'long_term_worker', 'referral', 'emergency', 'temporary']),
+const gend = rule(enumOf(['1', '2']));
+const insutype = rule(enumOf(['310', '390']));
+const psnType = rule(enumOf(['active', 'retired', 'resident']));
+const filingType = rule(enumOf(['relocated_retiree', 'long_term_resident', 'long_term_worker', 'referral', 'emergency', 'temporary']),
 );
-const disease = rule('disease', enumOf(['hypertension', 'diabetes', 'cancer_chemo_radio', 'uremia_dialysis', 'transplant_antirejection']),
+const disease = rule(enumOf(['hypertension', 'diabetes', 'cancer_chemo_radio', 'uremia_dialysis', 'transplant_antirejection']),
 );
-const medType = rule('med_type', enumOf(['11', '14', '21', '41']));
-const chrgitmLv = rule('chrgitm_lv', enumOf(['01', '02', '03']));
-const restriction = rule('restriction', enumOf(['restricted:gender', 'restricted:age', 'restricted:chronic']));
-const fundPayType = rule('fund_pay_type', enumOf(['310100', '390100', '330100', '390200', '610100', '310200']));
-const credentialKind = rule('credential_kind', enumOf(['ecert', 'id_card', 'ss_card']));
-const blobKind = rule('blob_kind', enumOf(['catalogue', 'policy_book']));
-const reversible = rule('reversible_type', enumOf(['settle', 'cancel']));
-const reconKind = rule('recon_kind', enumOf(['settle', 'cancel', 'advice']));
-const mismatchCode = rule('mismatch_code', enumOf(['missing_at_hub', 'missing_at_terminal', 'amounts_differ']));
-const terminalState = rule('terminal_state', enumOf(['idle', 'busy', 'offline']));
+const medType = rule(enumOf(['11', '14', '21', '41']));
+const chrgitmLv = rule(enumOf(['01', '02', '03']));
+const restriction = rule(enumOf(['restricted:gender', 'restricted:age', 'restricted:chronic']));
+const fundPayType = rule(enumOf(['310100', '390100', '330100', '390200', '610100', '310200']));
+const credentialKind = rule(enumOf(['ecert', 'id_card', 'ss_card']));
+const blobKind = rule(enumOf(['catalogue', 'policy_book']));
+const reversible = rule(enumOf(['settle', 'cancel']));
+const reconKind = rule(enumOf(['settle', 'cancel', 'advice']));
+const mismatchCode = rule(enumOf(['missing_at_hub', 'missing_at_terminal', 'amounts_differ']));
+const terminalState = rule(enumOf(['idle', 'busy', 'offline']));
 
 /** Stable error codes of the error reply. Append only. */
 export const errorCodes = [
@@ -107,10 +107,10 @@ export const errorCodes = [
   'already_settled',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
-const errorCode = rule('error_code', enumOf(errorCodes));
+const errorCode = rule(enumOf(errorCodes));
 
 // ---- records -----------------------------------------------------------
-const institution = rule('institution', struct({
+const institution = rule(struct({
     fixmedins_code: fixmedinsCode,
     admdvs: area,
     level: uint(3, 1),
@@ -118,7 +118,7 @@ const institution = rule('institution', struct({
     chronic: list(disease, 5),
   }),
 );
-const filing = rule('filing', struct({
+const filing = rule(struct({
     type: filingType,
     area,
     begndate: date,
@@ -126,9 +126,9 @@ const filing = rule('filing', struct({
     fixmedins: nullable(list(fixmedinsCode, 16)),
   }),
 );
-const chronicEntry = rule('chronic_entry', struct({ dise: disease, begndate: date, enddate: nullable(date) }));
-const ytd = rule('ytd', struct({ year: uint(2200, 1900), acc: accMap }));
-const person = rule('person', struct({
+const chronicEntry = rule(struct({ dise: disease, begndate: date, enddate: nullable(date) }));
+const ytd = rule(struct({ year: uint(2200, 1900), acc: accMap }));
+const person = rule(struct({
     psn_no: psnNo,
     psn_name: text(64, 0),
     gend,
@@ -143,13 +143,13 @@ const person = rule('person', struct({
     ytd,
   }),
 );
-const credential = rule('credential', struct({ kind: credentialKind, id: text(512), card_sn: nullable(text(32)) }),
+const credential = rule(struct({ kind: credentialKind, id: text(512), card_sn: nullable(text(32)) }),
 );
-const feeLine = rule('fee_line', struct({ sn: text(20), code: text(50), qty_milli: uint(lineQtyMilliMax), amt: lineFen }),
+const feeLine = rule(struct({ sn: text(20), code: text(50), qty_milli: uint(lineQtyMilliMax), amt: lineFen }),
 );
-const billRef = rule('bill_ref', struct({ line_count: uint(visitLinesMax, 1), medfee_sumamt: fen, digest }),
+const billRef = rule(struct({ line_count: uint(visitLinesMax, 1), medfee_sumamt: fen, digest }),
 );
-const setlinfo = rule('setlinfo', struct({
+const setlinfo = rule(struct({
     medfee_sumamt: fen,
     fulamt_ownpay_amt: fen,
     overlmt_selfpay: fen,
@@ -168,7 +168,7 @@ const setlinfo = rule('setlinfo', struct({
     reim_bp: bp,
   }),
 );
-const lineResult = rule('line_result', struct({
+const lineResult = rule(struct({
     sn: text(20),
     chrgitm_lv: chrgitmLv,
     fulamt_ownpay_amt: lineFen,
@@ -178,16 +178,16 @@ const lineResult = rule('line_result', struct({
     reason: optional(restriction),
   }),
 );
-const setldetailEntry = rule('setldetail_entry', struct({ fund_pay_type: fundPayType, fund_payamt: fen }));
+const setldetailEntry = rule(struct({ fund_pay_type: fundPayType, fund_payamt: fen }));
 const settleResultFields = {
   setlinfo,
   lines: list(lineResult, limits.feeLinesPerMessageMax),
   setldetail: list(setldetailEntry, 6),
   acc_delta: accMap,
 };
-const settleResult = rule('settle_result', struct(settleResultFields),
+const settleResult = rule(struct(settleResultFields),
 );
-const settleInput = rule('settle_input', struct({
+const settleInput = rule(struct({
     mdtrt_id: mdtrtId,
     psn_no: psnNo,
     date,
@@ -200,8 +200,8 @@ const settleInput = rule('settle_input', struct({
     lines: list(feeLine, limits.feeLinesPerMessageMax),
   }),
 );
-const fundTotal = rule('fund_total', struct({ fund_pay_type: fundPayType, amount: totalFen }));
-const reconTotals = rule('period_totals', struct({
+const fundTotal = rule(struct({ fund_pay_type: fundPayType, amount: totalFen }));
+const reconTotals = rule(struct({
     stmt_begndate: date,
     stmt_enddate: date,
     setl_cnt: uint(limits.seqMax),
@@ -213,7 +213,7 @@ const reconTotals = rule('period_totals', struct({
     funds: list(fundTotal, 6),
   }),
 );
-const reconEntry = rule('recon_entry', struct({
+const reconEntry = rule(struct({
     setl_id: setlId,
     mdtrt_id: mdtrtId,
     psn_no: psnNo,
@@ -225,7 +225,7 @@ const reconEntry = rule('recon_entry', struct({
     psn_cash_pay: fen,
   }),
 );
-const mismatch = rule('mismatch', struct({ setl_id: setlId, code: mismatchCode }));
+const mismatch = rule(struct({ setl_id: setlId, code: mismatchCode }));
 const chunkIndex = uint(limits.chunkCountMax - 1);
 
 // ---- bodies ------------------------------------------------------------
@@ -345,3 +345,64 @@ export const billLinesType = list(feeLine, visitLinesMax, 1);
 /** The core's whole result, as resultDigest hashes it: settle_result with every line of the visit. */
 export const resultDigestType = struct({ ...settleResultFields, lines: list(lineResult, visitLinesMax, 1) });
 export type SettleResultFull = Infer<typeof resultDigestType>;
+
+/**
+ * The named rules by their hub.cddl names: protocol/schema-cddl.ts defines
+ * each once and refers to it by its name. Only the tools render hub.cddl, so
+ * the names stay out of the firmware (nothing there reads this table, and
+ * esbuild leaves it out).
+ */
+export const namedRules: Readonly<Record<string, Type<unknown>>> = {
+  fen,
+  line_fen: lineFen,
+  total_fen: totalFen,
+  bp,
+  time_s: timeS,
+  date,
+  admdvs: area,
+  psn_no: psnNo,
+  mdtrt_id: mdtrtId,
+  setl_id: setlId,
+  fixmedins_code: fixmedinsCode,
+  version,
+  digest,
+  ed25519_pub: publicKey,
+  acc_key: accKey,
+  acc_map: accMap,
+  session,
+  seq,
+  terminal_id: terminalId,
+  gend,
+  insutype,
+  psn_type: psnType,
+  filing_type: filingType,
+  disease,
+  med_type: medType,
+  chrgitm_lv: chrgitmLv,
+  restriction,
+  fund_pay_type: fundPayType,
+  credential_kind: credentialKind,
+  blob_kind: blobKind,
+  reversible_type: reversible,
+  recon_kind: reconKind,
+  mismatch_code: mismatchCode,
+  terminal_state: terminalState,
+  error_code: errorCode,
+  institution,
+  filing,
+  chronic_entry: chronicEntry,
+  ytd,
+  person,
+  credential,
+  fee_line: feeLine,
+  bill_ref: billRef,
+  setlinfo,
+  line_result: lineResult,
+  setldetail_entry: setldetailEntry,
+  settle_result: settleResult,
+  settle_input: settleInput,
+  fund_total: fundTotal,
+  period_totals: reconTotals,
+  recon_entry: reconEntry,
+  mismatch,
+};

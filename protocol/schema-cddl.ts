@@ -4,7 +4,7 @@
 // hub.cddl differs from what this renders (regenerate it with
 // `node .build/render-cddl.js` after the test prints the command).
 import { frameCrcBytes, frameHeaderBytes, kidBytes } from './limits';
-import { messageTypes, sharedRules } from './messages';
+import { messageTypes, namedRules, sharedRules } from './messages';
 import { messageDocs, ruleDocs } from './messages-doc';
 import type { Type } from './schema';
 
@@ -43,6 +43,15 @@ export function wireBytesMax(type: Type<unknown>): number {
   }
 }
 
+const ruleNames = new Map<Type<unknown>, string>(Object.entries(namedRules).map(([name, rule]) => [rule, name]));
+
+/** A named rule's hub.cddl name (messages.ts, `namedRules`). */
+function nameOf(rule: Type<unknown>): string {
+  const name = ruleNames.get(rule);
+  if (name === undefined) throw new Error('a rule without a name in namedRules (protocol/messages.ts)');
+  return name;
+}
+
 function range(min: number, max: number): string {
   return min === max ? String(min) : `(${min}..${max})`;
 }
@@ -77,7 +86,7 @@ function expression(type: Type<unknown>, queue: (rule: Type<unknown>) => void, i
       return `{ 0*${type.max} ${expression(type.key, queue, indent)} => ${expression(type.value, queue, indent)} }`;
     case 'rule':
       queue(type);
-      return type.name;
+      return nameOf(type);
   }
 }
 
@@ -87,9 +96,10 @@ export function renderCddl(): string {
   const pending: Type<unknown>[] = [];
   const messageNames = new Set<string>(messageTypes.map((type) => type.name));
   const queue = (rule: Type<unknown>) => {
-    if (rule.kind === 'rule' && messageNames.has(rule.name)) throw new Error(`rule ${rule.name} has a message's name`);
-    if (rule.kind === 'rule' && !defined.has(rule.name)) {
-      defined.add(rule.name);
+    const name = nameOf(rule);
+    if (messageNames.has(name)) throw new Error(`rule ${name} has a message's name`);
+    if (!defined.has(name)) {
+      defined.add(name);
       pending.push(rule);
     }
   };
@@ -110,10 +120,11 @@ export function renderCddl(): string {
   while (pending.length > 0) {
     const rule = pending.shift() as Type<unknown>;
     if (rule.kind !== 'rule') continue;
-    const comment = ruleDocs[rule.name];
-    if (comment === undefined) throw new Error(`rule ${rule.name} has no sentence in messages-doc.ts`);
+    const name = nameOf(rule);
+    const comment = ruleDocs[name];
+    if (comment === undefined) throw new Error(`rule ${name} has no sentence in messages-doc.ts`);
     out.push(`; ${comment}`);
-    out.push(`${rule.name} = ${expression(rule.inner, queue, '')}\n`);
+    out.push(`${name} = ${expression(rule.inner, queue, '')}\n`);
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -66,9 +66,9 @@ export interface RecordType<V = unknown> {
   readonly value: Type<V>;
   readonly max: number;
 }
+/** A named rule of hub.cddl: defined once there and referred to by its name (protocol/messages.ts's `namedRules`). */
 export interface RuleType<T = unknown> {
   readonly kind: 'rule';
-  readonly name: string;
   readonly inner: Type<T>;
 }
 
@@ -94,8 +94,8 @@ export const record = <V>(key: Type<string>, value: Type<V>, max: number): Type<
   value,
   max,
 });
-/** A named rule: hub.cddl defines it once and refers to it by name (its sentence is in messages-doc.ts). */
-export const rule = <T>(name: string, inner: Type<T>): Type<T> => ({ kind: 'rule', name, inner });
+/** A named rule: hub.cddl defines it once and refers to it by the name `namedRules` gives it (its sentence is in messages-doc.ts). */
+export const rule = <T>(inner: Type<T>): Type<T> => ({ kind: 'rule', inner });
 
 /** Marks a trailing struct field that may be absent (CDDL `? name: type`). */
 export interface Optional<T> {
