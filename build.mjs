@@ -144,63 +144,6 @@ export const assertShim = {
 };
 
 /**
- * The firmware's on-demand part (src/maintenance.ts): applying a signed
- * catalogue or policy-book update, and end-of-day reconciliation. It ships
- * as `dist/terminal-maintenance.js` beside the firmware and is loaded the
- * first time either runs, as the tweetnacl provider is when node:crypto
- * fails; in terminal.js each of its modules is a stub that loads it. A stub
- * whose bundle is missing answers as the real module fails (a value, never an
- * exception): `update_io_failed`, `maintenance_missing`.
- */
-const maintenanceBundleName = 'terminal-maintenance.js';
-const onDemandModules = [
-  { importer: path.join('src', 'catalogue', 'store.ts'), specifier: './apply', name: 'applyUpdate', missing: "{ ok: false, error: Object.assign(new Error(why), { name: 'UpdateError', code: 'update_io_failed' }), reload: false }" },
-  { importer: path.join('src', 'hub', 'client.ts'), specifier: './reconcile', name: 'reconcileWith', missing: "Promise.resolve({ ok: false, error: { code: 'maintenance_missing', detail: why } })" },
-];
-const onDemand = {
-  name: 'on-demand',
-  setup(builder) {
-    builder.onResolve({ filter: /^\.\/(apply|reconcile)$/ }, (args) => {
-      const stub = onDemandModules.find((module) => args.importer.endsWith(module.importer) && args.path === module.specifier);
-      return stub === undefined ? undefined : { path: stub.name, namespace: 'on-demand' };
-    });
-    builder.onResolve({ filter: /^on-demand-loader$/ }, () => ({ path: 'loader', namespace: 'on-demand' }));
-    builder.onLoad({ filter: /.*/, namespace: 'on-demand' }, (args) => {
-      // One loader for every stub; the file name is computed so that esbuild leaves it to be read at run time.
-      if (args.path === 'loader') {
-        return {
-          contents: `
-            import { join } from 'node:path';
-            let loaded = null;
-            export function maintenance() {
-              try {
-                return (loaded ??= require(join(__dirname, ${JSON.stringify(maintenanceBundleName.split('.'))}.join('.'))).maintenance);
-              } catch (error) {
-                return '${maintenanceBundleName} cannot be loaded: ' + String(error.message).split('\\n')[0];
-              }
-            }`,
-          loader: 'js',
-          resolveDir: root,
-        };
-      }
-      const stub = onDemandModules.find((module) => module.name === args.path);
-      return {
-        contents: `
-          import { maintenance } from 'on-demand-loader';
-          export function ${stub.name}(...args) {
-            const loaded = maintenance();
-            if (typeof loaded !== 'string') return loaded.${stub.name}(...args);
-            const why = loaded;
-            return ${stub.missing};
-          }`,
-        loader: 'js',
-        resolveDir: root,
-      };
-    });
-  },
-};
-
-/**
  * Inputs that must never be bundled into the firmware: native modules;
  * tweetnacl (≈ 33 KB), which ships as its own bundle loaded on demand;
  * cbor-x (≈ 41 KB): the firmware encodes with protocol/cbor-encode.ts, held
@@ -217,10 +160,6 @@ const forbiddenInputs = [
   /^device\/[a-z0-9-]+-emulator\.ts$/,
   /^device\/(line|harness|socat|tools|prng|memory-port|site|demo)\.ts$/,
   /^device\/hub\//,
-  // On demand, in terminal-maintenance.js.
-  /^src\/catalogue\/(apply|delta|build)\.ts$/,
-  /^src\/hub\/reconcile\.ts$/,
-  /^src\/maintenance\.ts$/,
 ];
 
 /**
@@ -331,11 +270,9 @@ function bundles(outdir) {
       entry: 'src/main.ts',
       budgeted: true,
       // __FIRMWARE__: what only the tools do is left out of the firmware (src/core/settle.ts: recording a trace).
-      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertMessages, assertShim, onDemand], define: { ...common.define, 'globalThis.__FIRMWARE__': 'true' } },
+      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertMessages, assertShim], define: { ...common.define, 'globalThis.__FIRMWARE__': 'true' } },
     },
   ];
-  // The firmware's on-demand part: updates and reconciliation, loaded when first needed.
-  list.push({ name: maintenanceBundleName, entry: 'src/maintenance.ts', budgeted: false, options: {} });
   // The portable Ed25519 provider, outside the budget: src/crypto-choice.ts
   // requires it at run time only for `--crypto tweetnacl` or when
   // node:crypto fails its Ed25519 self-test.

@@ -2,13 +2,8 @@
 // statement and the body it signs, check the sequence (a delta from the
 // version held; a serial above the one held), build the result, prove it is
 // the file the hub built (result digest), check every entry, then replace the
-// file durably. Any refusal is a typed UpdateError, as a value.
-//
-// The firmware carries this as its own on-demand bundle,
-// `dist/terminal-update.js` (build.mjs), loaded the first time an update
-// arrives: catalogue and policy-book updates come rarely, while patients are
-// served on every boot. Everything it returns is plain data and objects the
-// firmware only calls methods on; errors never cross as exceptions.
+// file durably. Any refusal is a typed UpdateError, as a value (never an
+// exception), with whether the store must read its files again.
 import type { Verifier } from '../../protocol/crypto';
 import { bytesEqual } from '../../protocol/crypto';
 import { checkRecord, CatalogueRecordError } from './build';

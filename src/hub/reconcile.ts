@@ -2,8 +2,7 @@
 // totals by fund type first, then the detail pages when they differ; on
 // agreement the days that are over are journaled as reconciled and the
 // journal rotates (their entries leave it). It runs under the client's lock,
-// with the client's own queries. The firmware carries it in its on-demand
-// bundle (src/maintenance.ts): it runs once a day, while nobody waits.
+// with the client's own queries. It runs once a day, while nobody waits.
 import { reconEntriesPerMessageMax } from '../../protocol/limits';
 import type { BodyOf, ReconTotals } from '../../protocol/messages';
 import type { TerminalJournal } from '../journal/journal';

@@ -1,11 +1,11 @@
 // Proves `settle-terminal run --profile FILE` on the emulated profile, as a
 // process: the first boot makes the terminal's key, the emulated site enrols
 // it at the reference hub, and the terminal fetches its catalogue and policy
-// book over its own line (through the firmware's on-demand update bundle,
-// terminal-maintenance.js); it says when it is ready; standard input drives
-// the emulators and the patient's keys; the screens and the printed receipt
-// come out on standard output; SIGTERM stops it cleanly. A second boot on the
-// same state is ready without fetching anything.
+// book over its own line (the firmware's own signed update, in terminal.js);
+// it says when it is ready; standard input drives the emulators and the
+// patient's keys; the screens and the printed receipt come out on standard
+// output; SIGTERM stops it cleanly. A second boot on the same state is ready
+// without fetching anything.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';

@@ -1,14 +1,18 @@
 // Proves the firmware size budget is enforced by build.mjs: a budget set below
 // the real size fails the build and writes nothing; the variable can only
 // lower the budget and must be a number; the real bundle fits and the report
-// names its largest contributors. The site bundle that `run --profile
-// emulated|hil` loads before it is ready has the emulators but not the
-// reference hub. The firmware loads node:assert only when an assertion fails,
-// and then fails exactly as Node.js's assert does.
+// names its largest contributors; a build writes the four bundles and nothing
+// else. The firmware carries its whole runtime, updates and reconciliation
+// included, and leaves out what only the tools do (the settlement trace). The
+// site bundle that `run --profile emulated|hil` loads before it is ready has
+// the emulators but not the reference hub. Every bundle shortens the same
+// internal property names, and a build that leaves one whole is refused. The
+// firmware loads node:assert only when an assertion fails, and then fails
+// exactly as Node.js's assert does.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,7 +43,7 @@ test('the firmware carries no emulators, simulator, hub or debug logging; the to
   assert.ok(tools.includes('card inserted'), 'the tools bundle has the emulators');
 });
 
-test('the firmware carries the drivers its terminal runs on, and its on-demand part beside it', () => {
+test('the firmware carries the drivers its terminal runs on, signed updates and reconciliation', () => {
   const firmware = readFileSync(terminalBundle, 'utf8');
   // One stable string of each driver: card reader, QR scanner, printer, ESC/POS builder, GB18030 encoder, port adapter, keypad, display.
   for (const [driver, text] of [
@@ -55,9 +59,29 @@ test('the firmware carries the drivers its terminal runs on, and its on-demand p
   ]) {
     assert.ok(firmware.includes(text as string), `${driver}: ${text}`);
   }
-  const maintenance = readFileSync(path.join(path.dirname(terminalBundle), 'terminal-maintenance.js'), 'utf8');
-  assert.ok(maintenance.includes('update_result_mismatch') && maintenance.includes('recon_detail'), 'updates and reconciliation are in terminal-maintenance.js');
-  assert.not.ok(firmware.includes('update_result_mismatch'), 'and not in terminal.js');
+  assert.ok(firmware.includes('update_result_mismatch') && firmware.includes('update_invalid_content'), 'signed catalogue and policy-book updates are in terminal.js');
+  assert.ok(firmware.includes('recon_detail') && firmware.includes('queue_not_empty'), 'and so is reconciliation');
+  assert.not.ok(/require\([^)]*maintenance/.test(firmware), 'nothing of the runtime is loaded from another file');
+});
+
+test('the firmware leaves out the settlement trace, which only the tools record (settle --explain)', () => {
+  const firmware = readFileSync(terminalBundle, 'utf8');
+  const tools = readFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), 'utf8');
+  assert.not.ok(firmware.includes('benefitName'));
+  assert.ok(tools.includes('benefitName'));
+});
+
+test('every bundle shortens the same internal property names; a name left whole as a property is found', async () => {
+  const { internalProps, unmangledProps } = await import(path.join(projectRoot, 'build.mjs'));
+  for (const name of ['terminal.js', 'crypto-tweetnacl.js', 'tools.js', 'site.js']) {
+    assert.equal(unmangledProps(readFileSync(path.join(path.dirname(terminalBundle), name), 'utf8')), [], name);
+  }
+  const firmware = readFileSync(terminalBundle, 'utf8');
+  assert.not.ok(firmware.includes('.queueLength'), 'queueLength is shortened');
+  assert.ok((internalProps as string[]).includes('timeoutsMs'));
+  assert.equal(unmangledProps('var e=(t=>(t[t.timeoutsMs=1]="timeoutsMs",t))(e||{});e.$0'), ['timeoutsMs'], 'an enum member named like a listed property');
+  assert.equal(unmangledProps('x={queueLength:1}'), ['queueLength']);
+  assert.equal(unmangledProps('throw new RangeError("exchangeTimeoutMs must be 1 to 600000")'), [], 'a message naming an option is not a property');
 });
 
 test('the site bundle has the emulators and the line simulator, not the reference hub', () => {
@@ -127,6 +151,8 @@ test('a budget at the real size passes and the report names contributors', () =>
     assert.match(result.stdout, new RegExp(`terminal\\.js: ${size} bytes`));
     assert.match(result.stdout, /^ {2}\S+\s+\d+ bytes\s+[\d.]+ %$/m);
     assert.is(statSync(path.join(outdir, 'terminal.js')).size, size);
+    const written = readdirSync(outdir).filter((name) => name.endsWith('.js')).sort();
+    assert.equal(written, ['crypto-tweetnacl.js', 'site.js', 'terminal.js', 'tools.js'], 'the four bundles and nothing else');
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
