@@ -53,10 +53,7 @@ export interface CoseError {
 export type HeaderProfile = (protectedHeader: ReadonlyMap<CborMapKey, CborValue>, unprotectedHeader: ReadonlyMap<CborMapKey, CborValue>) => CoseError | null;
 
 export interface Sign1 {
-  readonly tagged: boolean;
   readonly protectedBytes: Uint8Array;
-  readonly protectedHeader: ReadonlyMap<CborMapKey, CborValue>;
-  readonly unprotectedHeader: ReadonlyMap<CborMapKey, CborValue>;
   readonly payload: Uint8Array;
   readonly signature: Uint8Array;
   /** The protected alg (int or text). */
@@ -95,7 +92,7 @@ export function parseSign1(bytes: Uint8Array, options: { readonly profile: Heade
   if (headerError !== null) return { ok: false, error: headerError };
   const alg = protectedHeader.get(labelAlg) as number | string;
   const kid = (protectedHeader.get(labelKid) ?? unprotectedHeader.get(labelKid) ?? null) as Uint8Array | null;
-  return { ok: true, sign1: { tagged, protectedBytes, protectedHeader, unprotectedHeader, payload, signature, alg, kid } };
+  return { ok: true, sign1: { protectedBytes, payload, signature, alg, kid } };
 }
 
 function decodeProtected(bytes: Uint8Array): Map<CborMapKey, CborValue> | null {

@@ -136,10 +136,6 @@ export class AppendLog {
     return this.#size;
   }
 
-  get generation(): number {
-    return this.#generation;
-  }
-
   /** Appends records as one write and makes them durable; refuses with `journal_full` past the bound. */
   append(payloads: readonly Uint8Array[]): void {
     const bytes = encodeRecords(payloads);
