@@ -287,9 +287,10 @@ export function settle(input: SettleInput, trace: SettleTrace | null = null): Se
     overlmt += result.overlmt_amt;
     preselfpay += result.preselfpay_amt;
     inscp += result.inscp_scp_amt;
-    if (!globalThis.__FIRMWARE__) trace?.lines.push({ line, item, result });
   }
   if (!globalThis.__FIRMWARE__ && trace !== null) {
+    // Recorded after the loop, so the loop over a bill's lines never looks at the trace.
+    visit.lines.forEach((line, index) => trace.lines.push({ line, item: input.catalogue.item(line.code) as Item, result: lines[index] as LineResult }));
     trace.offsite = offsite;
     trace.age = age;
     trace.accumulatorsApply = person.ytd.year === Number(input.date.slice(0, 4));

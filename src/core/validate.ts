@@ -183,7 +183,6 @@ const accKey: Check<string> = (value, path, index) => {
 };
 
 const disease = oneOf(diseases);
-const insutype = oneOf(['310', '390']);
 const gend = oneOf(['1', '2']);
 const medType = oneOf(medTypes);
 const nullableDate = nullable(date);
@@ -199,6 +198,18 @@ const diseaseList =
     return items as readonly Disease[];
   };
 
+// The checkers the records below use, built once.
+const filingType = oneOf(filingTypes);
+const insutype = oneOf(['310', '390']);
+const psnType = oneOf(['active', 'retired', 'resident']);
+const nullableText = nullable(text);
+const ytdYear = range(ytdYearMin, ytdYearMax);
+const level = range(1, 3);
+const diseases0 = diseaseList(false);
+const itemKind = oneOf(['drug', 'service', 'consumable']);
+const itemLevel = oneOf(['01', '02', '03']);
+const dedMode = oneOf(['year', 'visit']);
+
 /** `begndate`, and `enddate` (null: open) not before it. */
 function period(value: Json, path: string, index = -1): void {
   const begndate = get(value, 'begndate', path, date, index);
@@ -209,7 +220,7 @@ function period(value: Json, path: string, index = -1): void {
 function checkFiling(value: unknown): void {
   const path = 'person.filing';
   const filing = object(value, path);
-  get(filing, 'type', path, oneOf(filingTypes));
+  get(filing, 'type', path, filingType);
   get(filing, 'area', path, area);
   period(filing, path);
   const fixmedins = field(filing, 'fixmedins', path);
@@ -224,7 +235,7 @@ function checkPersonFields(value: unknown): Person {
   get(person, 'brdy', path, date);
   get(person, 'insuplc_admdvs', path, area);
   get(person, 'insutype', path, insutype);
-  get(person, 'psn_type', path, oneOf(['active', 'retired', 'resident']));
+  get(person, 'psn_type', path, psnType);
   const filing = field(person, 'filing', path);
   if (filing !== null) checkFiling(filing);
   const chronic = get(person, 'chronic', path, list);
@@ -233,11 +244,11 @@ function checkPersonFields(value: unknown): Person {
     get(entry, 'dise', 'person.chronic[]', disease, index);
     period(entry, 'person.chronic[]', index);
   }
-  get(person, 'maf_class', path, nullable(text));
+  get(person, 'maf_class', path, nullableText);
   get(person, 'acct_balance', path, money);
   get(person, 'acct_used', path, bool);
   const ytd = get(person, 'ytd', path, object);
-  get(ytd, 'year', 'person.ytd', range(ytdYearMin, ytdYearMax));
+  get(ytd, 'year', 'person.ytd', ytdYear);
   const acc = get(ytd, 'acc', 'person.ytd', object);
   for (const key of Object.keys(acc)) {
     if (!isAccumulatorKey(key)) fail('person.ytd.acc', `key '${key}' must match ^[a-z][a-z0-9_:]*$`);
@@ -251,9 +262,9 @@ function checkInstitution(value: unknown): Institution {
   const institution = object(value, path);
   get(institution, 'fixmedins_code', path, text);
   get(institution, 'admdvs', path, area);
-  get(institution, 'level', path, range(1, 3));
+  get(institution, 'level', path, level);
   get(institution, 'offsite', path, bool);
-  get(institution, 'chronic', path, diseaseList(false));
+  get(institution, 'chronic', path, diseases0);
   return institution as unknown as Institution;
 }
 
@@ -293,8 +304,8 @@ const chronicOnly = nullable(diseaseList(true));
 
 const checkItemFields: Check<Item> = (value, path) => {
   const item = object(value, path);
-  get(item, 'kind', path, oneOf(['drug', 'service', 'consumable']));
-  const lv = get(item, 'lv', path, oneOf(['01', '02', '03']));
+  get(item, 'kind', path, itemKind);
+  const lv = get(item, 'lv', path, itemLevel);
   const selfpayBp = get(item, 'selfpay_bp', path, ratio);
   if (lv === '01' && selfpayBp !== 0) fail(`${path}.selfpay_bp`, 'must be 0 for a 01 item');
   get(item, 'cap', path, nullableCap);
@@ -325,7 +336,7 @@ const levelRatio = levelMap(ratio);
 const checkBenefit: Check<Benefit> = (value, path) => {
   const benefit = object(value, path);
   get(benefit, 'ded', path, levelMoney);
-  get(benefit, 'ded_mode', path, oneOf(['year', 'visit']));
+  get(benefit, 'ded_mode', path, dedMode);
   get(benefit, 'ded_key', path, accKey);
   const bands = get(benefit, 'bands', path, list);
   if (bands.length === 0) fail(`${path}.bands`, 'must hold at least one band');
