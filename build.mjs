@@ -184,7 +184,7 @@ export const internalProps = [
   'verifyDigest', 'adviceId', 'attemptsMax', 'floorFen', 'headerBytes', 'onHeartbeat', 'patientName', 'pinTries', 'policyAt',
   'heartbeatIntervalMs', 'chunkBytes', 'lineIdleMs', 'moduleDots', 'reconItems', 'terminalId', 'dedUsed', 'inForce', 'onAbort', 'onState',
   'patientId', 'settledAt', 'skewSecondsMax', 'codeAt', 'fsyncDir', 'idleWork', 'inFlight', 'itemAt', 'seqStore', 'storeFs', 'recordAt',
-  'nowS', 'timeS',
+  'nowS', 'timeS', 'statement', 'payloads',
 ];
 
 const mangle = {
