@@ -41,7 +41,10 @@ export function kidOf(publicKey: Uint8Array): Uint8Array {
 
 // L = 2^252 + 27742317777372353535851937790883648493, little-endian, as the
 // signature's S half is written.
-const groupOrder = hexToBytes('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 32, 'L');
+const groupOrder = Uint8Array.from([
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+]);
 
 /** Whether a 64-byte signature's S (bytes 32..63, little-endian) is below the group order L. */
 export function isCanonicalSignature(signature: Uint8Array): boolean {
