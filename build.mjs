@@ -10,7 +10,7 @@
 //   --quiet      one line of sizes instead of the report
 // env:   TERMINAL_BUDGET_BYTES  lowers the firmware budget (never raises it)
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -262,6 +262,9 @@ const common = {
   ...mangle,
 };
 
+/** Bundles no longer built, removed from the output folder by a build. */
+const retiredBundles = ['terminal-maintenance.js'];
+
 /** The bundles this project ships; `budgeted` ones count against the firmware budget. */
 function bundles(outdir) {
   const list = [
@@ -328,6 +331,12 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
     mkdirSync(path.dirname(file.path), { recursive: true });
     writeFileSync(`${file.path}.tmp`, file.contents, { mode: file.path.endsWith('terminal.js') ? 0o755 : 0o644 });
     renameSync(`${file.path}.tmp`, file.path);
+  }
+  // Bundles earlier builds wrote and this one no longer does (updates and
+  // reconciliation were once a bundle of their own): nothing loads them, so
+  // they go rather than sit beside the firmware looking shipped.
+  for (const retired of retiredBundles) {
+    for (const name of [retired, `${retired}.map`]) rmSync(path.join(outdir, name), { force: true });
   }
   return report;
 }

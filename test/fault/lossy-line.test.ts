@@ -18,13 +18,22 @@ const outcome = (stdout: string) => {
 test('--loss 0.02 at 115,200 baud: the same outcome as a clean line', async () => {
   const seed = runSeed() % 100_000;
   await withSeed(seed, async () => {
-    const args = ['demo', '--json', '--patients', '12', '--seed', String(seed), '--baud', '115200'];
+    // About 3 frames in 170 are spoiled at this rate; a seed that happens to
+    // spoil none proves nothing about loss, so the next seed is taken (up to
+    // four more; replaying the first seed replays the same walk).
+    let demoSeed = seed;
+    let args: string[] = [];
+    let lossy: ReturnType<typeof runTerminal> | null = null;
+    for (let tries = 0; tries < 5; tries += 1, demoSeed += 1) {
+      args = ['demo', '--json', '--patients', '12', '--seed', String(demoSeed), '--baud', '115200'];
+      lossy = runTerminal([...args, '--loss', '0.02'], { timeoutMs: 240_000 });
+      assert.is(lossy.code, 0, lossy.stderr);
+      if (outcome(lossy.stdout).line.frames_spoiled > 0) break;
+    }
     const clean = runTerminal(args, { timeoutMs: 240_000 });
-    const lossy = runTerminal([...args, '--loss', '0.02'], { timeoutMs: 240_000 });
     assert.is(clean.code, 0, clean.stderr);
-    assert.is(lossy.code, 0, lossy.stderr);
     const a = outcome(clean.stdout);
-    const b = outcome(lossy.stdout);
+    const b = outcome((lossy as ReturnType<typeof runTerminal>).stdout);
     assert.is(a.line.frames_spoiled, 0);
     assert.ok(b.line.frames_spoiled > 0 && b.line.retries > 0, `frames were spoiled and sent again: ${JSON.stringify(b.line)}`);
     const { line: _a, ...cleanOutcome } = a;
