@@ -30,6 +30,7 @@ import { catalogueLineOf, seedCatalogues, syntheticCredentials, syntheticInstitu
 import { KeyQueue } from '../device/keypad';
 import { systemClock, type Port } from '../device/port';
 import { Site, type SiteTerminal } from '../device/site';
+import { fillStores } from '../device/hub/provision';
 import type { State } from '../src/session/machine';
 import { layouts } from '../src/session/screens';
 import type { Session } from '../src/session/session';
@@ -81,7 +82,7 @@ class LineRig {
     site.hub.generate(populationSeed, persons, 1, new Date().toISOString().slice(0, 10));
     const signer = nodeCryptoProvider.signer(new Uint8Array(createHash('sha256').update('terminal bench').digest()));
     const terminalDir = path.join(dir, 'T-BENCH');
-    const far = await site.terminal({ id: 'T-BENCH', fixmedinsCode: institution.fixmedins_code, dir: terminalDir, publicKey: signer.publicKey, provision: true });
+    const far = await site.terminal({ id: 'T-BENCH', fixmedinsCode: institution.fixmedins_code, dir: terminalDir, publicKey: signer.publicKey, provision: fillStores });
     const rig = new LineRig(dir, site, far, null);
     const terminal = await bootTerminal({
       id: 'T-BENCH',
@@ -252,7 +253,7 @@ export async function prepareBoot(): Promise<string> {
   site.hub.publish('catalogue', line, bootVersion, records);
   const seed = createHash('sha256').update('boot bench').digest();
   writeFileSync(path.join(state, 'terminal.key'), `${seed.toString('hex')}\n`, { mode: 0o600 });
-  await site.terminal({ id: 'T-BOOT', fixmedinsCode: institution.fixmedins_code, dir: state, publicKey: nodeCryptoProvider.signer(new Uint8Array(seed)).publicKey, provision: true });
+  await site.terminal({ id: 'T-BOOT', fixmedinsCode: institution.fixmedins_code, dir: state, publicKey: nodeCryptoProvider.signer(new Uint8Array(seed)).publicKey, provision: fillStores });
   await site.close();
   bootProfile = path.join(dir, 'emulated.json');
   writeFileSync(bootProfile, JSON.stringify({ profile: 'emulated', terminal: 'T-BOOT', institution: institution.fixmedins_code, state: 'state', offline_floor_fen: 50_000, line: { baud: 921_600 } }));

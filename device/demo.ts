@@ -34,6 +34,7 @@ import { seedIdentities, seedPersons, syntheticCredentials, syntheticInstitution
 import { systemClock, type Port } from './port';
 import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
+import { fillStores } from './hub/provision';
 
 /** What the firmware hands the demo: its own boot, layouts, display driver and keypad. */
 export interface DemoFirmware {
@@ -231,7 +232,7 @@ export async function runDemo(args: readonly string[], io: CliIo, firmware: Demo
       if (!list.some((plan) => plan.site === spec)) continue;
       const dir = path.join(root, spec.id);
       const signer = nodeCryptoProvider.signer(new Uint8Array(createHash('sha256').update(`demo terminal ${spec.id}`).digest()));
-      const far = await site.terminal({ id: spec.id, fixmedinsCode: spec.fixmedins, dir, publicKey: signer.publicKey, provision: true });
+      const far = await site.terminal({ id: spec.id, fixmedinsCode: spec.fixmedins, dir, publicKey: signer.publicKey, provision: fillStores });
       const keys = new firmware.KeyQueue();
       const display = new firmware.TextDisplay(out, firmware.layouts[spec.layout].cols);
       // The kiosk's record is complete once its terminal has booted; the patients act on it only after that.

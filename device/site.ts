@@ -13,19 +13,17 @@
 //
 // The reference hub's state is in STATE/hub; it is opened when the terminal
 // first dials it (as a real hub is already running), unless provisioning a
-// new terminal needs it first: enrolling its key, and placing the hub's
-// current catalogue and policy book in its store, verified and applied as a
-// sync would (factory provisioning: a catalogue of thousands of items takes
-// seconds over a 115,200-baud line).
+// new terminal needs it first: enrolling its key, and, when the caller passes
+// `provision` (device/hub/provision.ts), placing the hub's current catalogue
+// and policy book in its store.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import { hexToBytes } from '../protocol/crypto';
 import { nodeCryptoProvider } from '../protocol/crypto-node';
-import { catalogueKind, policyBookKind, SignedStore } from '../src/catalogue/store';
 import { CardReaderEmulator, type VirtualCard } from './card-reader-emulator';
 import { Gb18030Encoder } from './gb18030';
-import { catalogueLineOf, seedIdentities } from './hub/seed';
+import { seedIdentities } from './hub/seed';
 import type { ReferenceHub } from './hub/hub';
 import { LineSimulator } from './line';
 import { createPortPair } from './memory-port';
@@ -57,8 +55,11 @@ export interface SiteTerminalSpec {
   /** Where the terminal keeps its catalogue and policy book. */
   readonly dir: string;
   readonly publicKey: Uint8Array;
-  /** Fill empty stores with the hub's current versions (else the terminal syncs them over its line). */
-  readonly provision?: boolean;
+  /**
+   * Fills empty stores with the hub's current versions (`fillStores` of
+   * device/hub/provision.ts); without it the terminal syncs them over its line.
+   */
+  readonly provision?: (spec: SiteTerminalSpec, hubKey: Uint8Array, hub: () => ReferenceHub) => void;
   /** Told each line the printer emulator prints. */
   readonly printerLog?: (line: string) => void;
 }
@@ -198,30 +199,20 @@ export class Site {
     };
   }
 
-  /** Enrols the terminal's key and, when asked, fills its empty stores with the hub's current versions (through the store's own update path). */
+  /** Enrols the terminal's key at the hub (once: `enrolled` in its directory says so) and, when asked, fills its empty stores. */
   #provision(spec: SiteTerminalSpec): void {
-    const hubKey = this.hubPublicKey();
-    const verifier = nodeCryptoProvider.verifier(hubKey);
-    const hubKeys = (kid: Uint8Array | null) => (kid !== null && Buffer.from(kid).equals(Buffer.from(verifier.kid)) ? verifier : null);
-    const stores = spec.provision ? [SignedStore.open(catalogueKind, { dir: spec.dir, hubKeys }), SignedStore.open(policyBookKind, { dir: spec.dir, hubKeys })] : [];
+    const enrolledFile = path.join(spec.dir, 'enrolled');
     // Known already: the hub need not be opened for it (a terminal's boot does not wait for its hub).
-    if (stores.every((store) => store.version !== null) && existsSync(path.join(spec.dir, 'enrolled'))) return;
-    const hub = this.hub;
-    const institution = hub.state.institutions.get(spec.fixmedinsCode);
-    if (institution === undefined) throw new Error(`the reference hub knows no institution ${spec.fixmedinsCode} (seed institutions: ${[...hub.state.institutions.keys()].join(', ')})`);
-    const enrolled = hub.state.terminals.get(spec.id);
-    if (enrolled === undefined) hub.enroll(spec.id, spec.publicKey, spec.fixmedinsCode);
-    else if (!enrolled.keys.some((key) => Buffer.from(key).equals(Buffer.from(spec.publicKey)))) throw new Error(`terminal ${spec.id} is enrolled at the hub under another key`);
-    const lines = [catalogueLineOf(institution), ''];
+    if (!existsSync(enrolledFile)) {
+      const hub = this.hub;
+      if (!hub.state.institutions.has(spec.fixmedinsCode)) throw new Error(`the reference hub knows no institution ${spec.fixmedinsCode} (seed institutions: ${[...hub.state.institutions.keys()].join(', ')})`);
+      const enrolled = hub.state.terminals.get(spec.id);
+      if (enrolled === undefined) hub.enroll(spec.id, spec.publicKey, spec.fixmedinsCode);
+      else if (!enrolled.keys.some((key) => Buffer.from(key).equals(Buffer.from(spec.publicKey)))) throw new Error(`terminal ${spec.id} is enrolled at the hub under another key`);
+    }
     mkdirSync(spec.dir, { recursive: true });
-    stores.forEach((store, index) => {
-      if (store.version !== null) return;
-      const blob = hub.versions.blobFor(index === 0 ? 'catalogue' : 'policy_book', lines[index] as string, null);
-      if (blob === null) throw new Error('the reference hub has published nothing for this terminal');
-      const applied = store.apply(blob.bytes);
-      if (!applied.ok) throw new Error(`provisioning: ${applied.error.message}`);
-    });
-    writeFileSync(path.join(spec.dir, 'enrolled'), `${spec.id} ${spec.fixmedinsCode}\n`);
+    spec.provision?.(spec, this.hubPublicKey(), () => this.hub);
+    if (!existsSync(enrolledFile)) writeFileSync(enrolledFile, `${spec.id} ${spec.fixmedinsCode}\n`);
   }
 
   /** Stops every line and emulator and closes the hub (if it was opened). Safe twice. */

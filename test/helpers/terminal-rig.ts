@@ -12,6 +12,7 @@ import { seedIdentities, seedPersons } from '../../device/hub/seed';
 import { KeyQueue } from '../../device/keypad';
 import { systemClock, type Port } from '../../device/port';
 import { Site, type SiteTerminal } from '../../device/site';
+import { fillStores } from '../../device/hub/provision';
 import type { JournalStorage } from '../../src/journal/storage';
 import type { State } from '../../src/session/machine';
 import { layouts } from '../../src/session/screens';
@@ -91,7 +92,7 @@ export class TerminalRig {
     const site = new Site({ kind: 'emulated', dir: temp.dir, line: { baud: options.baud ?? 921_600, loss: options.loss ?? 0, seed: 7 }, clock: systemClock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS }) });
     const signer = nodeCryptoProvider.signer(new Uint8Array(createHash('sha256').update(`rig ${id}`).digest()));
     const dir = path.join(temp.dir, id);
-    const far = await site.terminal({ id, fixmedinsCode: fixmedins, dir, publicKey: signer.publicKey, provision: true });
+    const far = await site.terminal({ id, fixmedinsCode: fixmedins, dir, publicKey: signer.publicKey, provision: fillStores });
     const ports = far.ports as NonNullable<SiteTerminal['ports']>;
     let rig: TerminalRig | null = null;
     const layout = layouts[options.layout ?? 'kiosk'];
