@@ -3,7 +3,8 @@
 // - terminal-line: an outpatient settlement over a 115,200-baud simulated hub
 //   line takes at most 1.3 × the line's physical time for the bytes it moves,
 //   plus the hub's compute. One settlement is a synthetic patient's visit on
-//   the real session, drivers, hub client and journal (src/terminal.ts), from
+//   the real session, drivers, hub client and journal (src/terminal.ts, on the
+//   session tests' rig, test/helpers/terminal-rig.ts), from
 //   the e-certificate read (state `person`) to the hub-confirmed settlement
 //   (state `print`): person, bill, pre-settlement, settlement. The baseline of
 //   each visit is what no terminal can beat: its hub-line bytes (both ways)
@@ -22,19 +23,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { keyring } from '../protocol/crypto';
 import { nodeCryptoProvider } from '../protocol/crypto-node';
 import { generateCatalogueRecords } from '../device/hub/catalogue-gen';
 import { ReferenceHub } from '../device/hub/hub';
-import { catalogueLineOf, seedCatalogues, syntheticCredentials, syntheticInstitution } from '../device/hub/seed';
-import { KeyQueue } from '../device/keypad';
-import { systemClock, type Port } from '../device/port';
-import { Site, type SiteTerminal } from '../device/site';
+import { catalogueLineOf, seedCatalogues, syntheticCredentials, syntheticInstitution, syntheticPsnNo } from '../device/hub/seed';
+import { systemClock } from '../device/port';
+import { Site } from '../device/site';
 import { fillStores } from '../device/hub/provision';
 import type { State } from '../src/session/machine';
-import { layouts } from '../src/session/screens';
-import type { Session } from '../src/session/session';
-import { bootTerminal, type Terminal } from '../src/terminal';
+import { compliant, rigDayS, TerminalRig, type Script } from '../test/helpers/terminal-rig';
 import type { Benchmark } from './harness';
 
 const root = process.cwd();
@@ -62,126 +59,57 @@ interface Visit {
   readonly mdtrtId: string | null;
 }
 
-class LineRig {
-  readonly keys = new KeyQueue();
-  #next = 0;
-  #onState: ((state: State, session: Session) => void) | null = null;
-
-  private constructor(
-    readonly dir: string,
-    readonly site: Site,
-    readonly far: SiteTerminal,
-    public terminal: Terminal | null,
-  ) {}
-
-  static async open(): Promise<LineRig> {
-    const dir = mkdtempSync(path.join(tmpdir(), 'terminal-bench-'));
-    const timeS = () => Math.floor(Date.now() / 1_000);
-    const site = new Site({ kind: 'emulated', dir, line: { baud, loss: 0, seed: 11 }, clock: systemClock, timeS, openHub: (hubDir) => ReferenceHub.open({ dir: hubDir, timeS }) });
-    const institution = syntheticInstitution(institutionIndex);
-    site.hub.generate(populationSeed, persons, 1, new Date().toISOString().slice(0, 10));
-    const signer = nodeCryptoProvider.signer(new Uint8Array(createHash('sha256').update('terminal bench').digest()));
-    const terminalDir = path.join(dir, 'T-BENCH');
-    const far = await site.terminal({ id: 'T-BENCH', fixmedinsCode: institution.fixmedins_code, dir: terminalDir, publicKey: signer.publicKey, provision: fillStores });
-    const rig = new LineRig(dir, site, far, null);
-    const terminal = await bootTerminal({
-      id: 'T-BENCH',
-      fixmedinsCode: institution.fixmedins_code,
-      institutionName: '基准医院 Bench hospital',
-      dir: terminalDir,
-      signer,
-      hubKeys: keyring([nodeCryptoProvider.verifier(far.hubPublicKey)]),
-      connect: far.connect as () => Promise<Port>,
-      ports: far.ports as NonNullable<SiteTerminal['ports']>,
-      display: { show: () => undefined },
-      keypad: { next: (signal) => rig.keys.next(signal) },
-      timers: systemClock,
-      timeS,
-      random: Math.random,
-      layout: layouts.kiosk,
-      offlineFloorFen: 0,
-      receiptCells: 32,
-      onState: (state, session) => rig.#onState?.(state, session),
-    });
-    rig.terminal = terminal;
-    void terminal.run();
-    for (let waited = 0; terminal.client.signedIn === null; waited += 10) {
-      assert(waited < 30_000, 'the terminal signs in to the hub');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return rig;
-  }
-
-  /** The hub line's bytes so far, both ways (the first three lines are the card reader's, the scanner's and the printer's). */
-  hubBytes(): number {
-    return this.far.lines.slice(3).reduce((sum, line) => sum + line.forward.received + line.backward.received, 0);
-  }
-
-  /** The next synthetic patient at this terminal's institution shows their e-certificate and goes through as a compliant patient would. */
-  async visit(): Promise<Visit> {
-    const index = institutionIndex + institutions * this.#next;
-    this.#next += 1;
-    assert(index < persons, `the bench has ${persons / institutions} synthetic patients at its institution`);
-    const token = syntheticCredentials(populationSeed, index).find((credential) => credential.kind === 'ecert')?.id as string;
-    const states: State[] = [];
-    let startNs = 0n;
-    let endNs = 0n;
-    let bytes = 0;
-    let hubNs = 0;
-    let setlId: string | null = null;
-    let mdtrtId: string | null = null;
-    const ended = new Promise<void>((resolve) => {
-      this.#onState = (state, session) => {
-        states.push(state);
-        if (state === 'person') {
-          startNs = process.hrtime.bigint();
-          bytes = this.hubBytes();
-          hubNs = this.site.hub.stats.busyNs;
-        } else if (state === 'print') {
-          endNs = process.hrtime.bigint();
-          bytes = this.hubBytes() - bytes;
-          hubNs = this.site.hub.stats.busyNs - hubNs;
-          setlId = session.visit.setl?.id ?? null;
-          mdtrtId = session.visit.bill?.mdtrt_id ?? null;
-        } else if (state === 'review') {
-          this.keys.push('ok');
-        } else if (state === 'confirm') {
-          this.keys.push('1');
-          this.keys.push('ok');
-        } else if (state === 'done' || state === 'message') {
-          this.keys.push('ok');
-        } else if (state === 'idle' && states.length > 1) {
-          resolve();
-        }
-      };
-    });
-    await this.far.scanner.scan(token);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([ended, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`visit of ${token} did not end: ${states.join(' ')}`)), 30_000)))]);
-    clearTimeout(timer);
-    this.#onState = null;
-    return { wallNs: Number(endNs - startNs), bytes, hubNs, setlId, states, mdtrtId };
-  }
-
-  /** The visit's physical floor: its bytes at 10 bits each, plus the hub's compute, ns. */
-  static floorNs(visit: Visit): number {
-    return (visit.bytes * 10 * nsPerS) / baud + visit.hubNs;
-  }
-
-  async close(): Promise<void> {
-    await this.terminal?.close();
-    await this.site.close();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
+/** The terminal of the session's tests (test/helpers/terminal-rig.ts) on a 115,200-baud site, with a synthetic population at its institution. */
+async function openLineRig(): Promise<TerminalRig> {
+  const rig = await TerminalRig.open({ baud, fixmedins: syntheticInstitution(institutionIndex).fixmedins_code, id: 'T-BENCH' });
+  rig.hub.generate(populationSeed, persons, 1, new Date(rigDayS * 1_000).toISOString().slice(0, 10));
+  return rig;
 }
 
-let lineRig: LineRig | null = null;
+/** The hub line's bytes so far, both ways (the first three lines are the card reader's, the scanner's and the printer's). */
+function hubBytes(rig: TerminalRig): number {
+  return rig.far.lines.slice(3).reduce((sum, line) => sum + line.forward.received + line.backward.received, 0);
+}
+
+/** The visit's physical floor: its bytes at 10 bits each, plus the hub's compute, ns. */
+function floorNs(visit: Visit): number {
+  return (visit.bytes * 10 * nsPerS) / baud + visit.hubNs;
+}
+
+let lineRig: TerminalRig | null = null;
+let nextPatient = 0;
 const lineFigures: Visit[] = [];
 
+/** The next synthetic patient at the rig's institution shows their e-certificate and goes through as a compliant patient would; the visit must settle. */
 async function settledVisit(): Promise<Visit> {
-  const visit = await (lineRig as LineRig).visit();
-  assert(visit.setlId !== null && visit.states.includes('print'), `the visit settled: ${visit.states.join(' ')}`);
-  return visit;
+  const rig = lineRig as TerminalRig;
+  const index = institutionIndex + institutions * nextPatient;
+  nextPatient += 1;
+  assert(index < persons, `the bench has ${persons / institutions} synthetic patients at its institution`);
+  const ecert = syntheticCredentials(populationSeed, index).find((credential) => credential.kind === 'ecert')?.id as string;
+  let startNs = 0n;
+  let endNs = 0n;
+  let bytes = 0;
+  let hubNs = 0;
+  let mdtrtId: string | null = null;
+  const script: Script = {
+    ...compliant(true),
+    person: () => {
+      startNs = process.hrtime.bigint();
+      bytes = hubBytes(rig);
+      hubNs = rig.hub.stats.busyNs;
+    },
+    print: (_, session) => {
+      endNs = process.hrtime.bigint();
+      bytes = hubBytes(rig) - bytes;
+      hubNs = rig.hub.stats.busyNs - hubNs;
+      mdtrtId = session.visit.bill?.mdtrt_id ?? null;
+    },
+  };
+  const visit = await rig.visit({ psn_no: syntheticPsnNo(populationSeed, index), ecert }, 'qr', script, 30_000);
+  const setlId = visit.setl?.id ?? null;
+  assert(setlId !== null && visit.states.includes('print'), `the visit settled: ${visit.states.join(' ')}`);
+  return { wallNs: Number(endNs - startNs), bytes, hubNs, setlId, states: visit.states, mdtrtId };
 }
 
 const terminalLine: Benchmark = {
@@ -190,7 +118,7 @@ const terminalLine: Benchmark = {
   baseline: {
     name: 'physical + hub compute',
     selfTimed: true,
-    run: async () => LineRig.floorNs(await settledVisit()),
+    run: async () => floorNs(await settledVisit()),
   },
   contenders: [
     {
@@ -200,7 +128,7 @@ const terminalLine: Benchmark = {
     },
   ],
   async check() {
-    lineRig = await LineRig.open();
+    lineRig = await openLineRig();
     for (let index = 0; index < 3; index += 1) {
       const visit = await settledVisit();
       assert.deepEqual(
@@ -208,7 +136,7 @@ const terminalLine: Benchmark = {
         visit.states.filter((state, at) => state !== 'idle' && state !== visit.states[at - 1]),
         ['person', 'bill', 'review', 'confirm', 'settle', 'print', 'done'],
       );
-      const held = lineRig.site.hub.state.ledger.filter((settlement) => settlement.event.input.mdtrt_id === visit.mdtrtId && !settlement.reversed && settlement.cancelled === null);
+      const held = lineRig.hub.state.ledger.filter((settlement) => settlement.event.input.mdtrt_id === visit.mdtrtId && !settlement.reversed && settlement.cancelled === null);
       assert.equal(held.length, 1, `the hub holds ${visit.mdtrtId} once`);
       assert(visit.bytes > 500 && visit.hubNs > 0 && visit.wallNs > (visit.bytes * 10 * nsPerS) / baud, 'the line carried the visit at its baud rate');
       lineFigures.push(visit);

@@ -150,7 +150,7 @@ export class TerminalRig {
    * and resolves once the terminal is idle again: the states it passed
    * through, and the code it ended with.
    */
-  async visit(patient: (typeof identities)[number], how: 'card' | 'qr', script: Script, timeoutMs = 20_000): Promise<{ states: State[]; code: string | null; setl: Session['visit']['setl'] }> {
+  async visit(patient: Pick<(typeof identities)[number], 'psn_no' | 'ecert'>, how: 'card' | 'qr', script: Script, timeoutMs = 20_000): Promise<{ states: State[]; code: string | null; setl: Session['visit']['setl'] }> {
     this.script = script;
     this.states.length = 0;
     this.#visits += 1;
