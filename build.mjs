@@ -158,7 +158,7 @@ const forbiddenInputs = [
   /node_modules\/tweetnacl\//,
   /node_modules\/cbor-x\//,
   /^device\/[a-z0-9-]+-emulator\.ts$/,
-  /^device\/(line|harness|socat|tools|prng|memory-port|site|demo)\.ts$/,
+  /^device\/(line|harness|socat|tools|prng|memory-port|site|site-bundle|demo|card-probe)\.ts$/,
   /^device\/hub\//,
 ];
 

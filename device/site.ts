@@ -203,7 +203,8 @@ export class Site {
   #provision(spec: SiteTerminalSpec): void {
     const enrolledFile = path.join(spec.dir, 'enrolled');
     // Known already: the hub need not be opened for it (a terminal's boot does not wait for its hub).
-    if (!existsSync(enrolledFile)) {
+    const enrolledBefore = existsSync(enrolledFile);
+    if (!enrolledBefore) {
       const hub = this.hub;
       if (!hub.state.institutions.has(spec.fixmedinsCode)) throw new Error(`the reference hub knows no institution ${spec.fixmedinsCode} (seed institutions: ${[...hub.state.institutions.keys()].join(', ')})`);
       const enrolled = hub.state.terminals.get(spec.id);
@@ -212,7 +213,7 @@ export class Site {
     }
     mkdirSync(spec.dir, { recursive: true });
     spec.provision?.(spec, this.hubPublicKey(), () => this.hub);
-    if (!existsSync(enrolledFile)) writeFileSync(enrolledFile, `${spec.id} ${spec.fixmedinsCode}\n`);
+    if (!enrolledBefore) writeFileSync(enrolledFile, `${spec.id} ${spec.fixmedinsCode}\n`);
   }
 
   /** Stops every line and emulator and closes the hub (if it was opened). Safe twice. */

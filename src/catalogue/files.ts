@@ -72,8 +72,9 @@ export function readAhead(file: string): Promise<FileSystem> {
     },
   };
   return new Promise((resolve) => {
+    let fd = -1;
     try {
-      const fd = openSync(file, 'r');
+      fd = openSync(file, 'r');
       // Not zero-filled: the read fills every byte or the bytes are dropped.
       const into = Buffer.allocUnsafeSlow(fstatSync(fd).size);
       read(fd, into, 0, into.length, 0, (error, count) => {
@@ -82,6 +83,7 @@ export function readAhead(file: string): Promise<FileSystem> {
         resolve(fs);
       });
     } catch {
+      if (fd >= 0) closeSync(fd);
       resolve(fs);
     }
   });

@@ -22,7 +22,7 @@ import { readAhead } from '../catalogue/files';
 import { catalogueKind } from '../catalogue/store';
 import { parseProfile, ProfileError, type Profile } from '../profile';
 import { layouts } from '../session/screens';
-import { bootTerminal } from '../terminal';
+import { bootTerminal, type Terminal } from '../terminal';
 import { realBinding } from './binding';
 import { parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
 import { loadSite, loadTools } from './tools';
@@ -92,16 +92,16 @@ export const runCommand: Command = {
     // stops it as soon as it says it is ready (or while it boots) must find
     // them, not the default action that ends the process mid-write.
     let stopping = false;
-    let closeTerminal = () => undefined as unknown;
+    let terminal: Terminal | null = null;
     const stop = () => {
       stopping = true;
-      void closeTerminal();
+      void terminal?.close();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     let lines: ReturnType<typeof createInterface> | undefined;
     try {
-      const terminal = await bootTerminal({
+      terminal = await bootTerminal({
         storeFs: await storeFs,
         id: profile.terminal,
         fixmedinsCode: profile.institution,
@@ -126,7 +126,6 @@ export const runCommand: Command = {
       say(`run: ready in ${Math.round(performance.now())} ms: terminal ${profile.terminal} (${profile.profile}), catalogue ${terminal.catalogue.version}, policy book ${terminal.policyBook.version}, ${terminal.journal.queueLength} queued`);
       lines = createInterface({ input: io.stdin, terminal: false });
       lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
-      closeTerminal = () => terminal.close();
       if (!stopping) await terminal.run();
       await terminal.close();
     } finally {
