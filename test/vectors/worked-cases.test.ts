@@ -1,11 +1,14 @@
 // Proves the settlement core reproduces every worked case of SETTLEMENT.md
 // exactly: through the function (as JSON values) and through the built CLI
 // (`settle FILE`, `settle` on stdin, `settle --jsonl`), with output keys in the
-// order §9 lists; and that --explain derives the same figures in words.
+// order §9 lists; that --explain derives the same figures in words; and that
+// every file of examples/ is its worked case, bare, and settles to its
+// expected output through `settle examples/FILE`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { runTerminal } from '../helpers/cli';
+import { readFileSync } from 'node:fs';
+import { projectRoot, runTerminal } from '../helpers/cli';
 import { casesDir, keyOrder, workedCases } from '../helpers/cases';
 import { settleCase } from '../../src/core/case';
 
@@ -84,6 +87,16 @@ test('settle --explain on a refusal names the code', () => {
   const unfiled = cases.find((worked) => worked.name.startsWith('05-'));
   const result = runTerminal(['settle', '--explain'], { input: JSON.stringify(unfiled?.case) });
   assert.match(result.stdout, /^\{"ok":false,"error":\{"code":"filing_required"\}\}\nRefused: filing_required\.\n$/);
+});
+
+test('examples/ holds every worked case, bare, and settle FILE prints its expected output', () => {
+  for (const worked of cases) {
+    const file = path.join(projectRoot, 'examples', worked.name);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')), worked.case, worked.name);
+    const result = runTerminal(['settle', file]);
+    assert.is(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout), worked.expected, worked.name);
+  }
 });
 
 test.run();
