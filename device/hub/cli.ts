@@ -275,7 +275,8 @@ async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; 
       server = listening;
       await new Promise<void>((resolve, reject) => {
         listening.once('error', (error) => reject(new HubUsage('listen_failed', error.message)));
-        listening.listen(Number(match[2]), (match[1] as string).replace(/^\[|\]$/g, ''), () => resolve());
+        // A backlog as deep as the connections served: a burst of connections waits for the hub to take and judge them.
+        listening.listen({ port: Number(match[2]), host: (match[1] as string).replace(/^\[|\]$/g, ''), backlog: connectionsMax }, () => resolve());
       });
       // After listening, a failed accept (out of descriptors, say) is logged and counted; the server goes on.
       listening.on('error', (error) => {

@@ -294,7 +294,8 @@ export class ReferenceHub {
       await port.close().catch(() => undefined);
       return;
     }
-    const decoder = new FrameDecoder();
+    // The frame decoder's buffers (two frames' worth) are made when the first bytes come: an idle connection costs little.
+    let decoder: FrameDecoder | null = null;
     const buffer = new Uint8Array(readBytes);
     try {
       while (!this.stopped) {
@@ -304,6 +305,7 @@ export class ReferenceHub {
         } catch {
           return;
         }
+        decoder ??= new FrameDecoder();
         for (const event of decoder.push(buffer.subarray(0, count))) {
           if (event.kind === 'frame') this.onFrame(event, port, connection).catch((error: unknown) => this.internalError('a frame', error));
         }
@@ -367,7 +369,7 @@ export class ReferenceHub {
   private countRefusal(connection: Connection): void {
     if (connection.authenticated) return;
     connection.refused += 1;
-    if (connection.refused < this.limits.refusedFramesMax) return;
+    if (connection.refused !== this.limits.refusedFramesMax) return;
     this.stats.closedRefusing += 1;
     void connection.port.close().catch(() => undefined);
   }

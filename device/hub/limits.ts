@@ -9,8 +9,8 @@ import * as wire from '../../protocol/limits';
 export const sessionLifetimeSeconds = 12 * 3_600;
 /** Fee lines in one bill-query page. */
 export const billPageLines = wire.feeLinesPerMessageMax;
-/** Bytes read from a connection at once. */
-export const readBytes = 65_536;
+/** Bytes read from a connection at once (a buffer per connection: small, so thousands of connections cost little). */
+export const readBytes = 16_384;
 /** Bytes of one catalogue or policy-book chunk the hub sends. */
 export const chunkBytes = wire.chunkBytesMax;
 /** The hub's state log: a database, not a ring; large enough for a long load run, bytes. */

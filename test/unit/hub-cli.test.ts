@@ -6,7 +6,8 @@
 // enroll, clearing, audit and show answer in JSON; bad input is one line with
 // a stable code and exit 2; serve --listen prints where it listens, serves a
 // terminal over TCP, holds the directory's lock meanwhile (state_locked), and
-// stops cleanly on SIGTERM.
+// stops cleanly on SIGTERM; while it serves, an unhandled rejection is logged
+// and counted, never fatal.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import { SocketPort } from '../../device/socket-port';
+import { guardUnhandled } from '../../device/hub/cli';
 import { runTerminal, startTerminal } from '../helpers/cli';
 import { realTimers, terminalSigner } from '../helpers/hub-rig';
 import { MemoryDisk } from '../helpers/memory-disk';
@@ -124,6 +126,20 @@ test('serve --listen: prints where, serves a terminal over TCP, holds the lock, 
   } finally {
     await hub.stop('SIGKILL');
   }
+});
+
+test('while serving, an unhandled rejection is logged and counted, and the process goes on', async () => {
+  const stats = { unhandled: 0 };
+  const lines: string[] = [];
+  const unguard = guardUnhandled(stats, (line) => lines.push(line));
+  try {
+    void Promise.reject(new Error('a bug in a handler'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    unguard();
+  }
+  assert.is(stats.unhandled, 1);
+  assert.match(lines[0] ?? '', /^hub: unhandled rejection \(1\): Error: a bug in a handler/);
 });
 
 test('cleanup', () => rmSync(dir, { recursive: true, force: true }));
