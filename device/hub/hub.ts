@@ -9,8 +9,14 @@
 // (same seq) gets the answer it missed.
 //
 // Frames are checked in this order: signature and schema (the opener), the
-// terminal's enrolment and key, the session, the replay window (a stale seq
-// is refused, a duplicate in progress dropped); then the handler.
+// terminal's enrolment and key, the session, the replay window (a stale seq,
+// or one too far ahead, is refused and recorded nowhere; a sign-in outside the
+// window is answered with the next seq the hub takes; a duplicate in progress
+// is dropped); then the handler (`dispatch`). A network connection is held to
+// the connection limits (README): a total, a number not yet vouched for by a
+// signed request per address, a deadline for that request, and a budget of
+// refused frames. Nothing a peer sends reaches an assertion: a failure inside
+// is logged and counted, and the hub goes on.
 import assert from 'node:assert';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
