@@ -21,6 +21,17 @@ export const cborStringBytesMax = chunkBytesMax;
 export const cborItemsMax = 4_096;
 /** Replay window a receiver keeps per terminal, in sequence numbers. */
 export const replayWindowMax = 1_024;
+/**
+ * How far above the highest sequence number a receiver accepted from a peer
+ * the next may be. A frame further ahead is refused, never recorded, so no
+ * one frame (a terminal's bug, or its key in the wrong hands) can push the
+ * window to the end of the numbers and shut the terminal out. Generous: a
+ * terminal offline for months burns a few hundred thousand numbers (sign-in
+ * attempts, heartbeats, advices, a block of 64 at each boot).
+ */
+export const seqForwardJumpMax = 2 ** 32;
+/** Bytes of a sign-in's nonce: the hub echoes it, so a re-synchronisation answers this sign-in and no other. */
+export const signInNonceBytes = 16;
 /** Bytes of stored replies a replay window keeps; older replies are dropped first (their seq stays known). */
 export const replayStoredBytesMax = 4 * 1_048_576;
 /** Accepted skew between a message's time and the receiver's clock, seconds. */
@@ -85,6 +96,7 @@ assert(cborItemsMax >= chunkCountMax, 'a manifest fits');
 assert(feeLinesPerMessageMax <= visitLinesMax && visitLinesMax <= cborItemsMax * 4, 'a bill fits in a bounded number of pages');
 assert(Number.isSafeInteger(moneyFenMax) && lineAmtFenMax <= moneyFenMax && moneyFenMax <= totalFenMax, 'money bounds nest');
 assert(replayWindowMax > 0 && replayWindowMax <= 65_536, 'replay window is bounded');
+assert(seqForwardJumpMax > replayWindowMax && seqForwardJumpMax * 1_024 < seqMax, 'a forward jump is generous, and many of them still leave the numbers unexhausted');
 assert(replayStoredBytesMax >= frameBytesMax * 4, 'a replay window can hold several of the largest replies');
 assert(frameBytesMin > frameHeaderBytes + frameCrcBytes, 'a frame has content between header and CRC');
 assert(timeSecondsMax <= Number.MAX_SAFE_INTEGER && seqMax === Number.MAX_SAFE_INTEGER, 'times and seqs are safe integers');

@@ -61,8 +61,8 @@ export const ruleDocs: Readonly<Record<string, string>> = {
 
 export const messageDocs: Readonly<Record<string, string>> = {
   error: 'typed error reply to any request, with a stable code',
-  sign_in: 'sign in; the reply opens a hub session',
-  sign_in_reply: 'session, hub time, institution, current versions, offline floor limit',
+  sign_in: 'sign in with a fresh nonce (and, at a staffed counter terminal, the operator); the reply opens a hub session',
+  sign_in_reply: 'session (0: none, the seq was outside the window: continue from next_seq), hub time, institution, current versions, offline floor limit, the next seq the hub takes, the sign-in\'s nonce',
   sign_out: 'close the session',
   sign_out_reply: 'signed out',
   person_query: 'person by credential',
@@ -73,7 +73,7 @@ export const messageDocs: Readonly<Record<string, string>> = {
   pre_settle_reply: "the hub's result and its digest",
   settle: "settle: the input, the terminal's result and its digest",
   settle_reply: 'settlement id; the hub recomputed the same digest',
-  cancel: 'cancel a settlement',
+  cancel: 'cancel a settlement (the terminal\'s own; another terminal\'s of the institution only with an operator signed in)',
   cancel_reply: 'the cancellation id',
   reversal: 'undo a settle or cancel whose reply never came (by its seq)',
   reversal_reply: 'whether something was undone',

@@ -105,6 +105,10 @@ export const errorCodes = [
   // An advice (offline settlement) the hub cannot take: over the offline floor or not outpatient/pharmacy; its bill settled online meanwhile.
   'offline_limit_exceeded',
   'already_settled',
+  // An advice whose personal-account payment exceeds the balance the hub holds (the terminal's record was stale).
+  'account_insufficient',
+  // A cancel of another terminal's settlement without an operator signed in (README, who may cancel).
+  'cancel_not_allowed',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 const errorCode = rule(enumOf(errorCodes));
@@ -231,8 +235,9 @@ const chunkIndex = uint(limits.chunkCountMax - 1);
 // ---- bodies ------------------------------------------------------------
 const bodies = {
   error: struct({ code: errorCode, detail: text(200, 0) }),
-  sign_in: struct({ fixmedins_code: fixmedinsCode, firmware: text(32), catalogue_version: nullable(version), policy_version: nullable(version) }),
-  sign_in_reply: struct({ session: uint(limits.sessionMax, 1), hub_time: timeS, institution, catalogue_version: version, policy_version: version, offline_floor: fen }),
+  sign_in: struct({ fixmedins_code: fixmedinsCode, firmware: text(32), catalogue_version: nullable(version), policy_version: nullable(version), nonce: bytes(limits.signInNonceBytes), operator: nullable(text(32)) }),
+  // session 0: no session opened, the sign-in's seq was outside the hub's window; the terminal continues from next_seq.
+  sign_in_reply: struct({ session: uint(limits.sessionMax), hub_time: timeS, institution, catalogue_version: version, policy_version: version, offline_floor: fen, next_seq: seq, nonce: bytes(limits.signInNonceBytes) }),
   sign_out: struct({ session: uint(limits.sessionMax, 1) }),
   sign_out_reply: struct({ sign_out_time: timeS }),
   person_query: struct({ credential }),

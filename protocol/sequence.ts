@@ -5,8 +5,15 @@
 // window of recent numbers per peer and answers a duplicate with the reply
 // it stored, so a retry is always safe. Nothing here is keyed on signature
 // bytes (Ed25519 signatures from some libraries are malleable): only on seq.
+//
+// A number more than `seqForwardJumpMax` above the highest accepted is
+// refused ('ahead') and never recorded: one frame cannot move the window to
+// the end of the numbers. A sender whose numbers fell behind the window (its
+// journal restored or lost) learns the next acceptable number from the
+// hub's signed answer to its sign-in (README, wire protocol) and moves its
+// counter forward to it (`skipTo`), durably, before using it.
 import assert from 'node:assert';
-import { replayStoredBytesMax, replayWindowMax, seqMax } from './limits';
+import { replayStoredBytesMax, replayWindowMax, seqForwardJumpMax, seqMax } from './limits';
 
 /** Where the sender's last used sequence number lives (a file, the journal). */
 export interface SeqStore {
@@ -47,6 +54,22 @@ export class SequenceCounter {
     this.#chain = step.catch(() => undefined);
     return step;
   }
+
+  /**
+   * Moves the counter so that `next()` gives at least `seq`, saved before it
+   * resolves; never backwards. Refuses (RangeError) a number that would leave
+   * fewer than `seqForwardJumpMax` numbers: it comes from the peer.
+   */
+  skipTo(seq: number): Promise<void> {
+    const step = this.#chain.then(async () => {
+      if (!Number.isSafeInteger(seq) || seq < 1 || seq > seqMax - seqForwardJumpMax) throw new RangeError(`cannot continue from seq ${String(seq)}`);
+      if (seq - 1 <= this.#last) return;
+      this.#last = seq - 1;
+      await this.#store.save(this.#last);
+    });
+    this.#chain = step.catch(() => undefined);
+    return step;
+  }
 }
 
 export type ReplayVerdict =
@@ -54,7 +77,9 @@ export type ReplayVerdict =
   /** Seen before: `reply` is the stored reply, or null while in progress or after it was dropped for space. */
   | { readonly kind: 'duplicate'; readonly reply: Uint8Array | null }
   /** Older than the window: refuse (error `replay_stale`). */
-  | { readonly kind: 'stale' };
+  | { readonly kind: 'stale' }
+  /** More than `forwardMax` above the highest accepted: refuse, record nothing. */
+  | { readonly kind: 'ahead' };
 
 /**
  * The receiver's replay window for one peer: remembers the last `windowMax`
@@ -68,7 +93,9 @@ export class ReplayWindow {
   constructor(
     readonly windowMax: number = replayWindowMax,
     readonly storedBytesMax: number = replayStoredBytesMax,
+    readonly forwardMax: number = seqForwardJumpMax,
   ) {
+    assert(Number.isSafeInteger(forwardMax) && forwardMax >= windowMax && forwardMax <= seqForwardJumpMax, 'forward jump within the wire limit');
     assert(Number.isInteger(windowMax) && windowMax > 0 && windowMax <= replayWindowMax, 'window within the wire limit');
     assert(Number.isInteger(storedBytesMax) && storedBytesMax >= 0, 'stored bytes bound');
   }
@@ -77,7 +104,13 @@ export class ReplayWindow {
     assert(Number.isSafeInteger(seq) && seq >= 0, 'seq is a checked message field');
     if (this.seen.has(seq)) return { kind: 'duplicate', reply: this.seen.get(seq) ?? null };
     if (seq <= this.highest - this.windowMax) return { kind: 'stale' };
+    if (seq > this.highest + this.forwardMax) return { kind: 'ahead' };
     return { kind: 'new' };
+  }
+
+  /** The lowest number above every one accepted: where a sender out of the window continues. */
+  get nextSeq(): number {
+    return Math.min(this.highest + 1, seqMax);
   }
 
   /** Marks `seq` as accepted (its reply to come); check() said 'new'. */

@@ -129,6 +129,8 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     settleTimeoutMs: parts.hubTimeoutsMs?.settle,
     attemptsMax: parts.hubTimeoutsMs?.attempts,
     onHeartbeat: (reply) => (behind ||= reply.catalogue_version !== catalogue.version || reply.policy_version !== policyBook.version),
+    // Journaled by the client; the idle screen counts the refused advices for staff.
+    onRefused: (item, code) => log(`${item.kind} ${item.id} refused by the hub: ${code}`),
   });
   const encoder = new Gb18030Encoder();
   const printer = new ReceiptPrinter(ports.printer, { clock: timers });

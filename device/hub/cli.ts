@@ -2,12 +2,18 @@
 // (the firmware's `hub` command loads dist/tools.js and calls runHub). Every
 // input is checked strictly: a bad one is one line `hub: CODE: …` and exit 2.
 //
+//   hub init --state DIR
 //   hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [--offline-floor FEN] [--session-hours H]
+//             [--connections-max N] [--connections-per-address N] [--sign-in-seconds S]
 //   hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]
-//   hub enroll --state DIR --terminal ID --institution CODE --pub HEX64
+//   hub enroll --state DIR --terminal ID --institution CODE --pub HEX64 [--role kiosk|counter]
 //   hub clearing --state DIR --month YYYY-MM
 //   hub audit --state DIR
 //   hub show --state DIR [--person PSN_NO]
+// clearing, audit and show only read: they never create, seed or repair a
+// state directory (a missing one is `state_missing`). `serve` survives
+// whatever its peers do: connection limits, and an unhandled rejection is
+// logged and counted (`unhandled` in the stop line), never fatal.
 import { createServer, type Server } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { BindingInterface } from '@serialport/bindings-cpp';
@@ -18,8 +24,8 @@ import { chinaDate } from '../../src/journal/recon';
 import { SocketPort } from '../socket-port';
 import { StreamPort } from '../stream-port';
 import { clearingReport } from './clearing';
-import { HubStateLocked, ReferenceHub } from './hub';
-import { billsPerPersonMax, connectionsMax, populationPersonsMax, terminalsMax } from './limits';
+import { HubStateLocked, HubStateMissing, ReferenceHub } from './hub';
+import { billsPerPersonMax, connectionsMax, pendingConnectionsPerAddressMax, populationPersonsMax, signInDeadlineMs, terminalsMax } from './limits';
 
 export interface HubCliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -42,9 +48,10 @@ class HubUsage extends Error {
 }
 
 const usage = [
-  'hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [--offline-floor FEN] [--session-hours H]',
+  'hub init --state DIR',
+  'hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [--offline-floor FEN] [--session-hours H] [--connections-max N] [--connections-per-address N] [--sign-in-seconds S]',
   'hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
-  'hub enroll --state DIR --terminal ID --institution CODE --pub HEX64',
+  'hub enroll --state DIR --terminal ID --institution CODE --pub HEX64 [--role kiosk|counter]',
   'hub clearing --state DIR --month YYYY-MM',
   'hub audit --state DIR',
   'hub show --state DIR [--person PSN_NO]',
@@ -83,6 +90,10 @@ const options = {
   pub: { type: 'string' },
   month: { type: 'string' },
   person: { type: 'string' },
+  role: { type: 'string' },
+  'connections-max': { type: 'string' },
+  'connections-per-address': { type: 'string' },
+  'sign-in-seconds': { type: 'string' },
 } as const;
 
 /** Runs one `hub` command; resolves to the exit code. */
@@ -90,7 +101,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
   const say = (line: string) => io.stdout.write(`${line}\n`);
   try {
     const [command, ...rest] = args;
-    if (!['serve', 'generate', 'enroll', 'clearing', 'audit', 'show'].includes(command ?? '')) throw new HubUsage('usage', `unknown hub command '${command ?? ''}'`);
+    if (!['init', 'serve', 'generate', 'enroll', 'clearing', 'audit', 'show'].includes(command ?? '')) throw new HubUsage('usage', `unknown hub command '${command ?? ''}'`);
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: false });
@@ -99,10 +110,22 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
     }
     const values = parsed.values;
     const dir = required('state', values.state);
-    const open = (seed = true) => ReferenceHub.open({ dir, timeS: io.timeS, seed, log: (line) => io.stderr.write(`${line}\n`), ...hubSettings(values) });
+    const log = (line: string) => io.stderr.write(`${line}\n`);
+    const open = () => ReferenceHub.open({ dir, timeS: io.timeS, log, ...hubSettings(values) });
+    // What only reads opens read-only: a missing directory is refused, never created.
+    const read = () => ReferenceHub.open({ dir, timeS: io.timeS, log, readOnly: true, ...hubSettings(values) });
     switch (command) {
+      case 'init': {
+        const hub = open();
+        try {
+          say(JSON.stringify(hub.summary()));
+          return 0;
+        } finally {
+          await hub.close();
+        }
+      }
       case 'serve':
-        return await serve(open(), values, io, say);
+        return await serve(ReferenceHub.open({ dir, timeS: io.timeS, log, connectionLimits: connectionLimits(values), ...hubSettings(values) }), values, io, say);
       case 'generate': {
         const hub = open();
         try {
@@ -132,14 +155,16 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
         } catch (error) {
           throw new HubUsage('usage', (error as Error).message);
         }
+        const role = values.role ?? 'kiosk';
+        if (role !== 'kiosk' && role !== 'counter') throw new HubUsage('usage', `--role must be kiosk or counter, got '${role}'`);
         const hub = open();
         try {
           const institution = required('institution', values.institution);
           if (!hub.state.institutions.has(institution)) throw new HubUsage('unknown_institution', `${institution} is not an institution this hub knows`);
           if (hub.state.terminals.has(id)) throw new HubUsage('terminal_exists', `${id} is enrolled`);
           if (hub.state.terminalByKid(key.subarray(0, 8)) !== undefined) throw new HubUsage('key_taken', 'another terminal has a key with that key id');
-          hub.enroll(id, key, institution);
-          say(JSON.stringify({ terminal: id, institution, hub_key: bytesToHex(hub.publicKey) }));
+          hub.enroll(id, key, institution, role);
+          say(JSON.stringify({ terminal: id, institution, role, hub_key: bytesToHex(hub.publicKey) }));
           return 0;
         } finally {
           await hub.close();
@@ -148,7 +173,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
       case 'clearing': {
         const month = required('month', values.month);
         if (!/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(month)) throw new HubUsage('usage', `--month must be YYYY-MM, got '${month}'`);
-        const hub = open();
+        const hub = read();
         try {
           say(JSON.stringify(clearingReport(hub.state, month)));
           return 0;
@@ -157,7 +182,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
         }
       }
       case 'audit': {
-        const hub = open();
+        const hub = read();
         try {
           for (const refusal of hub.state.refusals) say(JSON.stringify(refusal, (_key, value) => (value instanceof Uint8Array ? bytesToHex(value) : value)));
           return 0;
@@ -166,7 +191,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
         }
       }
       case 'show': {
-        const hub = open();
+        const hub = read();
         try {
           if (values.person !== undefined) {
             const person = hub.state.person(values.person);
@@ -188,12 +213,35 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
       io.stderr.write(`hub: ${error.code}: ${error.message}\nusage:\n${usage}\n`);
       return 2;
     }
-    if (error instanceof HubStateLocked) {
-      io.stderr.write(`hub: state_locked: ${error.message}\n`);
+    if (error instanceof HubStateLocked || error instanceof HubStateMissing) {
+      io.stderr.write(`hub: ${error.code}: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
+}
+
+function connectionLimits(values: { 'connections-max'?: string; 'connections-per-address'?: string; 'sign-in-seconds'?: string }) {
+  const perAddress = integer('connections-per-address', values['connections-per-address'], 1, connectionsMax, pendingConnectionsPerAddressMax);
+  return {
+    connectionsMax: integer('connections-max', values['connections-max'], 1, connectionsMax, connectionsMax),
+    pendingPerAddressMax: perAddress,
+    signInDeadlineMs: integer('sign-in-seconds', values['sign-in-seconds'], 1, 600, signInDeadlineMs / 1_000) * 1_000,
+  };
+}
+
+/**
+ * While `serve` runs, a promise rejected with no handler (a bug: every path a
+ * peer reaches answers with a typed refusal) is logged and counted, and the
+ * hub goes on; Node would otherwise end the process. Returns the uninstaller.
+ */
+export function guardUnhandled(stats: { unhandled: number }, log: (line: string) => void): () => void {
+  const onRejection = (reason: unknown) => {
+    stats.unhandled += 1;
+    log(`hub: unhandled rejection (${stats.unhandled}): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  };
+  process.on('unhandledRejection', onRejection);
+  return () => process.off('unhandledRejection', onRejection);
 }
 
 function hubSettings(values: { 'offline-floor'?: string; 'session-hours'?: string }) {
@@ -205,6 +253,9 @@ function hubSettings(values: { 'offline-floor'?: string; 'session-hours'?: strin
 
 async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; listen?: string }, io: HubCliIo, say: (line: string) => void): Promise<number> {
   let server: Server | null = null;
+  const survived = { unhandled: 0, serverErrors: 0 };
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const unguard = guardUnhandled(survived, log);
   try {
     if ((values.port === undefined) === (values.listen === undefined)) throw new HubUsage('usage', 'give one of --port PATH or --listen HOST:PORT');
     if (values.port !== undefined) {
@@ -219,14 +270,18 @@ async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; 
     } else {
       const match = /^([0-9.]+|localhost|\[[0-9a-f:]+\]):([0-9]{1,5})$/.exec(values.listen as string);
       if (match === null || Number(match[2]) > 65_535) throw new HubUsage('usage', `--listen must be HOST:PORT, got '${values.listen}'`);
-      const listening = createServer((socket) => {
-        if ((listening.connections ?? 0) > connectionsMax) socket.destroy();
-        else void hub.serve(new SocketPort(socket));
-      });
+      // Every connection goes to the hub, which holds it to the connection limits (or closes it at once).
+      const listening = createServer((socket) => void hub.serve(new SocketPort(socket), { address: socket.remoteAddress ?? '?' }));
       server = listening;
       await new Promise<void>((resolve, reject) => {
         listening.once('error', (error) => reject(new HubUsage('listen_failed', error.message)));
-        listening.listen(Number(match[2]), (match[1] as string).replace(/^\[|\]$/g, ''), () => resolve());
+        // A backlog as deep as the connections served: a burst of connections waits for the hub to take and judge them.
+        listening.listen({ port: Number(match[2]), host: (match[1] as string).replace(/^\[|\]$/g, ''), backlog: connectionsMax }, () => resolve());
+      });
+      // After listening, a failed accept (out of descriptors, say) is logged and counted; the server goes on.
+      listening.on('error', (error) => {
+        survived.serverErrors += 1;
+        log(`hub: accept failed (${survived.serverErrors}): ${error.message}`);
       });
       const address = listening.address();
       const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
@@ -237,6 +292,7 @@ async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; 
   } finally {
     server?.close();
     await hub.close();
-    say(`hub: stopped; ${JSON.stringify(hub.stats)}`);
+    unguard();
+    say(`hub: stopped; ${JSON.stringify({ ...hub.stats, ...survived })}`);
   }
 }

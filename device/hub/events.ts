@@ -8,9 +8,9 @@
 // below, which reuse the wire's own records.
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import type { CborEncoder } from '../../protocol/cbor-encode';
-import { seqMax, timeSecondsMax, visitLinesMax } from '../../protocol/limits';
+import { seqMax, signInNonceBytes, timeSecondsMax, visitLinesMax } from '../../protocol/limits';
 import { messageTypeByName, type MessageName } from '../../protocol/messages';
-import { bool, bytes, dateText, enumOf, fromWire, list, nullable, struct, text, toWire, uint, type Infer, type ListType, type StructType, type Type } from '../../protocol/schema';
+import { bool, bytes, dateText, enumOf, fromWire, list, nullable, optional, struct, text, toWire, uint, type Infer, type ListType, type StructType, type Type } from '../../protocol/schema';
 
 /** A field's schema inside a message body: the wire's records, reused. */
 function fieldOf(message: MessageName, field: string): Type<unknown> {
@@ -39,7 +39,8 @@ const version = text(64);
 const asked = { terminal: id, seq, digest };
 
 const kinds = {
-  terminal: struct({ id, public_key: bytes(32), fixmedins_code: code30 }),
+  /** A terminal enrolled (or a key added). role: 'kiosk' (absent in older logs) or 'counter', a staffed terminal whose sign-in may name an operator. */
+  terminal: struct({ id, public_key: bytes(32), fixmedins_code: code30, role: optional(enumOf(['kiosk', 'counter'])) }),
   institution: struct({ institution: institutionType }),
   person: struct({ person: personType, credentials: list(credentialType, 8) }),
   population: struct({ seed: uint(0xffff_ffff), persons: uint(10_000_000, 1), bills_per_person: uint(10_000, 1), date: dateText() }),
@@ -54,7 +55,8 @@ const kinds = {
   }),
   /** A catalogue or policy book version, whose signed snapshot is the file named. */
   published: struct({ blob: enumOf(['catalogue', 'policy_book']), line: text(8, 0), version, serial: uint(0xffff_ffff, 1), file: text(128), digest }),
-  session: struct({ ...asked, session: uint(0xffff_ffff, 1), time, expires: time }),
+  /** A sign-in: its nonce (echoed in the reply) and the operator signed in with it (both absent in older logs). */
+  session: struct({ ...asked, session: uint(0xffff_ffff, 1), time, expires: time, nonce: optional(bytes(signInNonceBytes)), operator: optional(nullable(text(32))) }),
   session_end: struct({ ...asked, session: uint(0xffff_ffff, 1), time }),
   terminal_key: struct({ ...asked, public_key: bytes(32), time }),
   settled: struct({

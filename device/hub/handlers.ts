@@ -9,7 +9,7 @@ import type { CborEncoder } from '../../protocol/cbor-encode';
 import { bytesEqual } from '../../protocol/crypto';
 import { resultDigest } from '../../protocol/digests';
 import type { AnyMessage } from '../../protocol/envelope';
-import { feeLinesPerMessageMax } from '../../protocol/limits';
+import { feeLinesPerMessageMax, signInNonceBytes } from '../../protocol/limits';
 import { messageTypeByName, type BodyOf, type ErrorCode, type MessageName, type Person, type SettleInput, type SettleResult } from '../../protocol/messages';
 import { toWire } from '../../protocol/schema';
 import { billDigest } from '../../protocol/digests';
@@ -66,7 +66,7 @@ export function requestDigest(encoder: CborEncoder, message: Request): Uint8Arra
 export function replyOf(ctx: HubContext, event: AnswerEvent): Reply {
   switch (event.kind) {
     case 'session':
-      return signInReply(ctx, ctx.state.terminal(event.terminal), event.session);
+      return signInReply(ctx, ctx.state.terminal(event.terminal), event.session, event.nonce ?? new Uint8Array(signInNonceBytes));
     case 'session_end':
       return { type: 'sign_out_reply', body: { sign_out_time: event.time } };
     case 'terminal_key':
@@ -84,7 +84,17 @@ export function replyOf(ctx: HubContext, event: AnswerEvent): Reply {
   }
 }
 
-function signInReply(ctx: HubContext, terminal: TerminalRecord, session: number): Reply {
+/**
+ * The answer to a sign-in whose seq is outside the terminal's window: no
+ * session (0), and the next seq the hub will take, bound to this sign-in by
+ * its nonce. Signed like any reply; it records and changes nothing, so a
+ * replayed sign-in gets it again and learns nothing new.
+ */
+export function resyncReply(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'sign_in'>): Reply {
+  return signInReply(ctx, terminal, 0, body.nonce);
+}
+
+function signInReply(ctx: HubContext, terminal: TerminalRecord, session: number, nonce: Uint8Array): Reply {
   const institution = ctx.state.institutions.get(terminal.fixmedins_code);
   const line = institution === undefined ? '' : catalogueLineOf(institution);
   return {
@@ -96,6 +106,8 @@ function signInReply(ctx: HubContext, terminal: TerminalRecord, session: number)
       catalogue_version: ctx.versions.current('catalogue', line)?.version ?? '-',
       policy_version: ctx.versions.current('policy_book', '')?.version ?? '-',
       offline_floor: ctx.offlineFloorFen,
+      next_seq: terminal.window.nextSeq,
+      nonce,
     },
   };
 }
@@ -118,8 +130,9 @@ export function handle(ctx: HubContext, terminal: TerminalRecord, request: Reque
     case 'sign_in': {
       const body = request.body;
       if (body.fixmedins_code !== terminal.fixmedins_code) return refuse('key_rejected', `terminal ${terminal.id} stands in ${terminal.fixmedins_code}`);
+      if (body.operator !== null && terminal.role !== 'counter') return refuse('key_rejected', `terminal ${terminal.id} is a kiosk: no operator signs in there`);
       const now = ctx.timeS();
-      return answer({ kind: 'session', ...asked, session: ctx.state.nextSession(), time: now, expires: now + ctx.sessionLifetimeSeconds });
+      return answer({ kind: 'session', ...asked, session: ctx.state.nextSession(), time: now, expires: now + ctx.sessionLifetimeSeconds, nonce: body.nonce, operator: body.operator });
     }
     case 'sign_out':
       if (request.body.session !== terminal.session) return refuse('session_unknown', 'not the current session');
@@ -313,6 +326,7 @@ function settleRequest(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'
   }
   const held = ctx.state.person(input.psn_no)?.person as Person;
   if (!accumulatorsFit(held, input, computed.result)) return refuse('invalid_input', 'the accumulators would leave their range');
+  if (computed.result.setlinfo.acct_pay > held.acct_balance) return refuse('account_insufficient', `the account holds ${held.acct_balance} fen`);
   return answer({
     kind: 'settled',
     ...asked,
@@ -328,7 +342,12 @@ function settleRequest(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'
   });
 }
 
-/** Fields of a person that an offline settlement may have seen stale: the rest must be the hub's. */
+/**
+ * Fields of a person that an offline settlement may have seen stale: the rest
+ * must be the hub's. They shape the replay (the core settles with what the
+ * terminal saw); they are never booked: accumulators and the account move
+ * from the hub's own values.
+ */
 const staleFields = new Set(['ytd', 'acct_balance']);
 
 function adviceRequest(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'advice'>, asked: Asked, refuse: Refuse, answer: Answer): Handled {
@@ -352,6 +371,9 @@ function adviceRequest(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'
     return refuse('result_mismatch', 'the replay gives another result; both are kept', auditOf(input, body, computed, body.person));
   }
   if (!accumulatorsFit(held.person, input, computed.result)) return refuse('invalid_input', 'the accumulators would leave their range');
+  // The hub books from its own balance: an offline payment the account no longer covers is refused, for staff to settle with the patient.
+  const acctPay = computed.result.setlinfo.acct_pay;
+  if (acctPay > held.person.acct_balance) return refuse('account_insufficient', `the advice pays ${acctPay} fen from an account that holds ${held.person.acct_balance} fen`);
   return answer({
     kind: 'settled',
     ...asked,
@@ -372,6 +394,8 @@ function cancelRequest(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'
   if (settlement === undefined || settlement.reversed || settlement.event.fixmedins_code !== terminal.fixmedins_code) return refuse('settlement_not_found', body.setl_id);
   if (settlement.event.input.mdtrt_id !== body.mdtrt_id || settlement.event.input.psn_no !== body.psn_no) return refuse('settlement_not_found', 'visit or person differ');
   if (settlement.cancelled !== null) return refuse('already_cancelled', settlement.cancelled.cancel_setl_id);
+  // Who may cancel (README): the terminal that settled it; another terminal of the institution only with an operator signed in (the national interface's institution + operator).
+  if (settlement.event.terminal !== terminal.id && terminal.operator === null) return refuse('cancel_not_allowed', `${body.setl_id} was settled by another terminal; an operator cancels it`);
   return answer({ kind: 'cancelled', ...asked, setl_id: body.setl_id, cancel_setl_id: ctx.state.nextSetlId('C'), cancel_time: ctx.timeS() });
 }
 
@@ -392,6 +416,8 @@ function reversalRequest(ctx: HubContext, terminal: TerminalRecord, body: BodyOf
   if (settled === undefined || settled.input.psn_no !== body.psn_no || settled.input.mdtrt_id !== body.mdtrt_id) return refuse('not_reversible', 'person or visit differ from the cancel');
   if (cancellation.reinstated) return { reply: { type: 'reversal_reply', body: { reversed: true, setl_id: settled.setl_id } } };
   if (ctx.state.billSettlement(settled.input.mdtrt_id) !== undefined) return refuse('not_reversible', 'the bill was settled again since the cancel');
+  const balance = ctx.state.person(settled.input.psn_no)?.person.acct_balance ?? 0;
+  if (settled.result.setlinfo.acct_pay > balance) return refuse('not_reversible', 'the account was spent since the cancel gave its payment back');
   return reversal(true, settled.setl_id);
 }
 

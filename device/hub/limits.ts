@@ -9,8 +9,8 @@ import * as wire from '../../protocol/limits';
 export const sessionLifetimeSeconds = 12 * 3_600;
 /** Fee lines in one bill-query page. */
 export const billPageLines = wire.feeLinesPerMessageMax;
-/** Bytes read from a connection at once. */
-export const readBytes = 65_536;
+/** Bytes read from a connection at once (a buffer per connection: small, so thousands of connections cost little). */
+export const readBytes = 16_384;
 /** Bytes of one catalogue or policy-book chunk the hub sends. */
 export const chunkBytes = wire.chunkBytesMax;
 /** The hub's state log: a database, not a ring; large enough for a long load run, bytes. */
@@ -27,11 +27,23 @@ export const populationPersonsMax = 10_000_000;
 export const billsPerPersonMax = 10_000;
 /** Reconciliation-detail pages the hub holds for one terminal's period in progress. */
 export const reconPagesMax = 1_024;
-/** Connections a TCP hub serves at once. */
+/** Connections a hub serves at once; the newest beyond it is closed at once. */
 export const connectionsMax = 4_096;
+/**
+ * Connections from one network address that have not yet carried a request
+ * signed by an enrolled terminal; the newest beyond it is closed at once.
+ * Kiosks behind one NAT count here only until their first signed request.
+ */
+export const pendingConnectionsPerAddressMax = 64;
+/** A network connection must carry a new request signed by an enrolled terminal within this, or it is closed, ms. */
+export const signInDeadlineMs = 10_000;
+/** Frames refused on a network connection that has carried no signed request; past it the connection is closed. */
+export const refusedFramesPerConnectionMax = 32;
 
 assert(chunkBytes <= wire.chunkBytesMax && chunkBytes > 0, 'a chunk fits the wire');
 assert(billPageLines <= wire.feeLinesPerMessageMax, 'a bill page fits one message');
 assert(sessionLifetimeSeconds > (runtime.hubHeartbeatIntervalMs / 1_000) * 4, 'a session outlives several heartbeats');
 assert(stateLogBytesMax >= runtime.journalRecordBytesMax * 64, 'the state log holds many of the largest records');
 assert(reconPagesMax * wire.reconEntriesPerMessageMax >= 100_000, 'a busy terminal-day of detail fits');
+assert(pendingConnectionsPerAddressMax >= 1 && pendingConnectionsPerAddressMax <= connectionsMax, 'one address never takes every connection');
+assert(signInDeadlineMs > runtime.hubRequestTimeoutMs, 'a terminal signs in within the deadline');

@@ -19,6 +19,10 @@ import { syntheticMdtrtId, syntheticPsnNo, parseSyntheticCredential, parseSynthe
 export interface TerminalRecord {
   readonly id: string;
   readonly fixmedins_code: string;
+  /** A kiosk, or a staffed counter terminal whose sign-in may name an operator. */
+  readonly role: 'kiosk' | 'counter';
+  /** The operator signed in with the current session (a counter terminal's), or null. */
+  operator: string | null;
   /** Public keys accepted for it (enrolled, then rotated in). */
   readonly keys: Uint8Array[];
   session: number;
@@ -38,6 +42,12 @@ export interface Settlement {
   cancelled: EventOf<'cancelled'> | null;
   /** Voided by a reversal of its settle (never counted anywhere). */
   reversed: boolean;
+  /**
+   * What the hub took from the personal account for it while in force, fen:
+   * its acct_pay (handlers refuse one the balance cannot cover; only a log
+   * written before that rule can hold less). Undoing it gives back exactly this.
+   */
+  accountDebit: number;
 }
 
 export interface Cancellation {
@@ -118,12 +128,16 @@ export class HubState {
         const terminal = this.terminal(event.terminal);
         terminal.session = event.session;
         terminal.sessionExpires = event.expires;
+        terminal.operator = event.operator ?? null;
         this.sessionCounter = Math.max(this.sessionCounter, event.session);
         return;
       }
       case 'session_end': {
         const terminal = this.terminal(event.terminal);
-        if (terminal.session === event.session) terminal.session = 0;
+        if (terminal.session === event.session) {
+          terminal.session = 0;
+          terminal.operator = null;
+        }
         return;
       }
       case 'terminal_key': {
@@ -151,6 +165,8 @@ export class HubState {
     return {
       id: event.id,
       fixmedins_code: event.fixmedins_code,
+      role: event.role ?? 'kiosk',
+      operator: null,
       keys: [event.public_key],
       session: 0,
       sessionExpires: 0,
@@ -276,14 +292,26 @@ export class HubState {
     this.persons.set(psnNo, { person: change(held.person), credentials: held.credentials });
   }
 
-  /** Applies a settlement's acc_delta (+1) or its undoing (-1), and its personal account payment. */
-  private charge(settlement: EventOf<'settled'>, sign: 1 | -1): void {
-    this.updatePerson(settlement.input.psn_no, (person) => {
-      const applied = applyAccDelta(person.ytd, settlement.input.date, settlement.result.acc_delta, sign);
+  /**
+   * Applies a settlement's acc_delta (+1) or its undoing (-1), and books its
+   * personal-account payment from the hub's own balance: taking it puts it in
+   * force, undoing gives back exactly what was taken. No balance a terminal
+   * states is ever booked.
+   */
+  private charge(settlement: Settlement, sign: 1 | -1): void {
+    const event = settlement.event;
+    this.updatePerson(event.input.psn_no, (person) => {
+      const applied = applyAccDelta(person.ytd, event.input.date, event.result.acc_delta, sign);
       assert(applied.ok, `accumulators of ${person.psn_no} stay in range (checked before the event)`);
-      const acctPay = settlement.result.setlinfo.acct_pay;
-      // An offline advice may have spent a balance that was stale: the account stops at zero.
-      const balance = sign === 1 ? Math.max(0, person.acct_balance - acctPay) : person.acct_balance + acctPay;
+      let balance = person.acct_balance;
+      if (sign === 1) {
+        // Handlers refuse a payment the balance cannot cover; a log from before that rule is booked as it was: what the balance held.
+        settlement.accountDebit = Math.min(balance, event.result.setlinfo.acct_pay);
+        balance -= settlement.accountDebit;
+      } else {
+        balance += settlement.accountDebit;
+        settlement.accountDebit = 0;
+      }
       return { ...person, ytd: { year: applied.ytd.year, acc: { ...applied.ytd.acc } }, acct_balance: balance };
     });
   }
@@ -308,14 +336,14 @@ export class HubState {
 
   private settled(event: EventOf<'settled'>): void {
     assert(!this.bySetlId.has(event.setl_id), 'settlement ids are unique');
-    const settlement: Settlement = { event, cancelled: null, reversed: false };
+    const settlement: Settlement = { event, cancelled: null, reversed: false, accountDebit: 0 };
     this.ledger.push(settlement);
     this.ofTerminal(event.terminal).settlements.push(settlement);
     this.bySetlId.set(event.setl_id, settlement);
     if (event.source === 'settle') this.settledBySeq.set(`${event.terminal}:${event.seq}`, settlement);
     if (event.local_setl_id !== null) this.terminal(event.terminal).advices.set(event.local_setl_id, settlement);
     this.consume(event.input.mdtrt_id, event.setl_id);
-    this.charge(event, 1);
+    this.charge(settlement, 1);
   }
 
   private cancelled(event: EventOf<'cancelled'>): void {
@@ -327,7 +355,7 @@ export class HubState {
     this.ofTerminal(event.terminal).cancellations.push(cancellation);
     this.cancelBySeq.set(`${event.terminal}:${event.seq}`, cancellation);
     this.consume(settlement.event.input.mdtrt_id, null);
-    this.charge(settlement.event, -1);
+    this.charge(settlement, -1);
   }
 
   private reversal(event: EventOf<'reversal'>): void {
@@ -340,7 +368,7 @@ export class HubState {
       assert(settlement !== undefined && settlement.cancelled === null && !settlement.reversed, 'a reversed settle was in force');
       settlement.reversed = true;
       this.consume(settlement.event.input.mdtrt_id, null);
-      this.charge(settlement.event, -1);
+      this.charge(settlement, -1);
       return;
     }
     const cancellation = this.cancelBySeq.get(`${event.terminal}:${event.omsgid}`);
@@ -350,7 +378,7 @@ export class HubState {
     cancellation.reinstated = true;
     settlement.cancelled = null;
     this.consume(settlement.event.input.mdtrt_id, settlement.event.setl_id);
-    this.charge(settlement.event, 1);
+    this.charge(settlement, 1);
   }
 
   // ---- reconciliation and clearing -----------------------------------------

@@ -6,7 +6,9 @@
 // schema verdict and the signature verdict ("verified", a refusal code, or
 // "unchecked" when no --pub is given; --pub may be repeated, keys are chosen
 // by kid). Bytes between frames are reported as garbage with the reason.
-// Exit 0, or 1 when --pub was given and some frame did not verify.
+// Exit 1 when a frame is malformed (its COSE_Sign1, its payload or its
+// schema), when the input held bytes but not one frame, or when --pub was
+// given and some frame did not verify; else 0.
 import { createReadStream } from 'node:fs';
 import type { CborValue } from '../../protocol/cbor-decode';
 import { parseSign1, verifySign1, wireHeaders } from '../../protocol/cose';
@@ -85,13 +87,19 @@ async function decode(args: readonly string[], io: CliIo): Promise<number> {
   const input: NodeJS.ReadableStream = file === undefined || file === '-' ? io.stdin : createReadStream(file);
   const decoder = new FrameDecoder();
   let unverified = 0;
+  let frames = 0;
+  let malformed = 0;
+  let garbage = 0;
   const report = async (events: readonly FrameEvent[]) => {
     for (const event of events) {
       if (event.kind === 'garbage') {
+        garbage += 1;
         await writeOut(io.stdout, `${JSON.stringify({ offset: event.offset, garbage: event.bytes, reason: event.reason })}\n`);
         continue;
       }
       const { line, verified } = describeFrame(event, verifiers);
+      frames += 1;
+      if (line.error !== undefined || line.schema !== 'ok') malformed += 1;
       if (!verified) unverified += 1;
       await writeOut(io.stdout, `${JSON.stringify(line)}\n`);
     }
@@ -104,7 +112,8 @@ async function decode(args: readonly string[], io: CliIo): Promise<number> {
     throw error;
   }
   await report(decoder.end());
-  return verifiers.length > 0 && unverified > 0 ? exitNegative : exitOk;
+  const failed = malformed > 0 || (frames === 0 && garbage > 0) || (verifiers.length > 0 && unverified > 0);
+  return failed ? exitNegative : exitOk;
 }
 
 /** Runs `frame decode` (the module is loaded only when the command is used). */

@@ -17,13 +17,20 @@
 // the request (bad signature, malformed, time skew, busy) may even answer a
 // forged frame, so it counts as no answer: the client keeps waiting for the
 // real one, and a settle that never gets one is reversed, never "refused".
-import { createHash } from 'node:crypto';
+//
+// Sequence recovery: `replay_stale` means the hub will not take this seq (the
+// terminal's numbers fell behind its window, say after a journal was
+// restored). The client then signs in again; a sign-in outside the window is
+// answered with no session and the next seq the hub takes, bound to the
+// sign-in by its fresh nonce; the counter moves there durably (journal)
+// before the next sign-in uses it. A settle or cancel refused so is reversed.
+import { createHash, getRandomValues } from 'node:crypto';
 import { createCborEncoder, type CborEncoder } from '../../protocol/cbor-encode';
 import { bytesEqual, type Signer, type Verifier } from '../../protocol/crypto';
 import { billDigest } from '../../protocol/digests';
 import { createOpener, createSealer, isReplyTo, type AnyMessage } from '../../protocol/envelope';
 import { FrameDecoder, type FrameEvent } from '../../protocol/framing';
-import { visitLinesMax } from '../../protocol/limits';
+import { signInNonceBytes, visitLinesMax } from '../../protocol/limits';
 import type { BodyOf, ErrorCode, FeeLine, MessageName } from '../../protocol/messages';
 import { SequenceCounter } from '../../protocol/sequence';
 import type { TerminalJournal } from '../journal/journal';
@@ -96,6 +103,12 @@ export interface HubClientOptions {
   readonly heartbeatIntervalMs?: number;
   /** Told each heartbeat's reply (versions to sync, a key rotation pending). */
   onHeartbeat?(reply: BodyOf<'heartbeat_reply'>): void;
+  /** Told each queued item the hub refused for good (an advice for staff to handle), with the code. */
+  onRefused?(item: { readonly id: string; readonly kind: 'reversal' | 'advice' }, code: ClientErrorCode): void;
+  /** The operator signed in at a staffed counter terminal (who may cancel another terminal's settlement); null at a kiosk. */
+  readonly operator?: string | null;
+  /** A sign-in's fresh nonce (tests pass their own); random bytes by default. */
+  nonce?(): Uint8Array;
 }
 
 /** Who a settlement is for, journaled with its intent for a reprint (src/journal/records.ts). */
@@ -105,8 +118,9 @@ type Query = 'person_query' | 'bill_query' | 'pre_settle' | 'manifest' | 'chunk'
 type ReplyBody<N extends MessageName> = `${N}_reply` extends MessageName ? BodyOf<`${N}_reply`> : never;
 
 /** Error codes that say nothing about the request: the real answer may still come. */
-const inconclusive = ['internal', 'malformed', 'schema_violation', 'unknown_type', 'bad_signature', 'unknown_kid', 'wrong_direction', 'time_skew', 'busy', 'replay_stale', 'timeout'];
-const sessionLost = ['session_unknown', 'not_signed_in'];
+const inconclusive = ['internal', 'malformed', 'schema_violation', 'unknown_type', 'bad_signature', 'unknown_kid', 'wrong_direction', 'time_skew', 'busy', 'timeout'];
+/** The session is gone, or (replay_stale) the seq is outside the hub's window: sign in again, which re-synchronises. */
+const sessionLost = ['session_unknown', 'not_signed_in', 'replay_stale'];
 const deadline = Symbol('deadline');
 
 const fail = <T = never>(code: ClientErrorCode, detail = ''): Result<T> => ({ ok: false, error: { code, detail } });
@@ -233,33 +247,55 @@ export class HubClient {
     }
   }
 
-  /** One request in the session: signs in first when needed, and once more when the hub lost the session. */
+  /**
+   * One request in the session: signs in first when needed, and once more
+   * when the hub lost the session or would not take the seq. A request given
+   * its seq (journaled with it) keeps it: outside the window it fails
+   * `replay_stale` and its caller re-sequences or reverses it.
+   */
   async #call(request: Request, seq?: number, timeoutMs?: number, attempts?: number): Promise<Result<AnyMessage>> {
-    seq ??= await this.#seqs.next();
+    const fixed = seq !== undefined;
     let out = fail<AnyMessage>('session_unknown');
     for (let round = 0; round < 2 && !out.ok && out.error.code === 'session_unknown'; round += 1) {
       if (!this.#session) {
         const signed = await this.#signIn();
         if (!signed.ok) return signed;
       }
+      seq = fixed && seq !== undefined ? seq : await this.#seqs.next();
       out = await this.#exchange(request, seq, timeoutMs ?? this.#requestMs, attempts ?? this.#attempts);
-      if (!out.ok && sessionLost.includes(out.error.code)) out = fail('session_unknown', out.error.detail);
-      if (!out.ok && out.error.code === 'session_unknown') this.#session = 0;
+      if (!out.ok && sessionLost.includes(out.error.code)) {
+        this.#session = 0;
+        if (!(fixed && out.error.code === 'replay_stale')) out = fail('session_unknown', out.error.detail);
+      }
     }
     return out;
   }
 
   async #signIn(): Promise<Result<BodyOf<'sign_in_reply'>>> {
     const stores = this.#o.stores;
-    const body = { fixmedins_code: this.#o.fixmedinsCode, firmware: this.#o.firmware, catalogue_version: stores?.catalogue?.version ?? null, policy_version: stores?.policy_book?.version ?? null };
-    const out = await this.#exchange({ type: 'sign_in', body }, await this.#seqs.next(), this.#requestMs, this.#attempts);
-    if (!out.ok) return out;
-    const reply = out.value.body as BodyOf<'sign_in_reply'>;
-    this.stats.signIns += 1;
-    this.#session = reply.session;
-    this.#offsetS = reply.hub_time - this.#o.timeS();
-    this.signedIn = reply;
-    return { ok: true, value: reply };
+    // Twice at most: a sign-in outside the hub's window gets no session but the next seq it takes, and the second goes from there.
+    for (let round = 0; round < 2; round += 1) {
+      const nonce = this.#o.nonce?.() ?? getRandomValues(new Uint8Array(signInNonceBytes));
+      const body = { fixmedins_code: this.#o.fixmedinsCode, firmware: this.#o.firmware, catalogue_version: stores?.catalogue?.version ?? null, policy_version: stores?.policy_book?.version ?? null, nonce, operator: this.#o.operator ?? null };
+      const out = await this.#exchange({ type: 'sign_in', body }, await this.#seqs.next(), this.#requestMs, this.#attempts);
+      if (!out.ok) return out;
+      const reply = out.value.body as BodyOf<'sign_in_reply'>;
+      // The nonce binds the answer to this sign-in: an old signed answer replayed cannot move the counter.
+      if (!bytesEqual(reply.nonce, nonce)) return fail('sync_invalid', 'a sign-in answer to another sign-in');
+      try {
+        await this.#seqs.skipTo(reply.next_seq);
+      } catch (error) {
+        if (error instanceof RangeError) return fail('sync_invalid', error.message);
+        throw error;
+      }
+      if (reply.session === 0) continue;
+      this.stats.signIns += 1;
+      this.#session = reply.session;
+      this.#offsetS = reply.hub_time - this.#o.timeS();
+      this.signedIn = reply;
+      return { ok: true, value: reply };
+    }
+    return fail('replay_stale', 'the hub did not take the seq it named');
   }
 
   /** Signs in (again): a new session, the hub's time, versions and offline floor. */
@@ -417,6 +453,7 @@ export class HubClient {
       if (!out.ok && !definitive(out.error.code)) return false;
       const reply = out.ok ? (out.value.body as BodyOf<'reversal_reply'> & BodyOf<'advice_reply'>) : null;
       this.#journal.commit({ kind: 'done', id: item.id, setl_id: reply?.setl_id ?? null, time: null, code: out.ok ? null : out.error.code });
+      if (!out.ok) this.#o.onRefused?.({ id: item.id, kind: item.kind }, out.error.code);
       return true;
     });
   }

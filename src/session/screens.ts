@@ -25,6 +25,8 @@ export interface Status {
   readonly online: boolean;
   readonly queued: number;
   readonly floorFen: number;
+  /** Offline settlements (advices) the hub refused, journaled for staff to settle with the patient. */
+  readonly refused: number;
 }
 
 const levels: Readonly<Record<string, string>> = { '01': '甲', '02': '乙', '03': '丙' };
@@ -59,8 +61,11 @@ function content(state: State, visit: Visit, layout: Layout, status: Status): st
   const money = (label: string, fen: number) => spread(label, yuan(fen), cols);
   const local = visit.useAccount ? visit.account : visit.cash;
   switch (state) {
-    case 'idle':
-      return [...head, ...Array(small ? 1 : 10).fill(''), `${status.online ? '在线 online' : '离线 offline'} · ${status.queued} queued${status.floorFen > 0 && !small ? ` · 离线限额 ≤ ${yuan(status.floorFen)}` : ''}`];
+    case 'idle': {
+      // A refused offline settlement is for staff: it stays on the idle screen while the journal holds it.
+      const refused = status.refused === 0 ? [''] : small ? [`离线被拒${status.refused}笔 请联系`] : [`离线结算被拒 ${status.refused} 笔，请联系工作人员`, `${status.refused} offline settlement(s) refused: call staff`];
+      return [...head, ...Array(small ? 0 : 10 - refused.length).fill(''), ...refused, `${status.online ? '在线 online' : '离线 offline'} · ${status.queued} queued${status.floorFen > 0 && !small ? ` · 离线限额 ≤ ${yuan(status.floorFen)}` : ''}`];
+    }
     case 'pin':
       return [...head, ...note, keys];
     case 'review':

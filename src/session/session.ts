@@ -199,7 +199,8 @@ export class Session {
 
   /** The screen of the current state, as the display shows it. */
   frame(): string[] {
-    return screen(this.state, this.visit, this.#o.layout, { queued: this.#o.journal.queueLength, online: this.#o.client.signedIn !== null, floorFen: this.#floorFen() });
+    const refused = this.state === 'idle' ? this.#o.journal.entries().filter((entry) => entry.kind === 'advice' && entry.outcome === 'refused').length : 0;
+    return screen(this.state, this.visit, this.#o.layout, { queued: this.#o.journal.queueLength, online: this.#o.client.signedIn !== null, floorFen: this.#floorFen(), refused });
   }
 
   #enter(state: State): void {

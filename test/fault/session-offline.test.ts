@@ -6,9 +6,14 @@
 // confirms it, and the day reconciles. A bill over the floor, an inpatient
 // bill (session-paths.test.ts) and a terminal whose profile sets no floor are
 // refused with their plain message, and nothing is charged. A hub that
-// cannot be reached before the patient is found is `hub_unreachable`.
+// cannot be reached before the patient is found is `hub_unreachable`. An
+// advice whose account payment the hub's balance no longer covers (the account
+// was spent elsewhere meanwhile) is refused `account_insufficient`: the
+// terminal journals the refusal, nothing is charged, and its idle screen
+// tells staff.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { BodyOf } from '../../protocol/messages';
 import { compliant, pharmacyBuyer, TerminalRig, wang, type Script } from '../helpers/terminal-rig';
 
 /** The compliant patient whose settle goes out into a cut line. */
@@ -44,6 +49,30 @@ test('a pharmacy bill under the floor settles offline, prints OFFLINE, uploads w
     const day = new Date((rig.terminal.client.nowS() + 8 * 3_600) * 1_000).toISOString().slice(0, 10);
     const recon = await rig.terminal.client.reconcile(day, day);
     assert.ok(recon.ok && recon.value.agree, JSON.stringify(recon));
+  } finally {
+    await rig.close();
+  }
+});
+
+test('an advice the hub\'s balance no longer covers: refused account_insufficient, journaled, shown on the idle screen, nothing charged', async () => {
+  const rig = await TerminalRig.open({ fixmedins: pharmacyBuyer.fixmedins_code });
+  try {
+    const { setl } = await rig.visit(pharmacyBuyer, 'qr', cutAtSettle());
+    assert.ok(setl?.offline, 'settled offline');
+    const id = setl?.id as string;
+    const paid = (rig.terminal.journal.entry(id)?.request as BodyOf<'advice'>).result.setlinfo.acct_pay;
+    assert.ok(paid > 0, 'the advice pays from the personal account');
+    // Meanwhile the account was spent elsewhere: the hub holds less than the terminal saw.
+    const held = rig.hub.state.person(pharmacyBuyer.psn_no);
+    if (held === undefined) throw new Error('no such person');
+    rig.hub.putPerson({ ...held, person: { ...held.person, acct_balance: paid - 1 } });
+    await lineBack();
+    assert.is(await rig.terminal.client.flush(), 0);
+    const entry = rig.terminal.journal.entry(id);
+    assert.equal([entry?.outcome, entry?.code], ['refused', 'account_insufficient'], 'journaled as the hub refused it');
+    assert.is(rig.inForce(pharmacyBuyer.mdtrt_id), 0, 'nothing in force');
+    assert.is(rig.hub.state.person(pharmacyBuyer.psn_no)?.person.acct_balance, paid - 1, 'nothing taken from the account');
+    assert.match(rig.session.frame().join('\n'), /离线结算被拒 1 笔，请联系工作人员/, 'the idle screen tells staff');
   } finally {
     await rig.close();
   }

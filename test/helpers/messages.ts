@@ -140,7 +140,7 @@ export function sampleBodies(): { [N in MessageName]: BodyOf<N> } {
   };
   return {
     error: { code: 'result_mismatch', detail: 'hifp_pay differs: terminal 12345, hub 12346' },
-    sign_in: { fixmedins_code: 'H11010500012', firmware: '0.1.0', catalogue_version: 'BJ-2026.03.01-r2', policy_version: null },
+    sign_in: { fixmedins_code: 'H11010500012', firmware: '0.1.0', catalogue_version: 'BJ-2026.03.01-r2', policy_version: null, nonce: new Uint8Array(16).fill(0x5a), operator: null },
     sign_in_reply: {
       session: 7,
       hub_time: timeSample,
@@ -148,6 +148,8 @@ export function sampleBodies(): { [N in MessageName]: BodyOf<N> } {
       catalogue_version: 'BJ-2026.03.01-r2',
       policy_version: 'HE-130100-2026.01',
       offline_floor: 20_000,
+      next_seq: 1_025,
+      nonce: new Uint8Array(16).fill(0x5a),
     },
     sign_out: { session: 7 },
     sign_out_reply: { sign_out_time: timeSample + 3600 },

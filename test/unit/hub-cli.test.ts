@@ -1,13 +1,16 @@
 // Proves the `settle-terminal hub` commands on the built firmware (which loads
-// the hub from dist/tools.js): a new state directory is seeded with the worked
-// cases' patients; generate adds a synthetic population and terminals;
+// the hub from dist/tools.js): init seeds a new state directory with the worked
+// cases' patients, and the commands that only read (show, audit, clearing)
+// never create one (state_missing, no directory made); generate adds a
+// synthetic population and terminals;
 // enroll, clearing, audit and show answer in JSON; bad input is one line with
 // a stable code and exit 2; serve --listen prints where it listens, serves a
 // terminal over TCP, holds the directory's lock meanwhile (state_locked), and
-// stops cleanly on SIGTERM.
+// stops cleanly on SIGTERM; while it serves, an unhandled rejection is logged
+// and counted, never fatal.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bytesEqual, bytesToHex, hexToBytes } from '../../protocol/crypto';
@@ -15,6 +18,7 @@ import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import { SocketPort } from '../../device/socket-port';
+import { guardUnhandled } from '../../device/hub/cli';
 import { runTerminal, startTerminal } from '../helpers/cli';
 import { realTimers, terminalSigner } from '../helpers/hub-rig';
 import { MemoryDisk } from '../helpers/memory-disk';
@@ -23,7 +27,18 @@ const dir = mkdtempSync(path.join(tmpdir(), 'hub-cli-'));
 const state = path.join(dir, 'state');
 const json = (text: string) => JSON.parse(text.trim().split('\n').at(-1) as string);
 
-test('a new state directory is seeded: show gives the versions, institutions and the hub key', () => {
+test('a read-only command never creates state: show, audit and clearing on a missing directory are state_missing and make nothing', () => {
+  for (const args of [['show'], ['audit'], ['clearing', '--month', '2026-03'], ['show', '--person', 'P130125000001']]) {
+    const out = runTerminal(['hub', ...args, '--state', state]);
+    assert.is(out.code, 2, `${args.join(' ')}: ${out.stdout}${out.stderr}`);
+    assert.match(out.stderr, /^hub: state_missing: /, args.join(' '));
+    assert.not.ok(existsSync(state), `${args.join(' ')} created ${state}`);
+  }
+});
+
+test('init seeds a new state directory: show gives the versions, institutions and the hub key', () => {
+  const init = runTerminal(['hub', 'init', '--state', state]);
+  assert.is(init.code, 0, init.stderr);
   const out = runTerminal(['hub', 'show', '--state', state]);
   assert.is(out.code, 0, out.stderr);
   const summary = json(out.stdout);
@@ -111,6 +126,20 @@ test('serve --listen: prints where, serves a terminal over TCP, holds the lock, 
   } finally {
     await hub.stop('SIGKILL');
   }
+});
+
+test('while serving, an unhandled rejection is logged and counted, and the process goes on', async () => {
+  const stats = { unhandled: 0 };
+  const lines: string[] = [];
+  const unguard = guardUnhandled(stats, (line) => lines.push(line));
+  try {
+    void Promise.reject(new Error('a bug in a handler'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    unguard();
+  }
+  assert.is(stats.unhandled, 1);
+  assert.match(lines[0] ?? '', /^hub: unhandled rejection \(1\): Error: a bug in a handler/);
 });
 
 test('cleanup', () => rmSync(dir, { recursive: true, force: true }));

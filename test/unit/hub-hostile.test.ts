@@ -2,16 +2,18 @@
 // (garbage, bad CRC, payloads that are not messages, unknown types, a reply
 // sent as a request, the wrong direction, clock skew, no or the wrong
 // session, an unknown key, a key that is not the named terminal's, a stale
-// seq, schema violations inside a good signature) and of hostile requests
+// seq, schema violations inside a good signature, an unsupported alg or a
+// protected header outside the wire profile) and of hostile requests
 // (another institution's sign-in, another patient's bill, unknown versions,
 // a changed bill, bad reconciliation periods, someone else's settlement) each
 // gets its stable error code (or, when the frame names no terminal, no
-// answer), and none changes anything: the hub's log does not grow and its
+// answer: a bad header is answered too when the payload names a terminal and
+// a seq), and none changes anything: the hub's log does not grow and its
 // ledger stays as it was.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createCborEncoder, type WireValue } from '../../protocol/cbor-encode';
-import { signSign1, wireProtectedHeader } from '../../protocol/cose';
+import { encodeSign1, sigStructure1, signSign1, wireProtectedHeader } from '../../protocol/cose';
 import type { Signer } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { createOpener, createSealer } from '../../protocol/envelope';
@@ -32,6 +34,14 @@ function rawFrame(payload: WireValue, options: { signer?: Signer; session?: numb
   const signer = options.signer ?? terminalSigner(1);
   const header = encodeFrameHeader(options.direction ?? 'up', options.session ?? 0);
   return encodeFrame(header, signSign1(wireProtectedHeader(encoder, signer.kid), encoder.encode(payload), signer, header));
+}
+
+/** A frame whose COSE_Sign1 has the given protected and unprotected header bytes, signed by T1's key (the headers break the wire profile). */
+function headerFrame(protectedBytes: Uint8Array, unprotectedBytes: Uint8Array, payload: WireValue, session: number): Uint8Array {
+  const signer = terminalSigner(1);
+  const header = encodeFrameHeader('up', session);
+  const bytes = encoder.encode(payload);
+  return encodeFrame(header, encodeSign1(protectedBytes, unprotectedBytes, bytes, signer.sign(sigStructure1(protectedBytes, header, bytes))));
 }
 
 function wireBody<N extends Parameters<typeof messageTypeByName>[0]>(name: N, body: BodyOf<N>): WireValue {
@@ -80,6 +90,12 @@ test('hostile frames get their stable code, or no answer when they name no termi
       ['a key of no terminal, in T1\'s name', rawFrame([11, 'T1', 908, now, settle], { session, signer: terminalSigner(2) }), ['unknown_kid']],
       ['a body that breaks the schema', rawFrame([11, 'T1', 909, now, withoutDigest], { session }), ['schema_violation']],
       ['an amount past its bound', rawFrame([29, 'T1', 910, now, [0, 70_000]], { session }), ['schema_violation']],
+      // Headers outside the wire profile: the payload still names T1 and a seq, so the refusal is answered.
+      ['an unsupported alg (ES256)', headerFrame(encoder.encode(new Map<number, WireValue>([[1, -7], [4, terminalSigner(1).kid]])), Uint8Array.of(0xa0), [29, 'T1', 912, now, [0, 0]], session), ['malformed']],
+      ['a protected header that is not a map', headerFrame(Uint8Array.of(0x01), Uint8Array.of(0xa0), [29, 'T1', 913, now, [0, 0]], session), ['malformed']],
+      ['a protected header with a third label', headerFrame(encoder.encode(new Map<number, WireValue>([[1, -8], [3, 0], [4, terminalSigner(1).kid]])), Uint8Array.of(0xa0), [29, 'T1', 914, now, [0, 0]], session), ['malformed']],
+      ['an unprotected header that is not empty', headerFrame(wireProtectedHeader(encoder, terminalSigner(1).kid), encoder.encode(new Map<number, WireValue>([[4, terminalSigner(1).kid]])), [29, 'T1', 915, now, [0, 0]], session), ['malformed']],
+      ['no kid', headerFrame(encoder.encode(new Map<number, WireValue>([[1, -8]])), Uint8Array.of(0xa0), [29, 'T1', 916, now, [0, 0]], session), ['unknown_kid']],
     ];
     r.hub.enroll('T2', terminalSigner(3).publicKey, 'H11010600001');
     table.push(['T1 signing as T2', rawFrame([29, 'T2', 911, now, wireBody('heartbeat', { state: 'idle', queued: 0 })], { session }), ['unknown_kid']]);

@@ -5,7 +5,8 @@
 // the payload, 1 when the signature does not verify, 2 on malformed input,
 // including the cose-wg vectors; `frame decode` prints one JSON line per
 // frame and per run of garbage, verifies with the keys given, and exits 1
-// when a frame does not verify.
+// when a frame does not verify, when a frame is malformed, or when the input
+// holds no frame at all (with or without --pub).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { bytesToHex } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { createSealer } from '../../protocol/envelope';
+import { encodeFrame, encodeFrameHeader } from '../../protocol/framing';
 import { projectRoot, runTerminal, terminalBundle } from '../helpers/cli';
 import { sampleMessage } from '../helpers/messages';
 
@@ -144,6 +146,24 @@ test('frame decode: one JSON line per frame and per garbage run, signatures veri
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('frame decode: exit 1 without --pub on malformed input: only garbage, a frame whose COSE_Sign1 is broken, a payload that is no message', () => {
+  const header = encodeFrameHeader('up', 0);
+  const signer = nodeCryptoProvider.signer(new Uint8Array(32).fill(1));
+  const good = createSealer(signer, 'up').seal(sampleMessage('sign_in', 1), 0);
+  const cases: [string, Buffer][] = [
+    ['only garbage', Buffer.from('\x00not a frame at all\x00more line noise\x00')],
+    ['a broken COSE_Sign1', Buffer.from(encodeFrame(header, Uint8Array.of(0xd2, 0x84, 0x40, 0xa0, 0x40, 0x40, 0x40, 0x40)))],
+    ['a payload that is no message', Buffer.from(encodeFrame(header, Uint8Array.of(0xd2, 0x84, 0x43, 0xa1, 0x01, 0x27, 0xa0, 0x41, 0x00, 0x40)))],
+    ['a good frame, then a broken one', Buffer.concat([good, encodeFrame(header, Uint8Array.of(0xd2, 0x83, 0x40, 0xa0, 0x40, 0x40, 0x40, 0x40))])],
+  ];
+  for (const [name, input] of cases) {
+    const out = runTerminal(['frame', 'decode'], { input });
+    assert.is(out.code, 1, `${name}: ${out.stdout}`);
+  }
+  assert.is(runTerminal(['frame', 'decode'], { input: Buffer.from(good) }).code, 0, 'a good frame alone');
+  assert.is(runTerminal(['frame', 'decode'], { input: Buffer.alloc(0) }).code, 0, 'nothing at all');
 });
 
 test.run();

@@ -44,7 +44,7 @@ function visitOf(worked: ReturnType<typeof workedCases>[number], useAccount: boo
   };
 }
 
-const status = { online: true, queued: 3, floorFen: 50_000 };
+const status = { online: true, queued: 3, floorFen: 50_000, refused: 0 };
 
 test('every frame of every state is exactly rows × cols cells, on both layouts, for every worked case and page', () => {
   let frames = 0;
@@ -68,6 +68,17 @@ test('every frame of every state is exactly rows × cols cells, on both layouts,
     }
   }
   assert.ok(frames > 500, `${frames} frames`);
+});
+
+test('the idle screen counts the offline settlements the hub refused, for staff, on both layouts', () => {
+  const visit = visitOf(workedCases()[1] as ReturnType<typeof workedCases>[number], true) as Visit;
+  for (const layout of Object.values(layouts)) {
+    assert.not.match(screen('idle', visit, layout, status).join('\n'), /被拒/, `${layout.name}: none refused`);
+    const frame = screen('idle', visit, layout, { ...status, refused: 2 });
+    assert.is(frame.length, layout.rows);
+    for (const row of frame) assert.is(cellWidth(row), layout.cols);
+    assert.match(frame.join('\n'), /被拒 ?2 ?笔/, `${layout.name}: ${frame.join('|')}`);
+  }
 });
 
 test('a message for every code fits both layouts and leads with the Chinese sentence', () => {
