@@ -27,7 +27,7 @@ import { appendBytesMax, AppendLog } from '../../src/journal/log';
 import { nodeJournalStorage, type JournalStorage } from '../../src/journal/storage';
 import type { Port } from '../port';
 import { decodeEvent, encodeEvent, type HubEvent } from './events';
-import { errorReply, handle, replyOf, requestDigest, type HubContext, type Reply } from './handlers';
+import { errorReply, handle, replyOf, requestDigest, type HubContext, type Reply, type StoreFaultReport } from './handlers';
 import { connectionsMax, populationPersonsMax, readBytes, sessionLifetimeSeconds, stateLogBytesMax, terminalsMax } from './limits';
 import { catalogueLineOf, policyBookVersion, seedBills, seeds, seedCatalogues, seedInstitutions, seedPersons, seedPolicies, syntheticTerminalId, syntheticTerminalSeed, syntheticInstitution, type HubBill, type HubPerson } from './seed';
 import { HubState } from './state';
@@ -63,6 +63,8 @@ export interface HubStats {
   busyNs: number;
 }
 
+
+
 export class ReferenceHub {
   readonly state = new HubState();
   readonly stats: HubStats = { frames: 0, replies: 0, refusedFrames: 0, droppedDuplicates: 0, commits: 0, events: 0, busyNs: 0 };
@@ -78,6 +80,11 @@ export class ReferenceHub {
   private flushScheduled = false;
   private stopped = false;
   private failure: unknown = null;
+
+  /** Terminals' reports of a damaged catalogue or policy book (kept while the hub runs), by terminal and kind. */
+  get storeFaults(): ReadonlyMap<string, StoreFaultReport> {
+    return this.ctx.storeFaults;
+  }
 
   private constructor(
     private readonly options: HubOptions,
@@ -114,6 +121,7 @@ export class ReferenceHub {
       offlineFloorFen: options.offlineFloorFen ?? defaultOfflineFloorFen,
       timeS: options.timeS,
       transfers: new Map(),
+      storeFaults: new Map(),
       reconPages: new Map(),
     };
   }

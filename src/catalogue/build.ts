@@ -11,7 +11,7 @@ import {
   capNull,
   catalogueFormat,
   catalogueMagic,
-  codeHash,
+  codeHashAt,
   diseaseMask,
   hashSlotsFor,
   itemKinds,
@@ -100,25 +100,12 @@ export function buildCatalogue(version: string, input: Iterable<unknown>): Uint8
   }
   let codeWidth = 1;
   for (const record of records) if (record.code.length > codeWidth) codeWidth = record.code.length;
-  const slots = hashSlotsFor(count);
-  const hashTable = new Uint32Array(slots);
-  for (let index = 0; index < count; index += 1) {
-    let slot = codeHash((records[index] as CatalogueRecord).code) & (slots - 1);
-    while (hashTable[slot] !== 0) slot = (slot + 1) & (slots - 1);
-    hashTable[slot] = index + 1;
-  }
   const stride = recordWords(codeWidth);
   const rows = new Uint32Array(count * stride);
   const recordBytes = new Uint8Array(rows.buffer);
   const name = new Uint32Array(count);
   records.forEach((record, index) => {
-    const gend = record.gend === null ? 0 : record.gend === '1' ? 1 : 2;
-    const at = index * stride;
-    recordBytes.set(utf8.encode(record.code), (at + rowWords) * 4);
-    rows[at] = rowWord0(itemKinds.indexOf(record.kind), itemLevels.indexOf(record.lv), gend, diseaseMask(record.chronic_only), record.selfpay_bp);
-    rows[at + 1] = record.cap === null ? capNull : record.cap;
-    rows[at + 2] = rowWord2(record.age_min === null ? ageNull : record.age_min, record.age_max === null ? ageNull : record.age_max, unitIndex.get(record.unit) as number, record.code.length);
-    rows[at + 3] = record.list_price;
+    writeRow(rows, recordBytes, index * stride, record, unitIndex.get(record.unit) as number);
     name[index] = nameIndex.get(record.name) as number;
   });
   const nameBytes = names.map((text) => utf8.encode(text));
@@ -126,16 +113,58 @@ export function buildCatalogue(version: string, input: Iterable<unknown>): Uint8
   nameBytes.forEach((bytes, index) => (nameOffsets[index + 1] = (nameOffsets[index] as number) + bytes.length));
   const nameBlob = new Uint8Array(nameOffsets[names.length] as number);
   nameBytes.forEach((bytes, index) => nameBlob.set(bytes, nameOffsets[index]));
-  const meta = utf8.encode(JSON.stringify({ version, units, codeWidth, names: names.length }));
+  return layOutCatalogue({ version, units, codeWidth, count, rows, nameIndex: name, nameOffsets, nameBlob });
+}
 
+/** Writes one record (its row, then its code) at word `at` of the records section (`recordBytes` is the same section as bytes). */
+export function writeRow(rows: Uint32Array, recordBytes: Uint8Array, at: number, record: CatalogueRecord, unit: number): void {
+  const gend = record.gend === null ? 0 : record.gend === '1' ? 1 : 2;
+  recordBytes.set(utf8.encode(record.code), (at + rowWords) * 4);
+  rows[at] = rowWord0(itemKinds.indexOf(record.kind), itemLevels.indexOf(record.lv), gend, diseaseMask(record.chronic_only), record.selfpay_bp);
+  rows[at + 1] = record.cap === null ? capNull : record.cap;
+  rows[at + 2] = rowWord2(record.age_min === null ? ageNull : record.age_min, record.age_max === null ? ageNull : record.age_max, unit, record.code.length);
+  rows[at + 3] = record.list_price;
+}
+
+/** What a catalogue file is made of, before it is laid out (the records in code order). */
+export interface CatalogueParts {
+  readonly version: string;
+  readonly units: readonly string[];
+  readonly codeWidth: number;
+  readonly count: number;
+  readonly rows: Uint32Array;
+  readonly nameIndex: Uint32Array;
+  readonly nameOffsets: Uint32Array;
+  readonly nameBlob: Uint8Array;
+}
+
+/**
+ * Lays a catalogue's parts out as the file of layout.ts, building its hash
+ * table (each code in index order, linear probing): the one place both the
+ * full build and a delta's (delta.ts) make their bytes, so the two agree.
+ */
+export function layOutCatalogue(parts: CatalogueParts): Uint8Array {
+  const { count, rows, codeWidth } = parts;
+  const stride = recordWords(codeWidth);
+  assert(rows.length === count * stride && parts.nameIndex.length === count, 'one row and one name per record');
+  const slots = hashSlotsFor(count);
+  const hashTable = new Uint32Array(slots);
+  const recordBytes = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
+  for (let index = 0; index < count; index += 1) {
+    const at = index * stride;
+    let slot = codeHashAt(recordBytes, (at + rowWords) * 4, (rows[at + 2] as number) >>> 24) & (slots - 1);
+    while (hashTable[slot] !== 0) slot = (slot + 1) & (slots - 1);
+    hashTable[slot] = index + 1;
+  }
+  const meta = utf8.encode(JSON.stringify({ version: parts.version, units: parts.units, codeWidth, names: parts.nameOffsets.length - 1 }));
   const sections: Uint8Array[] = [];
   const asBytes = (array: ArrayBufferView) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   sections[Section.Meta] = meta;
   sections[Section.HashTable] = asBytes(hashTable);
   sections[Section.Records] = asBytes(rows);
-  sections[Section.NameIndex] = asBytes(name);
-  sections[Section.NameOffsets] = asBytes(nameOffsets);
-  sections[Section.NameBlob] = nameBlob;
+  sections[Section.NameIndex] = asBytes(parts.nameIndex);
+  sections[Section.NameOffsets] = asBytes(parts.nameOffsets);
+  sections[Section.NameBlob] = parts.nameBlob;
   assert(sections.length === sectionCount, 'every section is laid out');
 
   let offset = align8(16 + sectionCount * 8);

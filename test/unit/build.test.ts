@@ -26,9 +26,9 @@ function build(env: Record<string, string>, outdir: string) {
   });
 }
 
-const budgetBytes = 128 * 1024;
+const budgetBytes = 144 * 1024;
 
-test('the shipped bundle is within the 128 KiB budget', () => {
+test('the shipped bundle is within the 144 KiB budget', () => {
   assert.ok(existsSync(terminalBundle), 'run the build first');
   const size = statSync(terminalBundle).size;
   assert.ok(size <= budgetBytes, `${size} bytes`);
