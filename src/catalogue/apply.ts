@@ -116,24 +116,56 @@ function statementOnDisk(fs: FileSystem, file: string): Uint8Array | null {
   }
 }
 
+/** Whether `file` holds exactly `parts`, one after the other, and nothing more: compared a megabyte at a time. */
+function sameOnDisk(fs: FileSystem, file: string, parts: readonly Uint8Array[]): boolean {
+  const chunk = new Uint8Array(diskPagesAtOnce * pageBytes);
+  let position = 0;
+  for (const part of parts) {
+    for (let at = 0; at < part.length; at += chunk.length) {
+      const want = Math.min(chunk.length, part.length - at);
+      if (fs.readAt(file, position, chunk.subarray(0, want)) !== want || Buffer.compare(chunk.subarray(0, want), part.subarray(at, at + want)) !== 0) return false;
+      position += want;
+    }
+  }
+  return fs.readAt(file, position, chunk.subarray(0, 1)) === 0;
+}
+
 /**
- * Step 1: makes the store serve what the disk holds, the current file checked
- * whole on disk, and says whether it may be kept as the previous version.
+ * The current file as a held value checked whole, in memory and on disk, or
+ * null when it cannot serve. The file this store read is checked page by page
+ * in memory, then the disk's bytes are compared with it; a file another
+ * applier wrote since is read afresh and checked whole.
+ */
+function currentWhole<T>(store: SignedStore<T>): Held<T> | null {
+  const { fs, paths } = store;
+  const onDisk = statementOnDisk(fs, paths.current);
+  const held = store.current;
+  if (held !== null && held.source === 'current' && onDisk !== null && store.holds(onDisk)) {
+    const parts = containerParts(held.statementBytes, held.guard.table, held.guard.body);
+    // A damaged page tells the store (which moves a damaged file aside); a disk copy that differs is read afresh below.
+    if (held.guard.verifyAll() && sameOnDisk(fs, paths.current, parts)) return held;
+  }
+  return fs.exists(paths.current) ? store.read('current', true).held : null;
+}
+
+/**
+ * Step 1: makes the store serve what the disk holds, checked whole, and says
+ * whether the current file may be kept as the previous version.
  */
 function settleOnDisk<T>(store: SignedStore<T>): { readonly held: Held<T> | null; readonly keepCurrent: boolean } {
   const { fs, paths } = store;
   if (fs.exists(paths.current)) {
-    const onDisk = statementOnDisk(fs, paths.current);
-    let held = store.current;
-    // Another applier may have replaced the file since this store read it: what is on disk is what counts.
-    if (held === null || held.source !== 'current' || onDisk === null || !store.holds(onDisk)) held = store.read('current', false).held;
-    if (held !== null && verifyFileOnDisk(fs, paths.current, held.statementBytes, held.statement) === 'whole') {
+    const held = currentWhole(store);
+    if (held !== null) {
       store.serve(held);
       return { held, keepCurrent: true };
     }
     // Damaged, of another line, or under an unknown key: never kept as the previous version, and moved aside so no boot takes it again.
-    setAside(fs, paths, paths.current);
-    store.fail({ kind: store.type.kind, version: held?.statement.toVersion ?? null, why: `${paths.current} does not verify: moved to ${paths.damaged}` });
+    if (fs.exists(paths.current)) {
+      const version = store.current?.source === 'current' ? store.current.statement.toVersion : null;
+      setAside(fs, paths, paths.current);
+      store.fail({ kind: store.type.kind, version, why: `${paths.current} does not verify: moved to ${paths.damaged}` });
+    }
   }
   const previous = store.current?.source === 'previous' ? store.current : store.read('previous', true).held;
   store.serve(previous);

@@ -11,8 +11,8 @@ import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import { createCborEncoder } from '../../protocol/cbor-encode';
 import { diseases } from '../core/types';
 import { catalogueItemsMax, catalogueUnitsMax, itemCodeBytesMax, itemNameBytesMax } from '../limits';
-import { checkRecord, CatalogueRecordError, layOutCatalogue, writeRow } from './build';
-import { itemKinds, itemLevels, recordWords, type Catalogue, type CatalogueRecord } from './layout';
+import { catalogueFrame, checkRecord, CatalogueRecordError, finishCatalogue, writeRow } from './build';
+import { itemKinds, itemLevels, type Catalogue, type CatalogueRecord } from './layout';
 import { invalidContent, UpdateError } from './update';
 
 const utf8 = new TextEncoder();
@@ -142,16 +142,28 @@ function mergedOrder(current: Catalogue, dropped: readonly number[], incoming: r
   return order;
 }
 
+/** Where the old records keep a dictionary key: bits `shift` up of word `offset` of each `stride` words, masked. */
+interface OldKeys {
+  readonly words: Uint32Array;
+  readonly stride: number;
+  readonly offset: number;
+  readonly shift: number;
+  readonly mask: number;
+}
+
 /**
  * Dictionary entries in order of first use along `order` (what buildCatalogue
- * makes): `keyOf` gives a record's key (an old entry, or past `oldCount` a new
- * one); the result maps each key to its new entry and lists the keys in order.
+ * makes): an old record's key is read from `old`, an incoming one's is in
+ * `incoming` (past the old entries for a text the old dictionary lacks); the
+ * result maps each key to its new entry and lists the keys in order.
  */
-function firstUse(order: Int32Array, keyCount: number, keyOf: (source: number) => number): { readonly newOf: Int32Array; readonly keys: number[] } {
+function firstUse(order: Int32Array, keyCount: number, old: OldKeys, incoming: readonly number[]): { readonly newOf: Int32Array; readonly keys: number[] } {
   const newOf = new Int32Array(keyCount).fill(-1);
   const keys: number[] = [];
+  const { words, stride, offset, shift, mask } = old;
   for (let at = 0; at < order.length; at += 1) {
-    const key = keyOf(order[at] as number);
+    const source = order[at] as number;
+    const key = source >= 0 ? ((words[source * stride + offset] as number) >>> shift) & mask : (incoming[-1 - source] as number);
     if (newOf[key] === -1) {
       newOf[key] = keys.length;
       keys.push(key);
@@ -220,9 +232,9 @@ export function applyDelta(current: Catalogue, delta: CatalogueDelta, toVersion:
   const oldNames = old.nameOffsets.length - 1;
   const units = textKeys(incoming.map((record) => record.unit), old.units.length, (index) => utf8.encode(old.units[index] as string));
   const names = textKeys(incoming.map((record) => record.name), oldNames, (index) => old.nameBlob.subarray(old.nameOffsets[index], old.nameOffsets[index + 1]));
-  const unitUse = firstUse(order, old.units.length + units.added.length, (source) => (source >= 0 ? ((old.rows[source * old.stride + 2] as number) >>> 16) & 0xff : (units.keys[-1 - source] as number)));
+  const unitUse = firstUse(order, old.units.length + units.added.length, { words: old.rows, stride: old.stride, offset: 2, shift: 16, mask: 0xff }, units.keys);
   if (unitUse.keys.length > catalogueUnitsMax) throw invalidContent(`more than ${catalogueUnitsMax} units`);
-  const nameUse = firstUse(order, oldNames + names.added.length, (source) => (source >= 0 ? (old.nameIndex[source] as number) : (names.keys[-1 - source] as number)));
+  const nameUse = firstUse(order, oldNames + names.added.length, { words: old.nameIndex, stride: 1, offset: 0, shift: 0, mask: 0x7fff_ffff }, names.keys);
 
   let codeWidth = 1;
   for (let at = 0; at < count; at += 1) {
@@ -230,10 +242,12 @@ export function applyDelta(current: Catalogue, delta: CatalogueDelta, toVersion:
     const length = source >= 0 ? Math.min((old.rows[source * old.stride + 2] as number) >>> 24, old.codeWidth) : (incoming[-1 - source] as CatalogueRecord).code.length;
     if (length > codeWidth) codeWidth = length;
   }
-  const stride = recordWords(codeWidth);
-  const rows = new Uint32Array(count * stride);
-  const recordBytes = new Uint8Array(rows.buffer);
-  const nameIndex = new Uint32Array(count);
+  const nameText = (key: number): Uint8Array => (key < oldNames ? old.nameBlob.subarray(old.nameOffsets[key], old.nameOffsets[key + 1]) : (names.added[key - oldNames] as Uint8Array));
+  let nameBytes = 0;
+  for (const key of nameUse.keys) nameBytes += nameText(key).length;
+  const unitText = (key: number): string => (key < old.units.length ? (old.units[key] as string) : new TextDecoder().decode(units.added[key - old.units.length]));
+  const frame = catalogueFrame({ version: toVersion, units: unitUse.keys.map(unitText), codeWidth, count, names: nameUse.keys.length, nameBytes });
+  const { rows, recordBytes, nameIndex, stride } = frame;
   const copyWords = Math.min(stride, old.stride);
   for (let at = 0; at < count; ) {
     const source = order[at] as number;
@@ -257,13 +271,12 @@ export function applyDelta(current: Catalogue, delta: CatalogueDelta, toVersion:
     }
     at = end;
   }
-  const nameText = (key: number): Uint8Array => (key < oldNames ? old.nameBlob.subarray(old.nameOffsets[key], old.nameOffsets[key + 1]) : (names.added[key - oldNames] as Uint8Array));
-  const nameOffsets = new Uint32Array(nameUse.keys.length + 1);
-  nameUse.keys.forEach((key, index) => (nameOffsets[index + 1] = (nameOffsets[index] as number) + nameText(key).length));
-  const nameBlob = new Uint8Array(nameOffsets[nameUse.keys.length] as number);
-  nameUse.keys.forEach((key, index) => nameBlob.set(nameText(key), nameOffsets[index]));
-  const unitText = (key: number): string => (key < old.units.length ? (old.units[key] as string) : new TextDecoder().decode(units.added[key - old.units.length]));
-  return layOutCatalogue({ version: toVersion, units: unitUse.keys.map(unitText), codeWidth, count, rows, nameIndex, nameOffsets, nameBlob });
+  nameUse.keys.forEach((key, index) => {
+    const text = nameText(key);
+    frame.nameOffsets[index + 1] = (frame.nameOffsets[index] as number) + text.length;
+    frame.nameBlob.set(text, frame.nameOffsets[index]);
+  });
+  return finishCatalogue(frame);
 }
 
 /** The delta between two catalogues (the hub's side). */

@@ -97,6 +97,15 @@ export class PageGuard {
     return this.state.length;
   }
 
+  /** The body and its page table, as given (what a stored file holds after its statement). */
+  get body(): Uint8Array {
+    return this.#body;
+  }
+
+  get table(): Uint8Array {
+    return this.#table;
+  }
+
   /** Makes sure the bytes [start, end) of the body match the table; throws StoreDamagedError when they do not. */
   need(start: number, end: number): void {
     if (end <= start) return;
