@@ -107,6 +107,8 @@ export interface StoreOptions {
   readonly fs?: FileSystem;
   /** The file's name in `dir` (default: the kind's own). */
   readonly fileName?: string;
+  /** How long an update waits for another process's to finish, ms (default lock.ts's storeLockWaitMsMax). */
+  readonly lockWaitMs?: number;
 }
 
 export type ApplyResult = { readonly ok: true; readonly version: string; readonly serial: number } | { readonly ok: false; readonly error: UpdateError };
@@ -275,7 +277,7 @@ export class SignedStore<T> {
   apply(update: Uint8Array): ApplyResult {
     let lock: StoreLock;
     try {
-      lock = lockStore(this.options.dir, this.paths.name);
+      lock = lockStore(this.options.dir, this.paths.name, this.options.lockWaitMs);
     } catch (error) {
       if (error instanceof UpdateError) return { ok: false, error };
       throw error;
