@@ -7,7 +7,10 @@
 // file operation of an update (and a torn write) leaves, after a reboot, the
 // old version or the new one, whole and verified. A damaged current file
 // falls back to the previous one; a rollback (the current and previous files
-// swapped, then a boot) serves the previous version; the digest check works. The
+// swapped, then a boot) serves the previous version; the check of every page
+// works. An update of another catalogue line is refused (update_wrong_line),
+// and a stored file of another line does not serve; a disk failure while
+// writing leaves no staging file and names its code once. The
 // boot's read-ahead of the catalogue serves what the disk holds: the same
 // version as a plain read, nothing stale after an update, and plain reads
 // when there is no file.
@@ -92,6 +95,8 @@ const refusals: Array<[string, () => Uint8Array, string]> = [
   ['a byte after the body', () => Buffer.concat([deltaV2, new Uint8Array(1)]), 'update_malformed'],
   ['not a container', () => new TextEncoder().encode('{"items":[]}'), 'update_malformed'],
   ['a policy book given to the catalogue', () => policySnapshot('pol-1', 9, casePolicies()), 'update_wrong_kind'],
+  ["a hub-signed snapshot of another province's catalogue line, with a higher serial", () => catalogueSnapshot('shanghai-1', 9, records, hub.signer, '31'), 'update_wrong_line'],
+  ["a delta of another province's line", () => catalogueDelta(base, 'cat-v2', 2, { added: [], changed: [changedRecord], removed: [] }, { line: '31' }), 'update_wrong_line'],
   ['a delta from another version', () => catalogueDelta(new Catalogue(readBody(catalogueSnapshot('cat-v0', 1, records.slice(0, 10)))), 'cat-v2', 2, { added: [], changed: [], removed: [] }), 'update_out_of_order'],
   ['the same snapshot again (replayed)', () => v1, 'update_not_newer'],
   ['an older snapshot', () => catalogueSnapshot('cat-v0', 1, records), 'update_not_newer'],
@@ -272,6 +277,46 @@ test('the policy book: snapshot, delta, refusals, fallback lookup', () => {
     assert.is(store.version, 'pol-2');
   });
 });
+
+test('a stored file of another line (the terminal now serves another province) does not serve at boot; that line\'s snapshot replaces it', () => {
+  withStore((dir) => {
+    storeAtV1(dir);
+    const moved = SignedStore.open(catalogueKind, { dir, hubKeys, line: '31' });
+    assert.is(moved.version, null);
+    assert.match(moved.bootProblem ?? '', /update_wrong_line/);
+    assert.ok(moved.fault !== null, 'a fault: the terminal asks the hub for its snapshot');
+    const applied = moved.apply(catalogueSnapshot('shanghai-1', 1, records.slice(0, 50), hub.signer, '31'));
+    assert.ok(applied.ok, applied.ok ? '' : applied.error.message);
+    assert.is(moved.fault, null);
+    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, line: '31' }).version, 'shanghai-1');
+    assert.not.ok(nodeFileSystem.exists(path.join(dir, 'catalogue.signed.prev')), 'the other line\'s file is not kept as a previous version');
+  });
+});
+
+for (const code of ['ENOSPC', 'EPERM']) {
+  test(`a disk failure (${code}) while writing: update_io_failed naming the code once, no staging file left, the version held serves`, () => {
+    withStore((dir) => {
+      storeAtV1(dir);
+      const failing = {
+        ...nodeFileSystem,
+        writeFileDurable(file: string, parts: readonly Uint8Array[]) {
+          nodeFileSystem.writeFileDurable(file, [parts[0] as Uint8Array]);
+          throw Object.assign(new Error(`${code}: the disk refuses, write '${file}'`), { code });
+        },
+      };
+      const store = SignedStore.open(catalogueKind, { dir, hubKeys, line: testLine, fs: failing });
+      const result = store.apply(deltaV2);
+      assert.not.ok(result.ok);
+      if (!result.ok) {
+        assert.is(result.error.code, 'update_io_failed');
+        assert.is(result.error.message.split(code).length - 1, 1, result.error.message);
+      }
+      assert.is(store.version, 'cat-v1');
+      assert.equal(nodeFileSystem.list(dir).sort(), ['catalogue.signed'], 'nothing left for the next boot to clear');
+      assert.is(catalogueStore(dir).version, 'cat-v1');
+    });
+  });
+}
 
 test('the hub key that signed a stored file must still be known at boot', () => {
   withStore((dir) => {

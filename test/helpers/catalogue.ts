@@ -7,7 +7,7 @@ import { encodeDelta, type CatalogueDelta } from '../../src/catalogue/delta';
 import { Catalogue, catalogueRecords, type CatalogueRecord } from '../../src/catalogue/layout';
 import { buildPolicyBook, encodePolicyDelta, type PolicyDelta, type PolicyEntry } from '../../src/catalogue/policy-book';
 import { contentDigest } from '../../src/catalogue/pages';
-import { signUpdate } from '../../src/catalogue/update';
+import { containerPrefixBytes, containerShape, signUpdate } from '../../src/catalogue/update';
 import type { Item } from '../../src/core/types';
 import { workedCases } from './cases';
 
@@ -81,4 +81,34 @@ export function signedPolicyBody(version: string, serial: number, body: Uint8Arr
 
 export function policyDelta(fromVersion: string, result: Uint8Array, toVersion: string, serial: number, delta: PolicyDelta): Uint8Array {
   return signUpdate(hub.signer, { kind: 'policy_book', mode: 'delta', serial, line: '', fromVersion, toVersion, resultDigest: digestOf(result) }, encodePolicyDelta(delta));
+}
+
+/** Where the parts of a stored file lie: [start, end) in the file, by name (the container's and the body's own sections). */
+export function storedParts(file: Uint8Array): Record<string, readonly [number, number]> {
+  const shape = containerShape(file);
+  const body = file.subarray(shape.bodyAt);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const at = (start: number, end: number) => [shape.bodyAt + start, shape.bodyAt + end] as const;
+  const parts: Record<string, readonly [number, number]> = {
+    statement: [containerPrefixBytes, containerPrefixBytes + shape.statementLength],
+    'page table': [shape.tableAt, shape.bodyAt],
+  };
+  if (String.fromCharCode(...body.subarray(0, 4)) === 'SCAT') {
+    const names = ['meta', 'hash table', 'records', 'name index', 'name offsets', 'name blob'];
+    parts.header = at(0, 16 + names.length * 8);
+    names.forEach((name, index) => {
+      const offset = view.getUint32(16 + index * 8, true);
+      parts[name] = at(offset, offset + view.getUint32(16 + index * 8 + 4, true));
+    });
+  } else {
+    const count = view.getUint32(8, true);
+    const areasAt = (16 + view.getUint32(12, true) + 3) & ~3;
+    const offsetsAt = (areasAt + count * 6 + 3) & ~3;
+    const textsAt = offsetsAt + (count + 1) * 4;
+    parts.header = at(0, areasAt);
+    parts.areas = at(areasAt, areasAt + count * 6);
+    parts['text offsets'] = at(offsetsAt, textsAt);
+    parts['policy texts'] = at(textsAt, body.length);
+  }
+  return parts;
 }
