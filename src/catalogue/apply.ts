@@ -1,9 +1,11 @@
 // Applying a signed update to a store (store.ts's `apply`), under the store's
 // lock:
-//   1. settle on what the disk holds: the current file is read again and
-//      checked whole, page by page, without holding it in memory (another
-//      applier may have replaced it; the disk may have rotted since boot); a
-//      damaged one is moved aside, never kept as the previous version;
+//   1. settle on what the disk holds: the file the store read is checked
+//      whole in memory, then the disk's bytes are compared with it a
+//      megabyte at a time (the disk may have rotted since boot); a file
+//      another applier wrote since is read afresh and checked whole; a
+//      current file that does not check is moved aside, never kept as the
+//      previous version;
 //   2. verify the statement (signature, kind, line) and the body it signs;
 //   3. check the sequence against what the disk holds (a delta from it; a
 //      serial above it);
