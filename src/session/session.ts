@@ -410,7 +410,8 @@ export class Session {
     const { person, bill, institution } = this.visit;
     const catalogue = this.#o.catalogue.current?.value;
     const book = this.#o.policyBook.current?.value;
-    if (!catalogue || !book || !institution) return { ok: false, code: 'catalogue_missing' };
+    // A store emptied by a fault is repairing itself; one that never had a version needs staff.
+    if (!catalogue || !book || !institution) return { ok: false, code: this.#o.catalogue.fault !== null || this.#o.policyBook.fault !== null ? 'store_damaged' : 'catalogue_missing' };
     assert(person !== null && bill !== null, 'a bill to settle and its patient');
     const { psn_name: _name, ...corePerson } = person;
     const local = settleLocally(
