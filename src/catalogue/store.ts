@@ -280,6 +280,7 @@ export class SignedStore<T> {
       lock = lockStore(this.options.dir, this.paths.name, this.options.lockWaitMs);
     } catch (error) {
       if (error instanceof UpdateError) return { ok: false, error };
+      if (isIoError(error)) return { ok: false, error: new UpdateError('update_io_failed', (error as Error).message) };
       throw error;
     }
     this.#lock = lock;

@@ -318,6 +318,17 @@ for (const code of ['ENOSPC', 'EPERM']) {
   });
 }
 
+test('a store whose directory is gone: an update is update_io_failed, not a crash', () => {
+  withStore((dir) => {
+    const store = storeAtV1(dir);
+    rmSync(dir, { recursive: true, force: true });
+    const result = store.apply(deltaV2);
+    assert.not.ok(result.ok);
+    if (!result.ok) assert.is(result.error.code, 'update_io_failed', result.error.message);
+    assert.is(store.version, 'cat-v1');
+  });
+});
+
 test('the hub key that signed a stored file must still be known at boot', () => {
   withStore((dir) => {
     storeAtV1(dir);
