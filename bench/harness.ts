@@ -25,6 +25,9 @@ export interface Target {
   readonly versus?: string;
   /** At most this many nanoseconds per operation. */
   readonly nsPerOpMax?: number;
+  /** A figure (the benchmark's `figures`, e.g. memory) that must be at most `figureMax`. */
+  readonly figure?: string;
+  readonly figureMax?: number;
   /** What the target is, in words, e.g. "settle ≤ 0.2 ms". */
   readonly note: string;
 }
@@ -150,7 +153,9 @@ export async function runBenchmark(benchmark: Benchmark, timing: TimingOptions =
       assert(against !== undefined, `target compares with an unknown contender: ${target.versus}`);
       const ratioOk = target.ratioMax === undefined || measured.nsPerOp / against.nsPerOp <= target.ratioMax;
       const nsOk = target.nsPerOpMax === undefined || measured.nsPerOp <= target.nsPerOpMax;
-      return { ...target, met: ratioOk && nsOk };
+      assert(target.figure === undefined || (typeof figures[target.figure] === 'number' && target.figureMax !== undefined), `target names a figure the benchmark reports, with its maximum: ${target.figure}`);
+      const figureOk = target.figure === undefined || (figures[target.figure] as number) <= (target.figureMax as number);
+      return { ...target, met: ratioOk && nsOk && figureOk };
     });
     return { name: benchmark.name, title: benchmark.title, baseline, contenders, figures, targets };
   } finally {

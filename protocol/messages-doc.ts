@@ -83,7 +83,7 @@ export const messageDocs: Readonly<Record<string, string>> = {
   recon_totals_reply: "agree or not, with the hub's totals",
   recon_detail: 'one page of reconciliation detail',
   recon_detail_reply: 'the differences found in that page',
-  manifest: 'catalogue or policy book: what is the current version',
+  manifest: 'catalogue or policy book: what is the current version (fault: the copy held was found damaged; send the snapshot)',
   manifest_reply: 'version, delta base, size, chunking and digest of the blob',
   chunk: 'one numbered chunk of a blob',
   chunk_reply: 'the chunk',

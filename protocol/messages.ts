@@ -266,7 +266,7 @@ const bodies = {
   recon_totals_reply: struct({ agree: bool(), hub: reconTotals }),
   recon_detail: struct({ stmt_begndate: date, stmt_enddate: date, page: uint(0xffff), last: bool(), entries: list(reconEntry, limits.reconEntriesPerMessageMax) }),
   recon_detail_reply: struct({ page: uint(0xffff), mismatches: list(mismatch, limits.reconEntriesPerMessageMax) }),
-  manifest: struct({ kind: blobKind, have_version: nullable(version) }),
+  manifest: struct({ kind: blobKind, have_version: nullable(version), fault: bool() }),
   manifest_reply: struct({
     kind: blobKind,
     version,

@@ -55,6 +55,8 @@ export const cliWriteBatchBytes = 65_536;
 export const policyBookAreasMax = 4_096;
 /** One policy's JSON text in the policy book, UTF-8 bytes. */
 export const policyTextBytesMax = 65_536;
+/** After a failed repair of a damaged store (hub unreachable), the wait before the next attempt, ms: an idle terminal does not keep its line busy. */
+export const storeRepairRetryMs = 60_000;
 
 /** How long the session waits for the patient (PIN, reading the bill, confirming) before it gives up: nothing is charged, ms. */
 export const patientInputTimeoutMs = 60_000;

@@ -109,7 +109,8 @@ export function parseProfile(source: string, resolve: (state: string) => string)
   if (typeof loss !== 'number' || !(loss >= 0 && loss <= 0.5)) bad('line.loss', 'a number from 0 to 0.5');
   const cells = whole(p.receipt_cells, 'receipt_cells', 32, 48, 32);
   if (cells !== 32 && cells !== 48) bad('receipt_cells', '32 (58 mm paper) or 48 (80 mm)');
-  const institution = text(p.institution, 'institution', /^[A-Z0-9]{1,30}$/, 'a fixmedins code (1 to 30 of A-Z and 0-9)');
+  // The national form: the kind letter, the place's six-digit area code, a five-digit serial. The area's province names the catalogue line the terminal accepts.
+  const institution = text(p.institution, 'institution', /^[A-Z][0-9]{11}$/, 'a national fixmedins code (a capital letter, the six-digit area code and five digits, e.g. H11010600001)');
   return {
     profile: kind,
     terminal: text(p.terminal, 'terminal', /^[A-Za-z0-9_-]{1,32}$/, '1 to 32 of A-Z, a-z, 0-9, _ and -'),

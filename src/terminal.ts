@@ -6,6 +6,7 @@
 // passed in: ports, the link to the hub, time, storage, keys (STYLE.md habit
 // 6), so `run` (real ports, src/cli/run.ts), the emulated profile and the
 // tests boot the same way.
+import assert from 'node:assert';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Signer, Verifier } from '../protocol/crypto';
@@ -16,15 +17,15 @@ import type { Clock, Port } from '../device/port';
 import { ReceiptPrinter } from '../device/printer';
 import { QrScanner } from '../device/qr-scanner';
 import { printerChunkBytes } from '../device/limits';
-import type { Catalogue } from './catalogue/layout';
-import type { PolicyBook } from './catalogue/policy-book';
-import { catalogueKind, policyBookKind, SignedStore } from './catalogue/store';
+import { CatalogueFormatError, type Catalogue } from './catalogue/layout';
+import { PolicyBookError, type PolicyBook } from './catalogue/policy-book';
+import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from './catalogue/store';
 import type { FileSystem } from './catalogue/files';
 import { terminalVersion } from './cli/version';
 import { HubClient, type HubLink } from './hub/client';
 import { TerminalJournal } from './journal/journal';
 import { chinaDate } from './journal/recon';
-import { reconDaysMax } from './limits';
+import { reconDaysMax, storeRepairRetryMs } from './limits';
 import { nodeJournalStorage, type JournalStorage } from './journal/storage';
 import type { State } from './session/machine';
 import type { ReceiptDocument } from './session/receipt';
@@ -107,9 +108,22 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   mkdirSync(dir, { recursive: true });
   const journal = TerminalJournal.open({ storage: parts.storage ?? nodeJournalStorage(), file: join(dir, 'journal') });
   if (journal.tornBytes > 0) log(`journal: ${journal.tornBytes} torn bytes cut`);
-  const catalogue = SignedStore.open(catalogueKind, { dir, hubKeys, fs: parts.storeFs });
-  const policyBook = SignedStore.open(policyBookKind, { dir, hubKeys });
-  for (const store of [catalogue, policyBook]) if (store.bootProblem !== null) log(`store: ${store.bootProblem}`);
+  const line = catalogueLine(parts.fixmedinsCode);
+  assert(line !== null, 'the institution is a national fixmedins code (the profile checks it)');
+  const catalogue = SignedStore.open(catalogueKind, { dir, hubKeys, line, fs: parts.storeFs });
+  const policyBook = SignedStore.open(policyBookKind, { dir, hubKeys, line: policyBookLine });
+  const stores = { catalogue, policy_book: policyBook };
+  // A store that cannot serve its current file tells the hub and fetches a snapshot by itself, at the next idle moment.
+  const repairs = new Set<'catalogue' | 'policy_book'>();
+  let repairAfterMs = 0;
+  for (const store of [catalogue, policyBook]) {
+    if (store.bootProblem !== null) log(`store: ${store.bootProblem}`);
+    if (store.fault !== null) repairs.add(store.type.kind);
+    store.onFault((fault) => {
+      log(`store: ${fault.why}; fetching a snapshot`);
+      repairs.add(fault.kind);
+    });
+  }
   let behind = false;
   let verified = false;
   let reconciled = '';
@@ -124,7 +138,7 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     timers,
     timeS: parts.timeS,
     random: parts.random,
-    stores: { catalogue, policy_book: policyBook },
+    stores,
     requestTimeoutMs: parts.hubTimeoutsMs?.request,
     settleTimeoutMs: parts.hubTimeoutsMs?.settle,
     attemptsMax: parts.hubTimeoutsMs?.attempts,
@@ -134,11 +148,16 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   });
   const encoder = new Gb18030Encoder();
   const printer = new ReceiptPrinter(ports.printer, { clock: timers });
+  const syncOne = async (kind: 'catalogue' | 'policy_book') => {
+    // A store with a fault asks for a snapshot and says why: the hub records it (the manifest's `fault`).
+    const fault = stores[kind].fault !== null;
+    const out = await client.sync(kind, { fault });
+    log(`sync ${kind}${fault ? ' (repair)' : ''}: ${out.ok ? out.value.version : out.error.code}`);
+    if (out.ok && stores[kind].fault === null) repairs.delete(kind);
+    else if (fault) repairAfterMs = timers.nowMs() + storeRepairRetryMs;
+  };
   const sync = async () => {
-    for (const kind of ['catalogue', 'policy_book'] as const) {
-      const out = await client.sync(kind);
-      log(`sync ${kind}: ${out.ok ? out.value.version : out.error.code}`);
-    }
+    for (const kind of ['catalogue', 'policy_book'] as const) await syncOne(kind);
   };
   const session = new Session({
     client,
@@ -158,11 +177,18 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     receiptCells: parts.receiptCells,
     timeoutsMs: parts.timeoutsMs,
     onState: parts.onState,
-    // While nobody waits: the stored files' digests once, a newer catalogue or policy book (a heartbeat said
-    // so), and, once a day is over, its reconciliation, which lets the journal rotate.
+    // A damaged page has told its store already; anything else a visit met in a store is told here.
+    onStoreFault: (error) => {
+      if (error instanceof PolicyBookError) policyBook.reportFault(error.message);
+      else if (error instanceof CatalogueFormatError) catalogue.reportFault(error.message);
+    },
+    // While nobody waits: every page of the stored files checked once (a damaged one is a fault), a repair
+    // of a store with a fault, a newer catalogue or policy book (a heartbeat said so), and, once a day is
+    // over, its reconciliation, which lets the journal rotate.
     idleWork: async () => {
-      if (!verified) for (const store of [catalogue, policyBook]) if (!store.verifyDigest()) log(`store: the ${store.current?.statement.kind} file fails its digest`);
+      if (!verified) for (const store of [catalogue, policyBook]) store.verifyAll();
       verified = true;
+      if (timers.nowMs() >= repairAfterMs) for (const kind of [...repairs]) await syncOne(kind);
       if (behind) {
         behind = false;
         await sync();

@@ -46,11 +46,23 @@ export interface HubContext {
   timeS(): number;
   /** Per terminal and blob kind: the blob its last manifest described (the chunks come from it). */
   readonly transfers: Map<string, Blob>;
+  /** Per terminal and blob kind: the last report of a damaged copy (a manifest with `fault`), for the operator. */
+  readonly storeFaults: Map<string, StoreFaultReport>;
   /** Per terminal: the setl_ids its reconciliation-detail pages listed so far. */
   readonly reconPages: Map<string, { period: string; page: number; listed: Set<string> }>;
 }
 
 type Request = AnyMessage;
+
+/** A terminal's report that its copy of a catalogue or policy book failed its check (it was sent the snapshot). */
+export interface StoreFaultReport {
+  readonly terminal: string;
+  readonly kind: 'catalogue' | 'policy_book';
+  /** The version the terminal serves meanwhile (its previous one), or null. */
+  readonly serving: string | null;
+  readonly timeS: number;
+  readonly reports: number;
+}
 
 export function errorReply(code: ErrorCode, detail = ''): Reply {
   return { type: 'error', body: { code, detail: detail.slice(0, 200) } };
@@ -172,7 +184,13 @@ export function handle(ctx: HubContext, terminal: TerminalRecord, request: Reque
       return reconDetail(ctx, terminal, request.body);
     case 'manifest': {
       const line = request.body.kind === 'policy_book' ? '' : catalogueLineOf(ctx.state.institutions.get(terminal.fixmedins_code) ?? { admdvs: '000000' });
-      const blob = ctx.versions.blobFor(request.body.kind, line, request.body.have_version);
+      // A terminal whose copy failed its check gets the whole snapshot, never a delta from what it holds.
+      const { kind, have_version: have, fault } = request.body;
+      if (fault) {
+        const key = `${terminal.id}:${kind}`;
+        ctx.storeFaults.set(key, { terminal: terminal.id, kind, serving: have, timeS: ctx.timeS(), reports: (ctx.storeFaults.get(key)?.reports ?? 0) + 1 });
+      }
+      const blob = ctx.versions.blobFor(kind, line, fault ? null : have);
       if (blob === null) return { reply: errorReply('blob_not_found', `no ${request.body.kind} is published for ${line}`) };
       ctx.transfers.set(`${terminal.id}:${blob.kind}`, blob);
       const body = { kind: blob.kind, version: blob.version, base_version: blob.base, size_bytes: blob.bytes.length, chunk_bytes: chunkBytes, chunk_count: Math.ceil(blob.bytes.length / chunkBytes), digest: blob.digest };

@@ -35,7 +35,7 @@ import { appendBytesMax, AppendLog } from '../../src/journal/log';
 import { nodeJournalStorage, type JournalStorage } from '../../src/journal/storage';
 import type { Port } from '../port';
 import { decodeEvent, encodeEvent, type HubEvent } from './events';
-import { errorReply, handle, replyOf, requestDigest, resyncReply, type HubContext, type Reply } from './handlers';
+import { errorReply, handle, replyOf, requestDigest, resyncReply, type HubContext, type Reply, type StoreFaultReport } from './handlers';
 import { HubStateMissing } from './hub-errors';
 import { connectionsMax, pendingConnectionsPerAddressMax, populationPersonsMax, readBytes, refusedFramesPerConnectionMax, sessionLifetimeSeconds, signInDeadlineMs, stateLogBytesMax, terminalsMax } from './limits';
 import { StateLock } from './lock';
@@ -133,6 +133,8 @@ export interface HubStats {
   internalErrors: number;
 }
 
+
+
 export class ReferenceHub {
   readonly state = new HubState();
   readonly stats: HubStats = { frames: 0, replies: 0, refusedFrames: 0, droppedDuplicates: 0, commits: 0, events: 0, busyNs: 0, refusedConnections: 0, closedUnsigned: 0, closedRefusing: 0, resyncs: 0, internalErrors: 0 };
@@ -152,6 +154,11 @@ export class ReferenceHub {
   private flushScheduled = false;
   private stopped = false;
   private failure: unknown = null;
+
+  /** Terminals' reports of a damaged catalogue or policy book (kept while the hub runs), by terminal and kind. */
+  get storeFaults(): ReadonlyMap<string, StoreFaultReport> {
+    return this.ctx.storeFaults;
+  }
 
   private constructor(
     private readonly options: HubOptions,
@@ -190,6 +197,7 @@ export class ReferenceHub {
       offlineFloorFen: options.offlineFloorFen ?? defaultOfflineFloorFen,
       timeS: options.timeS,
       transfers: new Map(),
+      storeFaults: new Map(),
       reconPages: new Map(),
     };
   }

@@ -8,7 +8,7 @@
 // store's update code twice before it is ready: the demo, the tests and the
 // benchmarks pass `fillStores` as a terminal's `provision`.
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
+import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from '../../src/catalogue/store';
 import type { ReferenceHub } from './hub';
 import { catalogueLineOf } from './seed';
 import type { SiteTerminalSpec } from '../site';
@@ -17,7 +17,10 @@ import type { SiteTerminalSpec } from '../site';
 export function fillStores(spec: SiteTerminalSpec, hubKey: Uint8Array, hub: () => ReferenceHub): void {
   const verifier = nodeCryptoProvider.verifier(hubKey);
   const hubKeys = (kid: Uint8Array | null) => (kid !== null && Buffer.from(kid).equals(Buffer.from(verifier.kid)) ? verifier : null);
-  const stores = [SignedStore.open(catalogueKind, { dir: spec.dir, hubKeys }), SignedStore.open(policyBookKind, { dir: spec.dir, hubKeys })];
+  const stores = [
+    SignedStore.open(catalogueKind, { dir: spec.dir, hubKeys, line: catalogueLine(spec.fixmedinsCode) }),
+    SignedStore.open(policyBookKind, { dir: spec.dir, hubKeys, line: policyBookLine }),
+  ];
   if (stores.every((store) => store.version !== null)) return;
   const held = hub();
   const institution = held.state.institutions.get(spec.fixmedinsCode);

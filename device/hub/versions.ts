@@ -12,7 +12,9 @@ import { buildCatalogue } from '../../src/catalogue/build';
 import { diffCatalogues, encodeDelta } from '../../src/catalogue/delta';
 import { Catalogue, type CatalogueRecord } from '../../src/catalogue/layout';
 import { buildPolicyBook, diffPolicyBooks, encodePolicyDelta, PolicyBook, type PolicyEntry } from '../../src/catalogue/policy-book';
-import { sha256, signUpdate, verifyContainer, type BlobKind } from '../../src/catalogue/update';
+import { contentDigest } from '../../src/catalogue/pages';
+import { checkUpdateBody, signUpdate, verifyContainer, type BlobKind } from '../../src/catalogue/update';
+import { createHash } from 'node:crypto';
 import type { JournalStorage } from '../../src/journal/storage';
 import type { EventOf } from './events';
 import { cachedDeltasMax, openVersionsMax } from './limits';
@@ -26,6 +28,10 @@ export interface Blob {
   readonly base: string | null;
   readonly bytes: Uint8Array;
   readonly digest: Uint8Array;
+}
+
+function sha256Of(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
 
 export class Versions {
@@ -69,7 +75,9 @@ export class Versions {
       return cached;
     }
     const bytes = this.snapshot(published);
-    const body = verifyContainer(bytes, published.kind, () => this.verifier, 'stored').body;
+    const verified = verifyContainer(bytes, published.kind, () => this.verifier);
+    checkUpdateBody(verified);
+    const body = verified.body;
     const value = published.kind === 'catalogue' ? new Catalogue(body) : new PolicyBook(body);
     if (this.opened.size >= openVersionsMax) this.opened.delete(this.opened.keys().next().value as string);
     this.opened.set(published.file, value);
@@ -78,7 +86,7 @@ export class Versions {
 
   private snapshot(published: PublishedVersion): Uint8Array {
     const bytes = this.storage.read(path.join(this.dir, published.file));
-    assert(bytes !== null && bytesEqual(sha256(bytes), published.digest), `the snapshot ${published.file} is the one published`);
+    assert(bytes !== null && bytesEqual(sha256Of(bytes), published.digest), `the snapshot ${published.file} is the one published`);
     return bytes;
   }
 
@@ -86,7 +94,7 @@ export class Versions {
   blobFor(kind: BlobKind, line: string, have: string | null): Blob | null {
     const current = this.current(kind, line);
     if (current === undefined) return null;
-    if (have === current.version) return { kind, version: current.version, base: have, bytes: new Uint8Array(0), digest: sha256(new Uint8Array(0)) };
+    if (have === current.version) return { kind, version: current.version, base: have, bytes: new Uint8Array(0), digest: sha256Of(new Uint8Array(0)) };
     const base = have === null ? undefined : this.find(kind, line, have);
     if (base === undefined) {
       const bytes = this.snapshot(current);
@@ -106,9 +114,9 @@ export class Versions {
     const from = this.open(base);
     const to = this.open(current);
     const body = from instanceof Catalogue ? encodeDelta(diffCatalogues(from, to as Catalogue)) : encodePolicyDelta(diffPolicyBooks(from, to as PolicyBook));
-    const result = to instanceof Catalogue ? to.bytes : verifyContainer(this.snapshot(current), 'policy_book', () => this.verifier, 'stored').body;
-    const bytes = signUpdate(this.signer, { kind: current.kind, mode: 'delta', serial: current.serial, fromVersion: base.version, toVersion: current.version, resultDigest: sha256(result) }, body);
-    return { kind: current.kind, version: current.version, base: base.version, bytes, digest: sha256(bytes) };
+    const result = to instanceof Catalogue ? to.bytes : verifyContainer(this.snapshot(current), 'policy_book', () => this.verifier).body;
+    const bytes = signUpdate(this.signer, { kind: current.kind, mode: 'delta', serial: current.serial, line: current.line, fromVersion: base.version, toVersion: current.version, resultDigest: contentDigest(result).digest }, body);
+    return { kind: current.kind, version: current.version, base: base.version, bytes, digest: sha256Of(bytes) };
   }
 
   /** Builds, signs and durably writes a new version; returns the event that publishes it. */
@@ -116,8 +124,8 @@ export class Versions {
     assert(this.find(kind, line, version) === undefined, `version ${version} of ${kind} ${line} is new`);
     const body = kind === 'catalogue' ? buildCatalogue(version, content as Iterable<CatalogueRecord>) : buildPolicyBook(version, content as Iterable<PolicyEntry>);
     const serial = (this.current(kind, line)?.serial ?? 0) + 1;
-    const bytes = signUpdate(this.signer, { kind, mode: 'snapshot', serial, fromVersion: null, toVersion: version, resultDigest: sha256(body) }, body);
-    const digest = sha256(bytes);
+    const bytes = signUpdate(this.signer, { kind, mode: 'snapshot', serial, line, fromVersion: null, toVersion: version, resultDigest: contentDigest(body).digest }, body);
+    const digest = sha256Of(bytes);
     const file = `${kind}-${line === '' ? 'all' : line}-${serial}.snapshot`;
     const full = path.join(this.dir, file);
     this.storage.write(`${full}.tmp`, bytes);

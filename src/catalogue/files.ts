@@ -1,25 +1,36 @@
 // Replacing a versioned file so that a crash at any point leaves either the
 // old version or the new one, never a mix, and keeps the one before for
 // rollback:
-//   1. write NAME.tmp, fsync it;
-//   2. hard-link the current NAME to NAME.prev.tmp, rename that to NAME.prev;
-//   3. rename NAME.tmp over NAME (atomic on POSIX), fsync the directory.
-// Every operation goes through a FileSystem passed in, so a test can stop the
-// update after any step (or tear a write) and reboot onto what is left.
-import { closeSync, constants, existsSync, fstatSync, fsyncSync, linkSync, openSync, read, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+//   1. write NAME.tmp.OWNER, fsync it;
+//   2. when the current file is to be kept as the previous version (the
+//      store has just verified it, under its lock): hard-link NAME to
+//      NAME.prev.tmp.OWNER, rename that to NAME.prev;
+//   3. rename NAME.tmp.OWNER over NAME (atomic on POSIX), fsync the directory.
+// OWNER names the applier (lock.ts), so two appliers never share a staging
+// file, and what a dead one left is cleared without touching a live one's.
+// A disk failure (ENOSPC, EPERM, EIO…) removes this update's staging files
+// at once. Every operation goes through a FileSystem passed in, so a test
+// can stop the update after any step (or tear a write) and reboot onto what
+// is left.
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, linkSync, openSync, read, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ownerAlive } from './lock';
 
 /** The file operations a versioned store needs. Synchronous: updates are rare and must be ordered exactly. */
 export interface FileSystem {
   readFile(file: string): Uint8Array;
-  /** Creates or truncates `file`, writes `bytes`, fsyncs and closes it. */
-  writeFileDurable(file: string, bytes: Uint8Array): void;
+  /** Reads into `into` from `position` of `file`; the count of bytes read (fewer at its end). */
+  readAt(file: string, position: number, into: Uint8Array): number;
+  /** Creates or truncates `file`, writes the parts one after the other, fsyncs and closes it. */
+  writeFileDurable(file: string, parts: readonly Uint8Array[]): void;
   rename(from: string, to: string): void;
   link(existing: string, created: string): void;
   unlink(file: string): void;
   exists(file: string): boolean;
   /** Makes renames and links in `dir` durable. */
   fsyncDir(dir: string): void;
+  /** The names in `dir`. */
+  list(dir: string): string[];
 }
 
 /** The real file system. */
@@ -29,11 +40,23 @@ export const nodeFileSystem: FileSystem = {
     const bytes = readFileSync(file);
     return bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
   },
-  writeFileDurable(file, bytes) {
+  readAt(file, position, into) {
+    const fd = openSync(file, 'r');
+    try {
+      let count = 0;
+      for (let got = -1; got !== 0 && count < into.length; count += got) got = readSync(fd, into, count, into.length - count, position + count);
+      return count;
+    } finally {
+      closeSync(fd);
+    }
+  },
+  writeFileDurable(file, parts) {
     const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
     try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      for (const bytes of parts) {
+        let written = 0;
+        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -51,6 +74,7 @@ export const nodeFileSystem: FileSystem = {
       closeSync(fd);
     }
   },
+  list: (dir) => readdirSync(dir),
 };
 
 /**
@@ -92,45 +116,91 @@ export function readAhead(file: string): Promise<FileSystem> {
 /** The paths of one versioned file. */
 export interface VersionedPaths {
   readonly dir: string;
+  readonly name: string;
   readonly current: string;
   readonly previous: string;
-  readonly staging: string;
-  readonly previousStaging: string;
+  /** Where a current file found damaged is moved (the last one kept, for the engineer). */
+  readonly damaged: string;
 }
 
 export function versionedPaths(dir: string, name: string): VersionedPaths {
-  return {
-    dir,
-    current: join(dir, name),
-    previous: join(dir, `${name}.prev`),
-    staging: join(dir, `${name}.tmp`),
-    previousStaging: join(dir, `${name}.prev.tmp`),
-  };
+  return { dir, name, current: join(dir, name), previous: join(dir, `${name}.prev`), damaged: join(dir, `${name}.damaged`) };
 }
 
-/** Removes what an interrupted update left behind; the current and previous files are never touched. */
-export function clearStaging(fs: FileSystem, paths: VersionedPaths): void {
-  for (const file of [paths.staging, paths.previousStaging]) if (fs.exists(file)) fs.unlink(file);
+/** The staging files of one applier. */
+export function stagingPaths(paths: VersionedPaths, owner: string): { readonly staging: string; readonly previousStaging: string } {
+  return { staging: `${paths.current}.tmp.${owner}`, previousStaging: `${paths.previous}.tmp.${owner}` };
 }
 
-/** Replaces the current file with `bytes`, keeping the current one as the previous version. */
-export function replaceDurably(fs: FileSystem, paths: VersionedPaths, bytes: Uint8Array): void {
-  clearStaging(fs, paths);
-  fs.writeFileDurable(paths.staging, bytes);
-  if (fs.exists(paths.current)) {
-    fs.link(paths.current, paths.previousStaging);
-    fs.rename(paths.previousStaging, paths.previous);
+/** The applier a staging file belongs to ('' for the single staging names of earlier versions), or null for any other file. */
+function stagingOwner(paths: VersionedPaths, entry: string): string | null {
+  for (const prefix of [`${paths.name}.tmp`, `${paths.name}.prev.tmp`]) {
+    if (entry === prefix) return '';
+    if (entry.startsWith(`${prefix}.`)) return entry.slice(prefix.length + 1);
   }
-  fs.rename(paths.staging, paths.current);
-  fs.fsyncDir(paths.dir);
+  return null;
+}
+
+/**
+ * Removes the staging files of appliers that are no longer running (a crash,
+ * a power cut); a live applier's are left alone. The current and previous
+ * files are never touched.
+ */
+export function clearStaging(fs: FileSystem, paths: VersionedPaths): void {
+  for (const entry of fs.list(paths.dir)) {
+    const owner = stagingOwner(paths, entry);
+    if (owner !== null && (owner === '' || !ownerAlive(owner))) fs.unlink(join(paths.dir, entry));
+  }
+}
+
+function isIoError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code as string);
+}
+
+/** Removes what an update failed by the disk left (best effort: the disk may still refuse). */
+function removeStaging(fs: FileSystem, files: readonly string[]): void {
+  for (const file of files) {
+    try {
+      if (fs.exists(file)) fs.unlink(file);
+    } catch (error) {
+      if (!isIoError(error)) throw error;
+    }
+  }
+}
+
+/**
+ * Replaces the current file with `parts`, keeping the current one as the
+ * previous version when `keepCurrent` (the caller has verified it). On a disk
+ * failure the staging files go at once and the error is thrown on.
+ */
+export function replaceDurably(fs: FileSystem, paths: VersionedPaths, parts: readonly Uint8Array[], options: { readonly keepCurrent: boolean; readonly owner: string }): void {
+  const { staging, previousStaging } = stagingPaths(paths, options.owner);
+  try {
+    fs.writeFileDurable(staging, parts);
+    if (options.keepCurrent && fs.exists(paths.current)) {
+      fs.link(paths.current, previousStaging);
+      fs.rename(previousStaging, paths.previous);
+    }
+    fs.rename(staging, paths.current);
+    fs.fsyncDir(paths.dir);
+  } catch (error) {
+    if (isIoError(error)) removeStaging(fs, [staging, previousStaging]);
+    throw error;
+  }
 }
 
 /** Makes the previous version current again (the current one becomes the previous). */
-export function swapWithPrevious(fs: FileSystem, paths: VersionedPaths): void {
-  clearStaging(fs, paths);
-  fs.link(paths.previous, paths.staging);
-  fs.link(paths.current, paths.previousStaging);
-  fs.rename(paths.previousStaging, paths.previous);
-  fs.rename(paths.staging, paths.current);
+export function swapWithPrevious(fs: FileSystem, paths: VersionedPaths, owner: string): void {
+  const { staging, previousStaging } = stagingPaths(paths, owner);
+  fs.link(paths.previous, staging);
+  fs.link(paths.current, previousStaging);
+  fs.rename(previousStaging, paths.previous);
+  fs.rename(staging, paths.current);
+  fs.fsyncDir(paths.dir);
+}
+
+/** Moves a file found damaged aside (to `paths.damaged`), so that no later boot or update takes it for a version. */
+export function setAside(fs: FileSystem, paths: VersionedPaths, file: string): void {
+  fs.rename(file, paths.damaged);
   fs.fsyncDir(paths.dir);
 }

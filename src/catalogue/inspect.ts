@@ -6,7 +6,7 @@ import { bytesToHex, type Verifier } from '../../protocol/crypto';
 import { decodeStrict } from '../../protocol/cbor-decode';
 import { parseSign1, wireHeaders } from '../../protocol/cose';
 import { Catalogue, catalogueMagic } from './layout';
-import { readContainer, UpdateError, verifyContainer, type Statement } from './update';
+import { checkUpdateBody, guardStored, readContainer, UpdateError, verifyContainer, type Statement } from './update';
 
 export interface OpenedFile {
   /** The catalogue the file holds, or null for a delta. */
@@ -15,6 +15,7 @@ export interface OpenedFile {
     readonly kid: string;
     readonly mode: string;
     readonly serial: number;
+    readonly line: string;
     readonly fromVersion: string | null;
     readonly toVersion: string;
     /** Signature and digest verdicts, when the hub's keys were given. */
@@ -36,13 +37,16 @@ export function openCatalogueFile(bytes: Uint8Array, hubKeys?: (kid: Uint8Array 
   const value = decoded.ok && Array.isArray(decoded.value) ? decoded.value : [];
   let verdict: NonNullable<OpenedFile['signed']>['verdict'] = 'not_checked';
   let statement: Statement | null = null;
-  // A catalogue body (a snapshot, or the terminal's stored file, whatever the
-  // update that made it) is the result the statement names; anything else is a delta's body.
+  // An update in transit carries no page table and is checked against its
+  // body digest; the terminal's stored file carries one, checked against the
+  // result digest, with every page.
   const holdsCatalogue = magicOf(body) === catalogueMagic;
   if (hubKeys !== undefined) {
-    const delta = !holdsCatalogue;
     try {
-      statement = verifyContainer(bytes, 'catalogue', hubKeys, delta ? 'update' : 'stored').statement;
+      const verified = verifyContainer(bytes, 'catalogue', hubKeys);
+      if (verified.table.length === 0) checkUpdateBody(verified);
+      else if (!guardStored(verified, { label: 'file' }).verifyAll()) throw new UpdateError('update_corrupt', 'a page is not the one the hub signed');
+      statement = verified.statement;
       verdict = 'verified';
     } catch (error) {
       if (!(error instanceof UpdateError)) throw error;
@@ -56,8 +60,9 @@ export function openCatalogueFile(bytes: Uint8Array, hubKeys?: (kid: Uint8Array 
       kid: sign1.sign1.kid === null ? '' : bytesToHex(sign1.sign1.kid),
       mode,
       serial: typeof value[2] === 'number' ? value[2] : (statement?.serial ?? 0),
-      fromVersion: typeof value[3] === 'string' ? value[3] : null,
-      toVersion: typeof value[4] === 'string' ? value[4] : '',
+      line: typeof value[3] === 'string' ? value[3] : '',
+      fromVersion: typeof value[4] === 'string' ? value[4] : null,
+      toVersion: typeof value[5] === 'string' ? value[5] : '',
       verdict,
     },
   };

@@ -17,6 +17,7 @@
 import assert from 'node:assert';
 import { endianness } from 'node:os';
 import { diseases, type Disease, type Item, type ItemKind, type ItemLevel, type ItemSource } from '../core/types';
+import { pageShift, type PageGuard } from './pages';
 
 export const catalogueMagic = 'SCAT';
 export const catalogueFormat = 3;
@@ -93,6 +94,19 @@ export function codeHash(code: string): number {
   return (hash ^ (hash >>> 16)) >>> 0;
 }
 
+/** codeHash of the ASCII code of `length` bytes at `start` (a stored record's code), without making a string. */
+export function codeHashAt(bytes: Uint8Array, start: number, length: number): number {
+  let hash = 0x811c9dc5 ^ length;
+  const pairs = length & ~1;
+  for (let index = 0; index < pairs; index += 2) {
+    hash = Math.imul(hash ^ ((bytes[start + index] as number) | ((bytes[start + index + 1] as number) << 16)), 0x01000193);
+  }
+  if (pairs !== length) hash = Math.imul(hash ^ (bytes[start + pairs] as number), 0x01000193);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 0;
+}
+
 export function diseaseMask(list: readonly Disease[] | null): number {
   if (list === null) return 0;
   let mask = 0x80;
@@ -137,11 +151,27 @@ interface Meta {
  * A catalogue file, opened in place. Implements the core's ItemSource: the
  * settlement core reads items through `item(code)` without the catalogue
  * ever becoming one object.
+ *
+ * Opened from the terminal's store, it is given the store's PageGuard, and
+ * every read first makes sure the bytes it reads are the ones the hub signed
+ * (a page is hashed when first touched; a damaged one throws
+ * StoreDamagedError, so no read ever returns a damaged value). Without a
+ * guard (a file the caller has verified whole, or a plain one) reads are
+ * direct.
  */
 export class Catalogue implements ItemSource {
   readonly version: string;
   readonly count: number;
   readonly bytes: Uint8Array;
+  readonly #guard: PageGuard | null;
+  /** The guard's page states (1: verified), or null: tested inline on every read. */
+  readonly #pages: Uint8Array | null;
+  /** Where the sections start in `bytes`, for the guard. */
+  readonly #hashAt: number;
+  readonly #recordsAt: number;
+  readonly #nameIndexAt: number;
+  readonly #nameOffsetsAt: number;
+  readonly #nameBlobAt: number;
   readonly #units: readonly string[];
   /** The records as words (rows) and as bytes (codes): two views of one section. */
   readonly #rows: Uint32Array;
@@ -154,16 +184,20 @@ export class Catalogue implements ItemSource {
   readonly #nameBlob: Uint8Array;
   readonly #codeLengthMax: number;
 
-  /** Opens a catalogue file; `bytes` must start on an 8-byte boundary of its buffer. */
-  constructor(bytes: Uint8Array) {
+  /** Opens a catalogue file; with a guard, `bytes` is the guard's body and must start on an 8-byte boundary of its buffer. */
+  constructor(bytes: Uint8Array, guard: PageGuard | null = null) {
     assert(endianness() === 'LE', 'the catalogue layout is little-endian');
+    assert(guard === null || bytes.byteOffset % 8 === 0, 'a guarded catalogue is read where its guard checks it');
     if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
     this.bytes = bytes;
+    this.#guard = guard;
+    this.#pages = guard === null ? null : guard.state;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const check = (ok: boolean, why: string) => {
       if (!ok) throw new CatalogueFormatError(`catalogue file: ${why}`);
     };
     check(bytes.byteLength >= headerBytes + tableBytes, 'shorter than its header');
+    guard?.need(0, headerBytes + tableBytes);
     check(String.fromCharCode(...bytes.subarray(0, 4)) === catalogueMagic, 'not a catalogue (bad magic)');
     check(view.getUint16(4, true) === catalogueFormat, `format ${view.getUint16(4, true)} is not ${catalogueFormat}`);
     check(view.getUint16(6, true) === sectionCount, 'wrong section count');
@@ -179,11 +213,14 @@ export class Catalogue implements ItemSource {
       if (elements !== null) check(length === elements * elementBytes, `section ${index} holds ${length / elementBytes}, not ${elements}`);
       return [bytes.byteOffset + offset, length / elementBytes];
     };
+    const at = (index: Section) => view.getUint32(headerBytes + index * 8, true);
     const u8 = (index: Section, elements: number | null) => new Uint8Array(bytes.buffer, ...section(index, 1, elements));
     const u32 = (index: Section, elements: number | null) => new Uint32Array(bytes.buffer, ...section(index, 4, elements));
     let meta: Meta;
     try {
-      meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(u8(Section.Meta, null))) as Meta;
+      const metaBytes = u8(Section.Meta, null);
+      guard?.need(at(Section.Meta), at(Section.Meta) + metaBytes.length);
+      meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(metaBytes)) as Meta;
     } catch (error) {
       if (error instanceof CatalogueFormatError) throw error;
       throw new CatalogueFormatError('catalogue file: metadata is not JSON');
@@ -201,11 +238,36 @@ export class Catalogue implements ItemSource {
     this.#nameIndex = u32(Section.NameIndex, count);
     this.#nameOffsets = u32(Section.NameOffsets, null);
     this.#nameBlob = u8(Section.NameBlob, null);
-    check(this.#nameOffsets.length >= 1 && this.#nameOffsets[this.#nameOffsets.length - 1] === this.#nameBlob.length, 'name offsets do not span the name blob');
+    this.#hashAt = at(Section.HashTable);
+    this.#recordsAt = at(Section.Records);
+    this.#nameIndexAt = at(Section.NameIndex);
+    this.#nameOffsetsAt = at(Section.NameOffsets);
+    this.#nameBlobAt = at(Section.NameBlob);
+    check(this.#nameOffsets.length >= 1, 'name offsets');
+    this.#need(this.#nameOffsetsAt + (this.#nameOffsets.length - 1) * 4, this.#nameOffsetsAt + this.#nameOffsets.length * 4);
+    check(this.#nameOffsets[this.#nameOffsets.length - 1] === this.#nameBlob.length, 'name offsets do not span the name blob');
     // No pass over the 200,000 rows at boot: a code's length is clamped to
     // its slot wherever it is read, so a damaged length cannot lead a read
     // out of its row.
     this.#codeLengthMax = meta.codeWidth;
+  }
+
+  /**
+   * Makes sure bytes [start, end) were checked against the signed page table
+   * (a no-op without a guard; one or two array reads once they were).
+   */
+  #need(start: number, end: number): void {
+    const pages = this.#pages;
+    if (pages === null) return;
+    const first = start >>> pageShift;
+    const last = (end - 1) >>> pageShift;
+    if (pages[first] !== 1 || pages[last] !== 1 || last - first > 1) (this.#guard as PageGuard).verify(first, last);
+  }
+
+  /** Makes sure the record at an index was checked. */
+  #needRecord(index: number): void {
+    const at = this.#recordsAt + index * this.#stride * 4;
+    this.#need(at, at + this.#stride * 4);
   }
 
   /** The index of a code, or -1. About one probe of the hash table. */
@@ -217,6 +279,7 @@ export class Catalogue implements ItemSource {
   #find(code: string, hash: number): number {
     const table = this.#hashTable;
     for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
+      this.#need(this.#hashAt + slot * 4, this.#hashAt + slot * 4 + 4);
       const entry = table[slot] as number;
       if (entry === 0) return -1;
       if (this.#codeEquals(entry - 1, code)) return entry - 1;
@@ -224,6 +287,8 @@ export class Catalogue implements ItemSource {
   }
 
   #codeEquals(index: number, code: string): boolean {
+    if (index >= this.count) throw new CatalogueFormatError(`catalogue file: hash entry ${index + 1} is past the ${this.count} items`);
+    this.#needRecord(index);
     const at = index * this.#stride;
     if ((this.#rows[at + 2] as number) >>> 24 !== code.length) return false;
     const start = (at + rowWords) * 4;
@@ -244,6 +309,7 @@ export class Catalogue implements ItemSource {
 
   /** The §2 item at an index (sorted code order), decoded afresh. */
   itemAt(index: number): Item {
+    this.#needRecord(index);
     const at = index * this.#stride;
     const word0 = this.#rows[at] as number;
     const cap = this.#rows[at + 1] as number;
@@ -265,9 +331,28 @@ export class Catalogue implements ItemSource {
     return item;
   }
 
+  /**
+   * The sections as arrays, read without the guard, so every page is checked
+   * first (StoreDamagedError when one is damaged).
+   */
+  sections(): CatalogueSections {
+    if (this.#guard !== null && this.#guard.pages > 0) this.#guard.verify(0, this.#guard.pages - 1);
+    return {
+      units: this.#units,
+      codeWidth: this.#codeLengthMax,
+      stride: this.#stride,
+      rows: this.#rows,
+      recordBytes: this.#recordBytes,
+      nameIndex: this.#nameIndex,
+      nameOffsets: this.#nameOffsets,
+      nameBlob: this.#nameBlob,
+    };
+  }
+
   /** The code at an index. */
   codeAt(index: number): string {
     assert(index >= 0 && index < this.count, 'code index in range');
+    this.#needRecord(index);
     const at = index * this.#stride;
     const start = (at + rowWords) * 4;
     return String.fromCharCode(...this.#recordBytes.subarray(start, start + Math.min((this.#rows[at + 2] as number) >>> 24, this.#codeLengthMax)));
@@ -280,8 +365,15 @@ export class Catalogue implements ItemSource {
   }
 
   recordAt(index: number): CatalogueRecord {
+    this.#need(this.#nameIndexAt + index * 4, this.#nameIndexAt + index * 4 + 4);
     const name = this.#nameIndex[index] as number;
-    const nameBytes = this.#nameBlob.subarray(this.#nameOffsets[name], this.#nameOffsets[name + 1]);
+    if (name + 1 >= this.#nameOffsets.length) throw new CatalogueFormatError(`catalogue file: item ${index} names entry ${name} of ${this.#nameOffsets.length - 1}`);
+    this.#need(this.#nameOffsetsAt + name * 4, this.#nameOffsetsAt + name * 4 + 8);
+    const start = this.#nameOffsets[name] as number;
+    const end = this.#nameOffsets[name + 1] as number;
+    if (start > end || end > this.#nameBlob.length) throw new CatalogueFormatError(`catalogue file: name ${name} lies outside the name blob`);
+    this.#need(this.#nameBlobAt + start, this.#nameBlobAt + end);
+    const nameBytes = this.#nameBlob.subarray(start, end);
     return {
       code: this.codeAt(index),
       ...this.itemAt(index),
@@ -290,6 +382,18 @@ export class Catalogue implements ItemSource {
       list_price: this.#rows[index * this.#stride + 3] as number,
     };
   }
+}
+
+/** The sections of an opened catalogue as arrays (delta.ts builds the next version from them). */
+export interface CatalogueSections {
+  readonly units: readonly string[];
+  readonly codeWidth: number;
+  readonly stride: number;
+  readonly rows: Uint32Array;
+  readonly recordBytes: Uint8Array;
+  readonly nameIndex: Uint32Array;
+  readonly nameOffsets: Uint32Array;
+  readonly nameBlob: Uint8Array;
 }
 
 /** Every record of a catalogue, in code order. */

@@ -15,6 +15,7 @@ import { isAreaCode, validatePolicy } from '../core/validate';
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import { createCborEncoder } from '../../protocol/cbor-encode';
 import { policyBookAreasMax, policyTextBytesMax } from '../limits';
+import type { PageGuard } from './pages';
 import { invalidContent, UpdateError } from './update';
 
 export const policyBookMagic = 'SPOL';
@@ -89,21 +90,30 @@ export function buildPolicyBook(version: string, input: Iterable<PolicyEntry>): 
   return file;
 }
 
-/** A policy book file, opened in place: the areas are indexed, the policies parsed on first use. */
+/**
+ * A policy book file, opened in place: the areas are indexed, the policies
+ * parsed on first use. Opened from the terminal's store, it is given the
+ * store's PageGuard and every text is checked against the signed page table
+ * before it is read (a damaged page throws StoreDamagedError).
+ */
 export class PolicyBook {
   readonly version: string;
   readonly count: number;
   readonly #bytes: Uint8Array;
+  readonly #guard: PageGuard | null;
   readonly #index = new Map<string, number>();
   readonly #offsets: DataView;
   readonly #textsAt: number;
   readonly #parsed = new Map<number, Policy>();
 
-  constructor(bytes: Uint8Array) {
+  constructor(bytes: Uint8Array, guard: PageGuard | null = null) {
     const check = (ok: boolean, why: string) => {
       if (!ok) throw new PolicyBookError(`policy book file: ${why}`);
     };
-    check(bytes.length >= headerBytes && String.fromCharCode(...bytes.subarray(0, 4)) === policyBookMagic, 'not a policy book (bad magic)');
+    this.#guard = guard;
+    check(bytes.length >= headerBytes, 'shorter than its header');
+    guard?.need(0, headerBytes);
+    check(String.fromCharCode(...bytes.subarray(0, 4)) === policyBookMagic, 'not a policy book (bad magic)');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     check(view.getUint16(4, true) === 1, 'format');
     const count = view.getUint32(8, true);
@@ -113,6 +123,8 @@ export class PolicyBook {
     const offsetsAt = align4(areasAt + count * 6);
     this.#textsAt = offsetsAt + (count + 1) * 4;
     check(this.#textsAt <= bytes.length, 'truncated');
+    // The version, the areas and the offsets: everything before the texts.
+    guard?.need(headerBytes, this.#textsAt);
     this.#bytes = bytes;
     this.count = count;
     try {
@@ -144,7 +156,12 @@ export class PolicyBook {
     if (index === undefined) return undefined;
     const start = this.#textsAt + this.#offsets.getUint32(index * 4, true);
     const end = this.#textsAt + this.#offsets.getUint32(index * 4 + 4, true);
-    return fromUtf8.decode(this.#bytes.subarray(start, end));
+    this.#guard?.need(start, end);
+    try {
+      return fromUtf8.decode(this.#bytes.subarray(start, end));
+    } catch {
+      throw new PolicyBookError(`policy book file: the text of ${area} is not UTF-8`);
+    }
   }
 
   /** The policy filed exactly under an area. */

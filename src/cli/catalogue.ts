@@ -1,9 +1,9 @@
 // `settle-terminal catalogue …`: the terminal's catalogue from the command line.
 //   catalogue inspect FILE [--hub-pub HEX64]... [--json]   what a file holds (and, with keys, whether it verifies)
 //   catalogue lookup FILE CODE                              one item as JSON (exit 1 when absent)
-//   catalogue apply FILE UPDATE --hub-pub HEX64...          apply a signed snapshot or delta to the stored FILE, atomically
-//   catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N]
-//   catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N
+//   catalogue apply FILE UPDATE --hub-pub HEX64... --line NN apply a signed snapshot or delta of catalogue line NN to the stored FILE, atomically
+//   catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N --line NN]
+//   catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N --line NN
 // Engineers' and the hub's tools: all of it runs in the tools bundle, loaded on demand.
 // Exit 0 done, 1 refused or not found, 2 bad usage or an unreadable file.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,12 @@ function readFile(file: string | undefined, what: string): Uint8Array {
 function hubKeysOf(values: readonly string[] | undefined): ((kid: Uint8Array | null) => Verifier | null) | undefined {
   if (values === undefined || values.length === 0) return undefined;
   return keyring(values.map((hex) => nodeCryptoProvider.verifier(parseHexFlag(hex, 32, 'hub-pub'))));
+}
+
+/** A catalogue line: the treatment place's province, two digits (up to a county's six). */
+function lineFlag(text: string | undefined): string {
+  if (text === undefined || !/^[0-9]{2,6}$/.test(text)) throw new UsageError('--line must be the catalogue line: the province\'s two digits (e.g. 11), up to six');
+  return text;
 }
 
 function wholeNumber(text: string | undefined, flag: string, min: number, max: number): number {
@@ -88,14 +94,15 @@ async function lookup(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function apply(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { 'hub-pub': { type: 'string', multiple: true } }, 2);
+  const { values, positionals } = parseCommandArgs(args, { 'hub-pub': { type: 'string', multiple: true }, line: { type: 'string' } }, 2);
   const [file, updateFile] = positionals;
-  if (file === undefined || updateFile === undefined) throw new UsageError('usage: catalogue apply FILE UPDATE --hub-pub HEX64');
+  if (file === undefined || updateFile === undefined) throw new UsageError('usage: catalogue apply FILE UPDATE --hub-pub HEX64 --line NN');
   const hubKeys = hubKeysOf(values['hub-pub']);
   if (hubKeys === undefined) throw new UsageError('--hub-pub HEX64 is required: an update is applied only under the hub key');
   const update = readFile(updateFile, 'UPDATE');
   if (!existsSync(path.dirname(path.resolve(file)))) throw new UsageError(`the directory of ${file} does not exist`);
-  const store = SignedStore.open(catalogueKind, { dir: path.dirname(path.resolve(file)), fileName: path.basename(file), hubKeys });
+  const line = lineFlag(values.line);
+  const store = SignedStore.open(catalogueKind, { dir: path.dirname(path.resolve(file)), fileName: path.basename(file), hubKeys, line });
   if (store.bootProblem !== null) await writeOut(io.stderr, `warning: ${store.bootProblem}\n`);
   const before = store.version;
   const result = store.apply(update);
@@ -110,7 +117,7 @@ async function apply(args: readonly string[], io: CliIo): Promise<number> {
 async function generate(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(
     args,
-    { items: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, version: { type: 'string' }, 'sign-seed': { type: 'string' }, serial: { type: 'string' } },
+    { items: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, version: { type: 'string' }, 'sign-seed': { type: 'string' }, serial: { type: 'string' }, line: { type: 'string' } },
     0,
   );
   const items = wholeNumber(values.items, 'items', 0, catalogueItemsMax);
@@ -118,24 +125,24 @@ async function generate(args: readonly string[], io: CliIo): Promise<number> {
   if (values.out === undefined) throw new UsageError('--out FILE is required');
   const version = values.version ?? `gen-${seed}-${items}`;
   if (!/^[\x21-\x7e]{1,32}$/.test(version)) throw new UsageError('--version must be 1 to 32 printable ASCII characters');
-  if ((values['sign-seed'] === undefined) !== (values.serial === undefined)) throw new UsageError('--sign-seed and --serial go together');
-  const sign = values['sign-seed'] === undefined ? undefined : { seed: parseHexFlag(values['sign-seed'], 32, 'sign-seed'), serial: wholeNumber(values.serial, 'serial', 1, 0xffff_ffff) };
+  if ((values['sign-seed'] === undefined) !== (values.serial === undefined) || (values['sign-seed'] === undefined) !== (values.line === undefined)) throw new UsageError('--sign-seed, --serial and --line go together');
+  const sign = values['sign-seed'] === undefined ? undefined : { seed: parseHexFlag(values['sign-seed'], 32, 'sign-seed'), serial: wholeNumber(values.serial, 'serial', 1, 0xffff_ffff), line: lineFlag(values.line) };
   const bytes = generateCatalogueFile({ items, seed, version, ...(sign === undefined ? {} : { sign }) });
   writeFileSync(values.out, bytes);
-  await writeOut(io.stdout, `${values.out}: ${items} items, version ${version}, ${bytes.length} bytes${sign === undefined ? '' : `, signed snapshot serial ${sign.serial}`}\n`);
+  await writeOut(io.stdout, `${values.out}: ${items} items, version ${version}, ${bytes.length} bytes${sign === undefined ? '' : `, signed snapshot serial ${sign.serial} of line ${sign.line}`}\n`);
   return exitOk;
 }
 
 async function delta(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { out: { type: 'string' }, 'sign-seed': { type: 'string' }, serial: { type: 'string' } }, 2);
+  const { values, positionals } = parseCommandArgs(args, { out: { type: 'string' }, 'sign-seed': { type: 'string' }, serial: { type: 'string' }, line: { type: 'string' } }, 2);
   const [fromFile, toFile] = positionals;
-  if (fromFile === undefined || toFile === undefined || values.out === undefined) throw new UsageError('usage: catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N');
+  if (fromFile === undefined || toFile === undefined || values.out === undefined) throw new UsageError('usage: catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N --line NN');
   const load = (file: string): Catalogue => {
     const catalogue = opened(readFile(file, file), file).catalogue;
     if (catalogue === null) throw new UsageError(`${file} is a delta, not a catalogue`);
     return catalogue;
   };
-  const sign = { seed: parseHexFlag(values['sign-seed'], 32, 'sign-seed'), serial: wholeNumber(values.serial, 'serial', 1, 0xffff_ffff) };
+  const sign = { seed: parseHexFlag(values['sign-seed'], 32, 'sign-seed'), serial: wholeNumber(values.serial, 'serial', 1, 0xffff_ffff), line: lineFlag(values.line) };
   const bytes = catalogueDeltaFile(load(fromFile), load(toFile), sign);
   writeFileSync(values.out, bytes);
   await writeOut(io.stdout, `${values.out}: delta, ${bytes.length} bytes, serial ${sign.serial}\n`);

@@ -510,16 +510,22 @@ export class HubClient {
 
   // ---- catalogue and policy book ------------------------------------------------------
 
-  /** Brings a store to the hub's current version: manifest, chunks, digest, then the store's atomic update. */
-  sync(kind: 'catalogue' | 'policy_book'): Promise<Result<{ readonly version: string; readonly changed: boolean }>> {
+  /**
+   * Brings a store to the hub's current version: manifest, chunks, digest,
+   * then the store's atomic update. With `fault` the store found its copy
+   * damaged: the manifest says so (the hub records it) and asks for the
+   * whole snapshot, never a delta from what the store holds.
+   */
+  sync(kind: 'catalogue' | 'policy_book', options: { readonly fault?: boolean } = {}): Promise<Result<{ readonly version: string; readonly changed: boolean }>> {
+    const fault = options.fault === true;
     return this.#serial(async () => {
       const store = this.#o.stores?.[kind];
       if (!store) return fail('sync_invalid', kind);
-      const manifest = await this.#query('manifest', { kind, have_version: store.version });
+      const manifest = await this.#query('manifest', { kind, have_version: store.version, fault });
       if (!manifest.ok) return manifest;
       const m = manifest.value;
-      if (m.kind === kind && m.version === store.version) return { ok: true, value: { version: m.version, changed: false } };
-      if (m.kind !== kind || m.size_bytes > syncBlobBytesMax || m.chunk_count !== Math.ceil(m.size_bytes / m.chunk_bytes) || (m.base_version !== null && m.base_version !== store.version)) {
+      if (!fault && m.kind === kind && m.version === store.version) return { ok: true, value: { version: m.version, changed: false } };
+      if (m.kind !== kind || m.size_bytes > syncBlobBytesMax || m.chunk_count !== Math.ceil(m.size_bytes / m.chunk_bytes) || (m.base_version !== null && (fault || m.base_version !== store.version))) {
         return fail('sync_invalid', 'manifest');
       }
       const blob = new Uint8Array(m.size_bytes);

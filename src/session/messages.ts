@@ -44,6 +44,8 @@ const entries: readonly (readonly string[])[] = [
   ['个人账户余额不足，请选择不使用个人账户或到人工窗口办理', 'Your personal account does not cover this; pay without it, or go to a staffed counter.', 'account_insufficient'],
   // The terminal itself needs staff.
   ['终端暂时无法服务，请联系工作人员', 'The terminal needs attention; please call staff.', 'unknown_type', 'bad_signature', 'unknown_kid', 'time_skew', 'not_reversible', 'cancel_not_allowed', 'recon_period_invalid', 'blob_not_found', 'key_rejected', 'port_error', 'journal_full', 'queue_full', 'sync_invalid', 'sync_corrupt', 'catalogue_missing'],
+  // The terminal's catalogue or policy book failed its check: it falls back and fetches a snapshot by itself.
+  ['终端目录数据正在自动修复，本次未扣费，请稍后再试', 'The terminal is repairing its catalogue by itself: nothing was charged; please try again shortly.', 'store_damaged'],
   // The devices.
   ['设备或网络无响应，本次未扣费', 'A device or the line did not answer: nothing was charged.', 'timeout'],
   ['操作已取消，本次未扣费', 'Cancelled: nothing was charged.', 'cancelled'],

@@ -16,7 +16,7 @@ import type { BodyOf, Credential, Institution, Person } from '../../protocol/mes
 import type { Catalogue } from '../catalogue/layout';
 import type { PolicyBook } from '../catalogue/policy-book';
 import { settleLocally } from '../catalogue/settle-local';
-import type { SignedStore } from '../catalogue/store';
+import { isStoreFault, type SignedStore } from '../catalogue/store';
 import type { Settlement } from '../core/types';
 import type { HubClient, Timers, Who } from '../hub/client';
 import type { Entry, TerminalJournal } from '../journal/journal';
@@ -100,6 +100,8 @@ export interface SessionOptions {
   onState?(state: State, session: Session): void;
   /** Work for an idle moment (catalogue sync), run at each idle redraw. */
   idleWork?(): Promise<void>;
+  /** Told a store failure a visit met (a damaged page has already told its store; anything else is told here). */
+  onStoreFault?(error: Error): void;
 }
 
 /** One way of paying for the bill, settled locally: the request the hub will recompute. */
@@ -107,6 +109,9 @@ export interface Local {
   readonly body: BodyOf<'settle'>;
   readonly output: Settlement;
 }
+
+/** A local settlement, or the refusal it met. */
+type LocalOutcome = { ok: true; local: Local } | { ok: false; code: string };
 
 /** What the session knows of the patient in front of it; a new one at every idle. */
 export interface Visit {
@@ -376,23 +381,38 @@ export class Session {
     const out = await this.#ask(this.#o.client.bill(person.psn_no, null));
     if (typeof out === 'string') return out;
     visit.bill = out.value;
-    visit.names = out.value.lines.map((line) => this.#o.catalogue.current?.value.record(line.code)?.name ?? line.code);
     visit.institution = this.#o.client.signedIn?.institution ?? null;
-    const cash = this.#local(false);
+    // Every read of the stores checks what it reads against the hub's signature; a damaged page refuses the
+    // visit (the store falls back and repairs itself), never settles it on a wrong value.
+    let cash: LocalOutcome;
+    let account: LocalOutcome | null;
+    try {
+      visit.names = out.value.lines.map((line) => this.#o.catalogue.current?.value.record(line.code)?.name ?? line.code);
+      cash = this.#local(false);
+      account = cash.ok && person.acct_balance > 0 ? this.#local(true) : null;
+    } catch (error) {
+      if (!isStoreFault(error)) throw error;
+      this.#o.onStoreFault?.(error);
+      return this.#end('store_damaged', 'refused');
+    }
     if (!cash.ok) return this.#end(cash.code, 'refused');
-    const account = person.acct_balance > 0 ? this.#local(true) : null;
     visit.cash = cash.local;
     visit.account = account?.ok ? account.local : null;
     visit.useAccount = visit.account !== null;
     return 'found';
   }
 
-  /** The bill settled on the core with the terminal's catalogue and policy book: the request the hub will recompute. */
-  #local(acctUsed: boolean): { ok: true; local: Local } | { ok: false; code: string } {
+  /**
+   * The bill settled on the core with the terminal's catalogue and policy
+   * book: the request the hub will recompute. Throws a store fault
+   * (isStoreFault) when what it reads fails its check.
+   */
+  #local(acctUsed: boolean): LocalOutcome {
     const { person, bill, institution } = this.visit;
     const catalogue = this.#o.catalogue.current?.value;
     const book = this.#o.policyBook.current?.value;
-    if (!catalogue || !book || !institution) return { ok: false, code: 'catalogue_missing' };
+    // A store emptied by a fault is repairing itself; one that never had a version needs staff.
+    if (!catalogue || !book || !institution) return { ok: false, code: this.#o.catalogue.fault !== null || this.#o.policyBook.fault !== null ? 'store_damaged' : 'catalogue_missing' };
     assert(person !== null && bill !== null, 'a bill to settle and its patient');
     const { psn_name: _name, ...corePerson } = person;
     const local = settleLocally(

@@ -7,7 +7,10 @@
 // file operation of an update (and a torn write) leaves, after a reboot, the
 // old version or the new one, whole and verified. A damaged current file
 // falls back to the previous one; a rollback (the current and previous files
-// swapped, then a boot) serves the previous version; the digest check works. The
+// swapped, then a boot) serves the previous version; the check of every page
+// works. An update of another catalogue line is refused (update_wrong_line),
+// and a stored file of another line does not serve; a disk failure while
+// writing leaves no staging file and names its code once. The
 // boot's read-ahead of the catalogue serves what the disk holds: the same
 // version as a plain read, nothing stale after an update, and plain reads
 // when there is no file.
@@ -22,7 +25,8 @@ import { nodeFileSystem, readAhead, swapWithPrevious, versionedPaths } from '../
 import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
 import { generateCatalogueRecords } from '../../device/hub/catalogue-gen';
 import { CrashingFileSystem, PowerCut } from '../helpers/crashing-fs';
-import { casePolicies, catalogueDelta, catalogueSnapshot, forger, hub, hubKeys, policyDelta, policySnapshot, signedPolicyBody } from '../helpers/catalogue';
+import { readContainer } from '../../src/catalogue/update';
+import { casePolicies, catalogueDelta, catalogueSnapshot, forger, hub, hubKeys, policyDelta, policySnapshot, signedPolicyBody, testLine } from '../helpers/catalogue';
 
 const records = [...generateCatalogueRecords(400, 3)];
 const v1 = catalogueSnapshot('cat-v1', 1, records);
@@ -32,9 +36,7 @@ const addedRecord = { ...(records[6] as (typeof records)[number]), code: 'XZ99ZZ
 const deltaV2 = catalogueDelta(base, 'cat-v2', 2, { added: [addedRecord], changed: [changedRecord], removed: [(records[7] as (typeof records)[number]).code] });
 
 function readBody(container: Uint8Array): Uint8Array {
-  const view = new DataView(container.buffer, container.byteOffset);
-  const at = (12 + view.getUint32(8, true) + 7) & ~7;
-  return container.slice(at);
+  return readContainer(container).body.slice();
 }
 
 function withStore<T>(run: (dir: string) => T): T {
@@ -47,7 +49,7 @@ function withStore<T>(run: (dir: string) => T): T {
 }
 
 function catalogueStore(dir: string) {
-  return SignedStore.open(catalogueKind, { dir, hubKeys });
+  return SignedStore.open(catalogueKind, { dir, hubKeys, line: testLine });
 }
 
 function storeAtV1(dir: string) {
@@ -81,7 +83,7 @@ test('a snapshot then a delta apply; the delta changes exactly what it says', ()
     assert.ok(catalogue.record(addedRecord.code));
     assert.is(catalogue.item((records[7] as (typeof records)[number]).code), undefined);
     assert.is(catalogueStore(dir).version, 'cat-v2');
-    assert.ok(store.verifyDigest());
+    assert.ok(store.verifyAll());
   });
 });
 
@@ -89,9 +91,12 @@ const refusals: Array<[string, () => Uint8Array, string]> = [
   ['signed by another key', () => catalogueDelta(base, 'cat-v2', 2, { added: [], changed: [changedRecord], removed: [] }, { signer: forger.signer }), 'update_forged'],
   ['truncated to nothing', () => deltaV2.slice(0, 0), 'update_truncated'],
   ['truncated inside the statement', () => deltaV2.slice(0, 40), 'update_truncated'],
-  ['truncated inside the body', () => deltaV2.slice(0, deltaV2.length - 3), 'update_corrupt'],
+  ['truncated inside the body', () => deltaV2.slice(0, deltaV2.length - 3), 'update_truncated'],
+  ['a byte after the body', () => Buffer.concat([deltaV2, new Uint8Array(1)]), 'update_malformed'],
   ['not a container', () => new TextEncoder().encode('{"items":[]}'), 'update_malformed'],
   ['a policy book given to the catalogue', () => policySnapshot('pol-1', 9, casePolicies()), 'update_wrong_kind'],
+  ["a hub-signed snapshot of another province's catalogue line, with a higher serial", () => catalogueSnapshot('shanghai-1', 9, records, hub.signer, '31'), 'update_wrong_line'],
+  ["a delta of another province's line", () => catalogueDelta(base, 'cat-v2', 2, { added: [], changed: [changedRecord], removed: [] }, { line: '31' }), 'update_wrong_line'],
   ['a delta from another version', () => catalogueDelta(new Catalogue(readBody(catalogueSnapshot('cat-v0', 1, records.slice(0, 10)))), 'cat-v2', 2, { added: [], changed: [], removed: [] }), 'update_out_of_order'],
   ['the same snapshot again (replayed)', () => v1, 'update_not_newer'],
   ['an older snapshot', () => catalogueSnapshot('cat-v0', 1, records), 'update_not_newer'],
@@ -125,7 +130,7 @@ function crashSweep(update: (dir: string) => Uint8Array, expectBefore: string, e
       const wasCut = withStore((dir) => {
         const blob = update(dir);
         const fs = new CrashingFileSystem({ cutAfter, tornFraction });
-        const store = SignedStore.open(catalogueKind, { dir, hubKeys, fs });
+        const store = SignedStore.open(catalogueKind, { dir, hubKeys, fs, line: testLine });
         let cut = false;
         try {
           store.apply(blob);
@@ -136,7 +141,7 @@ function crashSweep(update: (dir: string) => Uint8Array, expectBefore: string, e
         const rebooted = catalogueStore(dir);
         assert.ok([expectBefore, expectAfter].includes(rebooted.version ?? 'none'), `cut after ${cutAfter}: ${rebooted.version}`);
         assert.is(rebooted.bootProblem, null, `cut after ${cutAfter}: ${rebooted.bootProblem}`);
-        assert.ok(rebooted.verifyDigest(), 'the file is whole');
+        assert.ok(rebooted.verifyAll(), 'the file is whole');
         if (!cut) assert.is(rebooted.version, expectAfter);
         return cut;
       });
@@ -167,22 +172,27 @@ test('a damaged current file falls back to the previous version at boot; the dig
     const file = path.join(dir, 'catalogue.signed');
     const bytes = readFileSync(file);
     // Damage the statement: the signature no longer verifies, so boot falls back.
-    bytes[20] = (bytes[20] as number) ^ 0xff;
+    bytes[40] = (bytes[40] as number) ^ 0xff;
     writeFileSync(file, bytes);
     const rebooted = catalogueStore(dir);
     assert.is(rebooted.version, 'cat-v1');
     assert.match(rebooted.bootProblem ?? '', /update_/);
-    // Damage the body only: boot still serves it (structure intact), and the digest check says so.
+    // Damage the body only: boot opens it (its statement and page table are whole), and the check of every page finds the damage.
     const store2 = withStore((other) => {
       const fresh = storeAtV1(other);
       const stored = path.join(other, 'catalogue.signed');
       const raw = readFileSync(stored);
       raw[raw.length - 1] = (raw[raw.length - 1] as number) ^ 1;
       writeFileSync(stored, raw);
-      return [fresh, catalogueStore(other)] as const;
+      const rebooted = catalogueStore(other);
+      const version = rebooted.version;
+      return [fresh.verifyAll(), version, rebooted.verifyAll(), rebooted.version, rebooted.fault] as const;
     });
-    assert.ok(store2[0].verifyDigest());
-    assert.not.ok(store2[1].verifyDigest());
+    assert.ok(store2[0]);
+    assert.is(store2[1], 'cat-v1', 'boot serves it until a page is checked');
+    assert.not.ok(store2[2]);
+    assert.is(store2[3], null, 'then nothing (there is no previous version)');
+    assert.ok(store2[4] !== null);
   });
 });
 
@@ -191,24 +201,24 @@ test('read-ahead: the store boots on the bytes read ahead; later reads (after an
   try {
     const file = path.join(dir, 'catalogue.signed');
     const none = await readAhead(file);
-    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, fs: none }).version, null, 'no file: nothing held, no error');
+    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, fs: none, line: testLine }).version, null, 'no file: nothing held, no error');
     storeAtV1(dir);
     const fs = await readAhead(file);
-    const booted = SignedStore.open(catalogueKind, { dir, hubKeys, fs });
+    const booted = SignedStore.open(catalogueKind, { dir, hubKeys, fs, line: testLine });
     assert.is(booted.version, 'cat-v1');
-    assert.ok(booted.verifyDigest(), 'the bytes read ahead are the file, whole');
+    assert.ok(booted.verifyAll(), 'the bytes read ahead are the file, whole');
     assert.equal(booted.current?.value.item((records[9] as (typeof records)[number]).code), base.item((records[9] as (typeof records)[number]).code));
     assert.ok(booted.apply(deltaV2).ok);
-    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, fs }).version, 'cat-v2', 'the bytes read ahead served once: a reboot through the same file system reads v2 from disk');
+    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, fs, line: testLine }).version, 'cat-v2', 'the bytes read ahead served once: a reboot through the same file system reads v2 from disk');
     // Read ahead, then the file changes on disk before the store opens (a
     // rollback swaps it): the store must not boot on the stale bytes when it
     // reads something else first, and a damaged file read ahead is refused as any damaged file is.
     const ahead = await readAhead(file);
     const raw = readFileSync(file);
-    raw[20] = (raw[20] as number) ^ 0xff;
+    raw[40] = (raw[40] as number) ^ 0xff;
     writeFileSync(file, raw);
     const damaged = await readAhead(file);
-    const fellBack = SignedStore.open(catalogueKind, { dir, hubKeys, fs: damaged });
+    const fellBack = SignedStore.open(catalogueKind, { dir, hubKeys, fs: damaged, line: testLine });
     assert.is(fellBack.version, 'cat-v1', 'a damaged file read ahead falls back to the previous version');
     assert.ok(ahead.readFile(path.join(dir, 'catalogue.signed.prev')).length > 0);
     assert.ok(Buffer.from(ahead.readFile(file)).equals(raw), 'a read of another file first drops the bytes read ahead: this read sees the disk');
@@ -219,7 +229,7 @@ test('read-ahead: the store boots on the bytes read ahead; later reads (after an
 
 /** A rollback (no terminal command asks for one): the current and previous files swap atomically, and the store boots again. */
 function rollBack(dir: string) {
-  swapWithPrevious(nodeFileSystem, versionedPaths(dir, catalogueKind.fileName));
+  swapWithPrevious(nodeFileSystem, versionedPaths(dir, catalogueKind.fileName), 'otherboot.1.1.1');
   return catalogueStore(dir);
 }
 
@@ -229,7 +239,7 @@ test('rollback serves the previous version, and can be undone', () => {
     assert.ok(store.apply(deltaV2).ok);
     const back = rollBack(dir);
     assert.is(back.version, 'cat-v1');
-    assert.ok(back.verifyDigest());
+    assert.ok(back.verifyAll());
     assert.is(catalogueStore(dir).version, 'cat-v1');
     assert.is(rollBack(dir).version, 'cat-v2');
     assert.is(catalogueStore(dir).version, 'cat-v2');
@@ -238,7 +248,7 @@ test('rollback serves the previous version, and can be undone', () => {
 
 test('the policy book: snapshot, delta, refusals, fallback lookup', () => {
   withStore((dir) => {
-    const store = SignedStore.open(policyBookKind, { dir, hubKeys });
+    const store = SignedStore.open(policyBookKind, { dir, hubKeys, line: '' });
     const entries = casePolicies();
     assert.ok(store.apply(policySnapshot('pol-1', 1, entries)).ok);
     const book = store.current?.value as PolicyBook;
@@ -268,10 +278,61 @@ test('the policy book: snapshot, delta, refusals, fallback lookup', () => {
   });
 });
 
+test('a stored file of another line (the terminal now serves another province) does not serve at boot; that line\'s snapshot replaces it', () => {
+  withStore((dir) => {
+    storeAtV1(dir);
+    const moved = SignedStore.open(catalogueKind, { dir, hubKeys, line: '31' });
+    assert.is(moved.version, null);
+    assert.match(moved.bootProblem ?? '', /update_wrong_line/);
+    assert.ok(moved.fault !== null, 'a fault: the terminal asks the hub for its snapshot');
+    const applied = moved.apply(catalogueSnapshot('shanghai-1', 1, records.slice(0, 50), hub.signer, '31'));
+    assert.ok(applied.ok, applied.ok ? '' : applied.error.message);
+    assert.is(moved.fault, null);
+    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, line: '31' }).version, 'shanghai-1');
+    assert.not.ok(nodeFileSystem.exists(path.join(dir, 'catalogue.signed.prev')), 'the other line\'s file is not kept as a previous version');
+  });
+});
+
+for (const code of ['ENOSPC', 'EPERM']) {
+  test(`a disk failure (${code}) while writing: update_io_failed naming the code once, no staging file left, the version held serves`, () => {
+    withStore((dir) => {
+      storeAtV1(dir);
+      const failing = {
+        ...nodeFileSystem,
+        writeFileDurable(file: string, parts: readonly Uint8Array[]) {
+          nodeFileSystem.writeFileDurable(file, [parts[0] as Uint8Array]);
+          throw Object.assign(new Error(`${code}: the disk refuses, write '${file}'`), { code });
+        },
+      };
+      const store = SignedStore.open(catalogueKind, { dir, hubKeys, line: testLine, fs: failing });
+      const result = store.apply(deltaV2);
+      assert.not.ok(result.ok);
+      if (!result.ok) {
+        assert.is(result.error.code, 'update_io_failed');
+        assert.is(result.error.message.split(code).length - 1, 1, result.error.message);
+      }
+      assert.is(store.version, 'cat-v1');
+      assert.equal(nodeFileSystem.list(dir).sort(), ['catalogue.signed'], 'nothing left for the next boot to clear');
+      assert.is(catalogueStore(dir).version, 'cat-v1');
+    });
+  });
+}
+
+test('a store whose directory is gone: an update is update_io_failed, not a crash', () => {
+  withStore((dir) => {
+    const store = storeAtV1(dir);
+    rmSync(dir, { recursive: true, force: true });
+    const result = store.apply(deltaV2);
+    assert.not.ok(result.ok);
+    if (!result.ok) assert.is(result.error.code, 'update_io_failed', result.error.message);
+    assert.is(store.version, 'cat-v1');
+  });
+});
+
 test('the hub key that signed a stored file must still be known at boot', () => {
   withStore((dir) => {
     storeAtV1(dir);
-    const stranger = SignedStore.open(catalogueKind, { dir, hubKeys: () => null });
+    const stranger = SignedStore.open(catalogueKind, { dir, hubKeys: () => null, line: testLine });
     assert.is(stranger.version, null);
     assert.match(stranger.bootProblem ?? '', /update_forged/);
     assert.ok(hub.verifier);

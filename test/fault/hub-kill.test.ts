@@ -16,7 +16,7 @@ import path from 'node:path';
 import { bytesEqual, hexToBytes } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import type { Credential } from '../../protocol/messages';
-import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
+import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from '../../src/catalogue/store';
 import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import { nodeJournalStorage } from '../../src/journal/storage';
@@ -54,8 +54,11 @@ test(`SIGKILL at seeded moments loses no answered settlement and doubles none ${
     const terminalDir = path.join(dir, 't0');
     mkdirSync(terminalDir, { recursive: true });
     const journal = TerminalJournal.open({ storage: nodeJournalStorage(), file: path.join(terminalDir, 'journal') });
-    const stores = { catalogue: SignedStore.open(catalogueKind, { dir: terminalDir, hubKeys }), policy_book: SignedStore.open(policyBookKind, { dir: terminalDir, hubKeys }) };
     const institution = syntheticInstitution(0);
+    const stores = {
+      catalogue: SignedStore.open(catalogueKind, { dir: terminalDir, hubKeys, line: catalogueLine(institution.fixmedins_code) }),
+      policy_book: SignedStore.open(policyBookKind, { dir: terminalDir, hubKeys, line: policyBookLine }),
+    };
     const client = await HubClient.open({
       terminal: 'G3T0',
       fixmedinsCode: institution.fixmedins_code,

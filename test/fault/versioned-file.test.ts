@@ -3,13 +3,18 @@
 // write also torn in half); after every cut, a reboot finds the current file
 // whole and equal to either the old or the new version, and the previous
 // version (when there is one) whole too. Also proves the previous version is
-// kept for rollback and that a swap back is just as safe.
+// kept for rollback and that a swap back is just as safe; that a reboot
+// clears what a dead applier left but never a live applier's staging file;
+// that an update told not to keep the current file leaves the previous one
+// as it was; and that a disk failure (ENOSPC, EPERM) removes the update's
+// staging file at once.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { clearStaging, nodeFileSystem, replaceDurably, swapWithPrevious, versionedPaths } from '../../src/catalogue/files';
+import { clearStaging, nodeFileSystem, replaceDurably, stagingPaths, swapWithPrevious, versionedPaths, type FileSystem } from '../../src/catalogue/files';
+import { lockStore } from '../../src/catalogue/lock';
 import { CrashingFileSystem, PowerCut } from '../helpers/crashing-fs';
 
 const versions = ['v1'.repeat(5_000), 'v2'.repeat(7_000), 'v3'.repeat(3_000)].map((text) => new TextEncoder().encode(text));
@@ -31,10 +36,17 @@ function attempt(dir: string, update: (fs: CrashingFileSystem) => void, cutAfter
   }
 }
 
+/** The owner of staging files left by a process of another boot: dead for sure. */
+const deadOwner = 'otherboot.4242.17.1';
+
+function replace(fs: FileSystem, paths: ReturnType<typeof versionedPaths>, bytes: Uint8Array, keepCurrent = true, owner = deadOwner): void {
+  replaceDurably(fs, paths, [bytes.subarray(0, 100), bytes.subarray(100)], { keepCurrent, owner });
+}
+
 function setUp(dir: string): void {
   const paths = versionedPaths(dir, 'catalogue.cat');
-  replaceDurably(nodeFileSystem, paths, versions[0] as Uint8Array);
-  replaceDurably(nodeFileSystem, paths, versions[1] as Uint8Array);
+  replace(nodeFileSystem, paths, versions[0] as Uint8Array);
+  replace(nodeFileSystem, paths, versions[1] as Uint8Array);
 }
 
 test('an update cut at every operation, whole or torn, leaves the old or the new version', () => {
@@ -45,7 +57,7 @@ test('an update cut at every operation, whole or torn, leaves the old or the new
       try {
         setUp(dir);
         const paths = versionedPaths(dir, 'catalogue.cat');
-        const wasCut = attempt(dir, (fs) => replaceDurably(fs, paths, versions[2] as Uint8Array), cutAfter, tornFraction);
+        const wasCut = attempt(dir, (fs) => replace(fs, paths, versions[2] as Uint8Array), cutAfter, tornFraction);
         // Reboot: clear what the update left, read what is there.
         clearStaging(nodeFileSystem, paths);
         const current = readFileSync(paths.current, 'utf8');
@@ -69,7 +81,7 @@ test('a swap back to the previous version, cut at every operation, leaves one of
     try {
       setUp(dir);
       const paths = versionedPaths(dir, 'catalogue.cat');
-      const wasCut = attempt(dir, (fs) => swapWithPrevious(fs, paths), cutAfter, 0);
+      const wasCut = attempt(dir, (fs) => swapWithPrevious(fs, paths, deadOwner), cutAfter, 0);
       clearStaging(nodeFileSystem, paths);
       const current = readFileSync(paths.current, 'utf8');
       assert.ok([text(versions[0] as Uint8Array), text(versions[1] as Uint8Array)].includes(current), `cut after ${cutAfter}`);
@@ -84,20 +96,69 @@ test('a swap back to the previous version, cut at every operation, leaves one of
   }
 });
 
-test('leftover staging files from a cut update are cleared, the current file untouched', () => {
+test('leftover staging files of dead appliers are cleared, a live applier\'s are not, the current file untouched', () => {
   const dir = freshDir();
   try {
     setUp(dir);
     const paths = versionedPaths(dir, 'catalogue.cat');
-    writeFileSync(paths.staging, 'half a file');
-    writeFileSync(paths.previousStaging, 'half another');
+    const dead = stagingPaths(paths, deadOwner);
+    writeFileSync(dead.staging, 'half a file');
+    writeFileSync(dead.previousStaging, 'half another');
+    writeFileSync(`${paths.current}.tmp`, 'the single staging name of earlier versions');
+    const lock = lockStore(dir, paths.name);
+    const live = stagingPaths(paths, lock.owner);
+    writeFileSync(live.staging, 'an update being written');
+    try {
+      clearStaging(nodeFileSystem, paths);
+      assert.not.ok(nodeFileSystem.exists(dead.staging));
+      assert.not.ok(nodeFileSystem.exists(dead.previousStaging));
+      assert.not.ok(nodeFileSystem.exists(`${paths.current}.tmp`));
+      assert.ok(nodeFileSystem.exists(live.staging), 'a live applier keeps its staging file');
+      assert.is(readFileSync(paths.current, 'utf8'), text(versions[1] as Uint8Array));
+    } finally {
+      lock.release();
+    }
     clearStaging(nodeFileSystem, paths);
-    assert.not.ok(nodeFileSystem.exists(paths.staging));
-    assert.not.ok(nodeFileSystem.exists(paths.previousStaging));
-    assert.is(readFileSync(paths.current, 'utf8'), text(versions[1] as Uint8Array));
+    assert.not.ok(nodeFileSystem.exists(live.staging), 'once its lock is released it is a leftover');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an update that must not keep the current file (it did not verify) leaves the previous version as it was', () => {
+  const dir = freshDir();
+  try {
+    setUp(dir);
+    const paths = versionedPaths(dir, 'catalogue.cat');
+    writeFileSync(paths.current, 'a damaged current file');
+    replace(nodeFileSystem, paths, versions[2] as Uint8Array, false);
+    assert.is(readFileSync(paths.current, 'utf8'), text(versions[2] as Uint8Array));
+    assert.is(readFileSync(paths.previous, 'utf8'), text(versions[0] as Uint8Array), 'the damaged file never became the previous version');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+for (const code of ['ENOSPC', 'EPERM']) {
+  test(`a disk failure (${code}) while writing removes the staging file at once and leaves both versions`, () => {
+    const dir = freshDir();
+    try {
+      setUp(dir);
+      const paths = versionedPaths(dir, 'catalogue.cat');
+      const failing: FileSystem = {
+        ...nodeFileSystem,
+        writeFileDurable(file, parts) {
+          nodeFileSystem.writeFileDurable(file, [parts[0] as Uint8Array]);
+          throw Object.assign(new Error(`${code}: the disk refuses, write`), { code });
+        },
+      };
+      assert.throws(() => replace(failing, paths, versions[2] as Uint8Array), (error: unknown) => (error as NodeJS.ErrnoException).code === code);
+      assert.equal(nodeFileSystem.list(dir).sort(), ['catalogue.cat', 'catalogue.cat.prev'], 'no staging file is left for the next boot');
+      assert.is(readFileSync(paths.current, 'utf8'), text(versions[1] as Uint8Array));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
 
 test.run();

@@ -6,7 +6,8 @@ import { buildCatalogue } from '../../src/catalogue/build';
 import { encodeDelta, type CatalogueDelta } from '../../src/catalogue/delta';
 import { Catalogue, catalogueRecords, type CatalogueRecord } from '../../src/catalogue/layout';
 import { buildPolicyBook, encodePolicyDelta, type PolicyDelta, type PolicyEntry } from '../../src/catalogue/policy-book';
-import { sha256, signUpdate } from '../../src/catalogue/update';
+import { contentDigest } from '../../src/catalogue/pages';
+import { containerPrefixBytes, containerShape, signUpdate } from '../../src/catalogue/update';
 import type { Item } from '../../src/core/types';
 import { workedCases } from './cases';
 
@@ -42,22 +43,31 @@ export function casePolicies(): PolicyEntry[] {
   return [...byArea.values()];
 }
 
-export function catalogueSnapshot(version: string, serial: number, records: Iterable<CatalogueRecord>, signer: Signer = hub.signer): Uint8Array {
+/** The catalogue line of the fixtures' stores (Beijing's province). */
+export const testLine = '11';
+
+/** The content digest a statement names (pages.ts). */
+export function digestOf(body: Uint8Array): Uint8Array {
+  return contentDigest(body).digest;
+}
+
+export function catalogueSnapshot(version: string, serial: number, records: Iterable<CatalogueRecord>, signer: Signer = hub.signer, line = testLine): Uint8Array {
   const body = buildCatalogue(version, records);
-  return signUpdate(signer, { kind: 'catalogue', mode: 'snapshot', serial, fromVersion: null, toVersion: version, resultDigest: sha256(body) }, body);
+  return signUpdate(signer, { kind: 'catalogue', mode: 'snapshot', serial, line, fromVersion: null, toVersion: version, resultDigest: digestOf(body) }, body);
 }
 
 /** A signed delta from `from` to the catalogue the delta makes (its result digest computed honestly unless given). */
-export function catalogueDelta(from: Catalogue, toVersion: string, serial: number, delta: CatalogueDelta, options: { signer?: Signer; resultDigest?: Uint8Array } = {}): Uint8Array {
+export function catalogueDelta(from: Catalogue, toVersion: string, serial: number, delta: CatalogueDelta, options: { signer?: Signer; resultDigest?: Uint8Array; line?: string } = {}): Uint8Array {
+  const line = options.line ?? testLine;
   if (options.resultDigest !== undefined) {
-    return signUpdate(options.signer ?? hub.signer, { kind: 'catalogue', mode: 'delta', serial, fromVersion: from.version, toVersion, resultDigest: options.resultDigest }, encodeDelta(delta));
+    return signUpdate(options.signer ?? hub.signer, { kind: 'catalogue', mode: 'delta', serial, line, fromVersion: from.version, toVersion, resultDigest: options.resultDigest }, encodeDelta(delta));
   }
   const records = new Map<string, CatalogueRecord>();
   for (const record of catalogueRecords(from)) records.set(record.code, record);
   for (const code of delta.removed) records.delete(code);
   for (const record of [...delta.changed, ...delta.added]) records.set(record.code, record);
   const result = buildCatalogue(toVersion, records.values());
-  return signUpdate(options.signer ?? hub.signer, { kind: 'catalogue', mode: 'delta', serial, fromVersion: from.version, toVersion, resultDigest: options.resultDigest ?? sha256(result) }, encodeDelta(delta));
+  return signUpdate(options.signer ?? hub.signer, { kind: 'catalogue', mode: 'delta', serial, line, fromVersion: from.version, toVersion, resultDigest: digestOf(result) }, encodeDelta(delta));
 }
 
 export function policySnapshot(version: string, serial: number, entries: Iterable<PolicyEntry>, signer: Signer = hub.signer): Uint8Array {
@@ -66,9 +76,39 @@ export function policySnapshot(version: string, serial: number, entries: Iterabl
 
 /** Signs a policy-book body as it is (a test may have damaged it first). */
 export function signedPolicyBody(version: string, serial: number, body: Uint8Array, signer: Signer = hub.signer): Uint8Array {
-  return signUpdate(signer, { kind: 'policy_book', mode: 'snapshot', serial, fromVersion: null, toVersion: version, resultDigest: sha256(body) }, body);
+  return signUpdate(signer, { kind: 'policy_book', mode: 'snapshot', serial, line: '', fromVersion: null, toVersion: version, resultDigest: digestOf(body) }, body);
 }
 
 export function policyDelta(fromVersion: string, result: Uint8Array, toVersion: string, serial: number, delta: PolicyDelta): Uint8Array {
-  return signUpdate(hub.signer, { kind: 'policy_book', mode: 'delta', serial, fromVersion, toVersion, resultDigest: sha256(result) }, encodePolicyDelta(delta));
+  return signUpdate(hub.signer, { kind: 'policy_book', mode: 'delta', serial, line: '', fromVersion, toVersion, resultDigest: digestOf(result) }, encodePolicyDelta(delta));
+}
+
+/** Where the parts of a stored file lie: [start, end) in the file, by name (the container's and the body's own sections). */
+export function storedParts(file: Uint8Array): Record<string, readonly [number, number]> {
+  const shape = containerShape(file);
+  const body = file.subarray(shape.bodyAt);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const at = (start: number, end: number) => [shape.bodyAt + start, shape.bodyAt + end] as const;
+  const parts: Record<string, readonly [number, number]> = {
+    statement: [containerPrefixBytes, containerPrefixBytes + shape.statementLength],
+    'page table': [shape.tableAt, shape.bodyAt],
+  };
+  if (String.fromCharCode(...body.subarray(0, 4)) === 'SCAT') {
+    const names = ['meta', 'hash table', 'records', 'name index', 'name offsets', 'name blob'];
+    parts.header = at(0, 16 + names.length * 8);
+    names.forEach((name, index) => {
+      const offset = view.getUint32(16 + index * 8, true);
+      parts[name] = at(offset, offset + view.getUint32(16 + index * 8 + 4, true));
+    });
+  } else {
+    const count = view.getUint32(8, true);
+    const areasAt = (16 + view.getUint32(12, true) + 3) & ~3;
+    const offsetsAt = (areasAt + count * 6 + 3) & ~3;
+    const textsAt = offsetsAt + (count + 1) * 4;
+    parts.header = at(0, areasAt);
+    parts.areas = at(areasAt, areasAt + count * 6);
+    parts['text offsets'] = at(offsetsAt, textsAt);
+    parts['policy texts'] = at(textsAt, body.length);
+  }
+  return parts;
 }

@@ -33,7 +33,16 @@ export class CrashingFileSystem implements FileSystem {
     return nodeFileSystem.readFile(file);
   }
 
-  writeFileDurable(file: string, bytes: Uint8Array): void {
+  readAt(file: string, position: number, into: Uint8Array): number {
+    return nodeFileSystem.readAt(file, position, into);
+  }
+
+  list(dir: string): string[] {
+    return nodeFileSystem.list(dir);
+  }
+
+  writeFileDurable(file: string, parts: readonly Uint8Array[]): void {
+    const bytes = Buffer.concat(parts);
     this.operations += 1;
     this.log.push(`write ${file}`);
     if (this.operations > this.plan.cutAfter) {
@@ -46,7 +55,7 @@ export class CrashingFileSystem implements FileSystem {
       }
       throw new PowerCut(`power cut at operation ${this.operations} (write ${file}, ${torn} of ${bytes.length} bytes on disk)`);
     }
-    nodeFileSystem.writeFileDurable(file, bytes);
+    nodeFileSystem.writeFileDurable(file, parts);
   }
 
   rename(from: string, to: string): void {

@@ -16,7 +16,7 @@ import { parseSign1, wireHeaders } from '../../protocol/cose';
 import { decodePayload } from '../../protocol/envelope';
 import { encodeFrame, FrameDecoder } from '../../protocol/framing';
 import type { BodyOf, Institution, Person } from '../../protocol/messages';
-import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
+import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from '../../src/catalogue/store';
 import type { Catalogue } from '../../src/catalogue/layout';
 import type { PolicyBook } from '../../src/catalogue/policy-book';
 import { settle } from '../../src/core/settle';
@@ -200,8 +200,8 @@ export async function openTerminal(options: TerminalOptions): Promise<Terminal> 
   const journal = TerminalJournal.open({ storage, file: path.join(options.storeDir, 'journal') });
   const hubVerifier = nodeCryptoProvider.verifier(options.hub.publicKey);
   const hubKeys = (kid: Uint8Array | null) => (kid !== null && bytesEqual(kid, hubVerifier.kid) ? hubVerifier : null);
-  const catalogue = SignedStore.open(catalogueKind, { dir: options.storeDir, hubKeys });
-  const policyBook = SignedStore.open(policyBookKind, { dir: options.storeDir, hubKeys });
+  const catalogue = SignedStore.open(catalogueKind, { dir: options.storeDir, hubKeys, line: catalogueLine(options.fixmedinsCode ?? 'H11010600001') });
+  const policyBook = SignedStore.open(policyBookKind, { dir: options.storeDir, hubKeys, line: policyBookLine });
   const client = await HubClient.open({
     terminal: id,
     fixmedinsCode: options.fixmedinsCode ?? 'H11010600001',

@@ -189,7 +189,7 @@ export function sampleBodies(): { [N in MessageName]: BodyOf<N> } {
       ],
     },
     recon_detail_reply: { page: 0, mismatches: [{ setl_id: '110105202603140000456', code: 'amounts_differ' }] },
-    manifest: { kind: 'catalogue', have_version: 'BJ-2026.02.01-r1' },
+    manifest: { kind: 'catalogue', have_version: 'BJ-2026.02.01-r1', fault: false },
     manifest_reply: {
       kind: 'catalogue',
       version: 'BJ-2026.03.01-r2',

@@ -66,6 +66,8 @@ export interface RigOptions {
   readonly layout?: 'kiosk' | 'handheld';
   /** An existing rig's directory: the same hub and terminal state, booted again. */
   readonly dir?: string;
+  /** Whether the hub fills empty stores before boot (the factory's provisioning; default yes): without it the terminal syncs over its line. */
+  readonly provision?: boolean;
 }
 
 export class TerminalRig {
@@ -92,7 +94,7 @@ export class TerminalRig {
     const site = new Site({ kind: 'emulated', dir: temp.dir, line: { baud: options.baud ?? 921_600, loss: options.loss ?? 0, seed: 7 }, clock: systemClock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS }) });
     const signer = nodeCryptoProvider.signer(new Uint8Array(createHash('sha256').update(`rig ${id}`).digest()));
     const dir = path.join(temp.dir, id);
-    const far = await site.terminal({ id, fixmedinsCode: fixmedins, dir, publicKey: signer.publicKey, provision: fillStores });
+    const far = await site.terminal({ id, fixmedinsCode: fixmedins, dir, publicKey: signer.publicKey, ...(options.provision === false ? {} : { provision: fillStores }) });
     const ports = far.ports as NonNullable<SiteTerminal['ports']>;
     let rig: TerminalRig | null = null;
     const layout = layouts[options.layout ?? 'kiosk'];

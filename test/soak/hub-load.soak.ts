@@ -30,7 +30,7 @@ import { createInterface } from 'node:readline';
 import { bytesEqual, hexToBytes } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import type { Credential, Institution } from '../../protocol/messages';
-import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
+import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from '../../src/catalogue/store';
 import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import { chinaDate } from '../../src/journal/recon';
@@ -124,8 +124,11 @@ async function run(terminals: number, durationS: number): Promise<Run> {
     mkdirSync(dir, { recursive: true });
     const journal = TerminalJournal.open({ storage: nullDisk, file: path.join(dir, 'journal') });
     const hubKeys = (kid: Uint8Array | null) => (kid !== null && bytesEqual(kid, hubVerifier.kid) ? hubVerifier : null);
-    const stores = { catalogue: SignedStore.open(catalogueKind, { dir, hubKeys }), policy_book: SignedStore.open(policyBookKind, { dir, hubKeys }) };
     const institution: Institution = syntheticInstitution(index);
+    const stores = {
+      catalogue: SignedStore.open(catalogueKind, { dir, hubKeys, line: catalogueLine(institution.fixmedins_code) }),
+      policy_book: SignedStore.open(policyBookKind, { dir, hubKeys, line: policyBookLine }),
+    };
     const client = await HubClient.open({
       terminal: syntheticTerminalId(seed, index),
       fixmedinsCode: institution.fixmedins_code,

@@ -1,7 +1,8 @@
 // Proves the benchmark harness checks before it times (a wrong result stops
 // the benchmark with no timing), reports ratios against the in-run baseline,
 // and judges targets on them; a self-timed contender's own figures are what
-// counts, not the wall time around them.
+// counts, not the wall time around them; a target on a figure (memory, say)
+// is judged on the figure the benchmark reports.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBenchmark, timingQuick, formatResult, type Benchmark } from '../../bench/harness';
@@ -107,6 +108,20 @@ test('a self-timed contender is judged on the nanoseconds it reports, not on the
     message = String(error);
   }
   assert.match(message, /times itself/);
+});
+
+test('a target on a figure is judged on the figure the benchmark reports', async () => {
+  const benchmark = (peakMiB: number): Benchmark => ({
+    name: 'figure',
+    title: 'a figure with a maximum',
+    baseline: { name: 'baseline', run: () => work(100) },
+    contenders: [{ name: 'contender', run: () => work(100) }],
+    check() {},
+    figures: () => ({ 'peak MiB': peakMiB }),
+    targets: [{ contender: 'contender', figure: 'peak MiB', figureMax: 40, note: 'peak ≤ 40 MiB' }],
+  });
+  assert.ok((await runBenchmark(benchmark(39.5), timingQuick)).targets[0]?.met);
+  assert.not.ok((await runBenchmark(benchmark(40.5), timingQuick)).targets[0]?.met);
 });
 
 test.run();

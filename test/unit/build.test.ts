@@ -26,10 +26,10 @@ function build(env: Record<string, string>, outdir: string) {
   });
 }
 
-/** build.mjs's terminalBudgetBytes (raised from 128 KiB by issue 12: the hub's hardening grew the client and the session). */
-const budgetBytes = 132 * 1024;
+/** build.mjs's terminalBudgetBytes (raised from 128 KiB: issue 12's hub hardening and issue 18's self-checking stores). */
+const budgetBytes = 148 * 1024;
 
-test('the shipped bundle is within the 132 KiB budget', () => {
+test('the shipped bundle is within the 148 KiB budget', () => {
   assert.ok(existsSync(terminalBundle), 'run the build first');
   const size = statSync(terminalBundle).size;
   assert.ok(size <= budgetBytes, `${size} bytes`);

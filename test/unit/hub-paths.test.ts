@@ -4,7 +4,8 @@
 // reference, pre-settle, cancel and its refusals, offline advices (taken,
 // idempotent, over the floor, of a bill settled meanwhile), catalogue and
 // policy-book sync (a snapshot first, a delta after the hub publishes a new
-// version, nothing when current), chunk refusals, reconciliation that agrees
+// version, nothing when current, the whole snapshot and a recorded report when
+// the terminal says its copy is damaged), chunk refusals, reconciliation that agrees
 // and one that finds the differences, and clearing from the ledger.
 import { test } from 'uvu';
 import path from 'node:path';
@@ -247,7 +248,13 @@ scenario('sync: a snapshot first, nothing when current, a delta after the hub pu
   assert.ok(policy.ok && policy.value.version === 'policy-book-2026.2');
   const stray = await client.request('chunk', { kind: 'catalogue', version: 'beijing-2026.03', index: 0 });
   assert.is(stray.ok ? 'ok' : stray.error.code, 'blob_not_found');
-  await client.request('manifest', { kind: 'catalogue', have_version: null });
+  // A terminal that found its copy damaged says so: the hub records the report and answers with the whole snapshot, never a delta.
+  const faulted = await client.request('manifest', { kind: 'catalogue', have_version: 'beijing-2026.03', fault: true });
+  assert.ok(faulted.ok && faulted.value.base_version === null && faulted.value.version === 'beijing-2026.04', 'a snapshot');
+  assert.equal([...r.hub.storeFaults.values()].map(({ kind, serving, reports }) => ({ kind, serving, reports })), [{ kind: 'catalogue', serving: 'beijing-2026.03', reports: 1 }]);
+  const plain = await client.request('manifest', { kind: 'catalogue', have_version: 'beijing-2026.03', fault: false });
+  assert.ok(plain.ok && plain.value.base_version === 'beijing-2026.03', 'without the fault: a delta');
+  await client.request('manifest', { kind: 'catalogue', have_version: null, fault: false });
   const far = await client.request('chunk', { kind: 'catalogue', version: 'beijing-2026.04', index: 2_000 });
   assert.is(far.ok ? 'ok' : far.error.code, 'chunk_out_of_range');
   // A settlement on the older version the terminal declared still settles: the hub keeps every version.
