@@ -6,7 +6,7 @@ import { bytesToHex, type Verifier } from '../../protocol/crypto';
 import { decodeStrict } from '../../protocol/cbor-decode';
 import { parseSign1, wireHeaders } from '../../protocol/cose';
 import { Catalogue, catalogueMagic } from './layout';
-import { checkUpdateBody, guardStored, readContainer, UpdateError, verifyContainer, type Statement } from './update';
+import { checkUpdateBody, guardStored, parseStatement, readContainer, UpdateError, verifyContainer, type Statement } from './update';
 
 export interface OpenedFile {
   /** The catalogue the file holds, or null for a delta. */
@@ -18,8 +18,13 @@ export interface OpenedFile {
     readonly line: string;
     readonly fromVersion: string | null;
     readonly toVersion: string;
-    /** Signature and digest verdicts, when the hub's keys were given. */
-    readonly verdict: 'not_checked' | 'verified' | UpdateError['code'];
+    /**
+     * `verified`: signed by one of the hub's keys given, and every byte is
+     * the one it signed. `intact`: no key given, but every byte matches the
+     * digest its statement names (damage is found without the key; a
+     * forgery is not). Otherwise the code of what failed.
+     */
+    readonly verdict: 'intact' | 'verified' | UpdateError['code'];
   };
 }
 
@@ -35,27 +40,28 @@ export function openCatalogueFile(bytes: Uint8Array, hubKeys?: (kid: Uint8Array 
   if (!sign1.ok) throw new UpdateError('update_malformed', sign1.error.detail);
   const decoded = decodeStrict(sign1.sign1.payload, { depthMax: 2, stringBytesMax: 64, itemsMax: 8 });
   const value = decoded.ok && Array.isArray(decoded.value) ? decoded.value : [];
-  let verdict: NonNullable<OpenedFile['signed']>['verdict'] = 'not_checked';
+  let verdict: NonNullable<OpenedFile['signed']>['verdict'];
   let statement: Statement | null = null;
   // An update in transit carries no page table and is checked against its
   // body digest; the terminal's stored file carries one, checked against the
   // result digest, with every page.
   const holdsCatalogue = magicOf(body) === catalogueMagic;
-  if (hubKeys !== undefined) {
-    try {
-      const verified = verifyContainer(bytes, 'catalogue', hubKeys);
-      if (verified.table.length === 0) checkUpdateBody(verified);
-      else if (!guardStored(verified, { label: 'file' }).verifyAll()) throw new UpdateError('update_corrupt', 'a page is not the one the hub signed');
-      statement = verified.statement;
-      verdict = 'verified';
-    } catch (error) {
-      if (!(error instanceof UpdateError)) throw error;
-      verdict = error.code;
-    }
+  try {
+    // Without the hub's keys the statement is read unverified: enough to
+    // find damage (every page against the digest it names), not a forgery.
+    const checked = hubKeys === undefined ? { ...readContainer(bytes), statement: parseStatement(sign1.sign1.payload) } : verifyContainer(bytes, 'catalogue', hubKeys);
+    if (checked.table.length === 0) checkUpdateBody(checked);
+    else if (!guardStored(checked, { label: 'file' }).verifyAll()) throw new UpdateError('update_corrupt', 'a page is not the one the hub signed');
+    statement = checked.statement;
+    verdict = hubKeys === undefined ? 'intact' : 'verified';
+  } catch (error) {
+    if (!(error instanceof UpdateError)) throw error;
+    verdict = error.code;
   }
   const mode = value[1] === 1 ? 'delta' : 'snapshot';
   return {
-    catalogue: holdsCatalogue ? new Catalogue(body.slice()) : null,
+    // A catalogue is served only from bytes that match their statement.
+    catalogue: holdsCatalogue && (verdict === 'intact' || verdict === 'verified') ? new Catalogue(body.slice()) : null,
     signed: {
       kid: sign1.sign1.kid === null ? '' : bytesToHex(sign1.sign1.kid),
       mode,

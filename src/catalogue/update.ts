@@ -178,7 +178,8 @@ function statementValue(statement: Statement): CborValue {
   ];
 }
 
-function parseStatement(payload: Uint8Array): Statement {
+/** A statement's payload, parsed and checked for shape (its signature is checked by `verifyStatement`). */
+export function parseStatement(payload: Uint8Array): Statement {
   const decoded = decodeStrict(payload, { depthMax: 2, stringBytesMax: 64, itemsMax: 8 });
   const bad = (why: string): never => {
     throw new UpdateError('update_malformed', `statement: ${why}`);

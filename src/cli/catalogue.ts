@@ -75,14 +75,19 @@ async function inspect(args: readonly string[], io: CliIo): Promise<number> {
     );
     await writeOut(io.stdout, `${lines.join('\n')}\n`);
   }
-  return result.signed !== null && result.signed.verdict !== 'not_checked' && result.signed.verdict !== 'verified' ? exitNegative : exitOk;
+  return result.signed !== null && result.signed.verdict !== 'intact' && result.signed.verdict !== 'verified' ? exitNegative : exitOk;
 }
 
 async function lookup(args: readonly string[], io: CliIo): Promise<number> {
   const { positionals } = parseCommandArgs(args, {}, 2);
   const [file, code] = positionals;
   if (code === undefined) throw new UsageError('usage: catalogue lookup FILE CODE');
-  const catalogue = opened(readFile(file, 'FILE'), file as string).catalogue;
+  const { catalogue, signed } = opened(readFile(file, 'FILE'), file as string);
+  if (signed !== null && signed.verdict !== 'intact') {
+    // A damaged file answers nothing: a wrong price must never leave it.
+    await writeOut(io.stderr, `${signed.verdict}: ${file} is not the catalogue its statement names; nothing read from it\n`);
+    return exitNegative;
+  }
   if (catalogue === null) throw new UsageError(`${file} is a delta, not a catalogue`);
   const record = catalogue.record(code);
   if (record === undefined) {

@@ -12,7 +12,9 @@
 // v1, checked whole, and says it has a fault; a snapshot then heals it, and
 // the damaged v2 never becomes the previous version. Also: damage that no
 // read met is found by the next update, and a disk copy that rots after boot
-// is found by it too; both leave v1 as the previous version.
+// is found by it too; both leave v1 as the previous version. And the field
+// engineer's `catalogue lookup` and `inspect` on a damaged stored file answer
+// nothing from it (exit 1 with the code), with or without the hub's key.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { catalogueKind, isStoreFault, policyBookKind, SignedStore } from '../../
 import { readContainer } from '../../src/catalogue/update';
 import { casePolicies, caseRecords, catalogueDelta, catalogueSnapshot, hubKeys, policySnapshot, storedParts, testLine } from '../helpers/catalogue';
 import { workedCases } from '../helpers/cases';
+import { runTerminal } from '../helpers/cli';
 
 const v1Records: CatalogueRecord[] = [...caseRecords(), ...generateCatalogueRecords(3_000, 17)];
 // v2 changes every price ceiling of the worked cases' items, so a settlement on v1 and one on v2 differ.
@@ -173,6 +176,31 @@ for (const [kind, parts] of [
     });
   }
 }
+
+test('catalogue lookup and inspect read nothing from a damaged stored file, with or without the hub key', () => {
+  withDir((dir) => {
+    setUp(dir);
+    const file = path.join(dir, catalogueKind.fileName);
+    const code = (caseRecords()[0] as CatalogueRecord).code;
+    const clean = runTerminal(['catalogue', 'lookup', file, code]);
+    assert.is(clean.code, 0, clean.stderr);
+    assert.is(JSON.parse(clean.stdout).code, code);
+    assert.match(runTerminal(['catalogue', 'inspect', file]).stdout, /signed\.verdict: intact/);
+    for (const part of ['records', 'name blob', 'hash table', 'page table']) {
+      const bytes = readFileSync(file);
+      damage(file, part);
+      const lookup = runTerminal(['catalogue', 'lookup', file, code]);
+      assert.is(lookup.code, 1, part);
+      assert.is(lookup.stdout, '', part);
+      assert.match(lookup.stderr, /^update_(corrupt|malformed): .*nothing read from it/, part);
+      const inspect = runTerminal(['catalogue', 'inspect', file]);
+      assert.is(inspect.code, 1, part);
+      assert.match(inspect.stdout, /signed\.verdict: update_(corrupt|malformed)/, part);
+      assert.not.match(inspect.stdout, /^items:/m, part);
+      writeFileSync(file, bytes);
+    }
+  });
+});
 
 test('damage no read met is found by the next update, which never keeps the damaged file as the previous version', () => {
   withDir((dir) => {
