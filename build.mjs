@@ -157,9 +157,8 @@ const forbiddenInputs = [
   /node_modules\/@serialport\/binding-mock\//,
   /node_modules\/tweetnacl\//,
   /node_modules\/cbor-x\//,
-  /^device\/[a-z0-9-]+-emulator\.ts$/,
-  /^device\/(line|harness|socat|tools|prng|memory-port|site|site-bundle|demo|card-probe)\.ts$/,
-  /^device\/hub\//,
+  /^device\/sim\//,
+  /^device\/card-probe\.ts$/,
 ];
 
 /**
@@ -280,11 +279,11 @@ function bundles(outdir) {
   // requires it at run time only for `--crypto tweetnacl` or when
   // node:crypto fails its Ed25519 self-test.
   list.push({ name: 'crypto-tweetnacl.js', entry: 'protocol/crypto-tweetnacl.ts', budgeted: false, options: {} });
-  if (existsSync(path.join(root, 'device/tools.ts'))) {
-    list.push({ name: 'tools.js', entry: 'device/tools.ts', budgeted: false, options: {} });
+  if (existsSync(path.join(root, 'device/sim/tools.ts'))) {
+    list.push({ name: 'tools.js', entry: 'device/sim/tools.ts', budgeted: false, options: {} });
     // What `run --profile emulated|hil` loads before it is ready: the far
     // ends without the reference hub (that comes from tools.js when dialled).
-    list.push({ name: 'site.js', entry: 'device/site-bundle.ts', budgeted: false, options: { plugins: [assertShim] } });
+    list.push({ name: 'site.js', entry: 'device/sim/site-bundle.ts', budgeted: false, options: { plugins: [assertShim] } });
   }
   return list.map((bundle) => ({ ...bundle, outfile: path.join(outdir, bundle.name) }));
 }

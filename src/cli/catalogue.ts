@@ -17,7 +17,7 @@ import { UpdateError } from '../catalogue/update';
 import { catalogueFileBytesMax, catalogueItemsMax } from '../limits';
 import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo } from './command';
 import { parseHexFlag } from './input';
-import { catalogueDeltaFile, generateCatalogueFile } from '../../device/hub/catalogue-tools';
+import { catalogueDeltaFile, generateCatalogueFile } from '../../device/sim/hub/catalogue-tools';
 
 function readFile(file: string | undefined, what: string): Uint8Array {
   if (file === undefined) throw new UsageError(`${what} is required`);

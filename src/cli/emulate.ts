@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { realBinding } from './binding';
 import { parseCommandArgs, UsageError, type CliIo } from './command';
-import { checkCards, emulate } from '../../device/tools';
+import { checkCards, emulate } from '../../device/sim/tools';
 
 const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
 /** A cards file is small; anything bigger is not one. */

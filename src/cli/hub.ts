@@ -1,7 +1,7 @@
 // `settle-terminal hub …`: the reference hub (serve, generate, enroll,
 // clearing, audit, show). Tools bundle: the firmware's shim is in
 // tool-commands.ts; this passes in the binding, the signals and the clock.
-import { runHub } from '../../device/hub/cli';
+import { runHub } from '../../device/sim/hub/cli';
 import { realBinding } from './binding';
 import type { CliIo } from './command';
 

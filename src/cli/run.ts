@@ -5,7 +5,7 @@
 // kiosk, handheld  real serial ports; the patient's keys come as lines on
 //                  standard input and the frames go to standard output (the
 //                  touch screen's or the handheld's UI process sits there).
-// emulated, hil    the far ends come from the site bundle (device/site.ts);
+// emulated, hil    the far ends come from the site bundle (device/sim/site.ts);
 //                  standard input also takes the emulators' console
 //                  commands (`insert p130125000001`, `scan ECT1:…`, `paper-out`).
 import { randomBytes } from 'node:crypto';

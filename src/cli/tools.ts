@@ -4,8 +4,8 @@
 // ready). Commands that need them load them at run time through a path
 // esbuild cannot follow.
 import { join } from 'node:path';
-import type * as Site from '../../device/site-bundle';
-import type * as Tools from '../../device/tools';
+import type * as Site from '../../device/sim/site-bundle';
+import type * as Tools from '../../device/sim/tools';
 import { UsageError } from './command';
 
 /** Loads a bundle (`NAME.js`) from beside the running one; the name is computed so esbuild leaves it out. */

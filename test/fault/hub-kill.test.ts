@@ -20,9 +20,9 @@ import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedSto
 import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import { nodeJournalStorage } from '../../src/journal/storage';
-import { ReferenceHub } from '../../device/hub/hub';
-import { syntheticCredentials, syntheticInstitution, syntheticTerminalSeed } from '../../device/hub/seed';
-import { SocketPort } from '../../device/socket-port';
+import { ReferenceHub } from '../../device/sim/hub/hub';
+import { syntheticCredentials, syntheticInstitution, syntheticTerminalSeed } from '../../device/sim/hub/seed';
+import { SocketPort } from '../../device/sim/socket-port';
 import { runTerminal, startTerminal, type RunningTerminal } from '../helpers/cli';
 import { realTimers, settleLocally } from '../helpers/hub-rig';
 import { prng, replayHint, testSeed } from '../helpers/seed';

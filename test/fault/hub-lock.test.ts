@@ -2,7 +2,7 @@
 // the lock was a pid in a file, so a dead hub whose pid another process
 // reused, or a killed hub left a zombie by a parent that does not reap it,
 // held the directory for good). The lock is now an abstract Unix socket the
-// kernel closes when the process dies (device/hub/lock.ts):
+// kernel closes when the process dies (device/sim/hub/lock.ts):
 //   - while a hub serves, another command is refused `state_locked`;
 //   - a hub SIGKILLed under a parent that does not reap it is a zombie (state
 //     Z in /proc) whose pid `hub.lock` still names: the directory is free;
@@ -16,7 +16,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { HubStateLocked, ReferenceHub } from '../../device/hub/hub';
+import { HubStateLocked, ReferenceHub } from '../../device/sim/hub/hub';
 import { runTerminal, terminalBundle } from '../helpers/cli';
 import { tempDir } from '../helpers/hub-rig';
 

@@ -25,9 +25,9 @@ import { validateCaseWith } from '../../src/core/validate';
 import { HubClient, type HubClientOptions, type HubLink, type Timers } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import type { JournalStorage } from '../../src/journal/storage';
-import { ReferenceHub, type HubOptions } from '../../device/hub/hub';
-import { seedIdentities } from '../../device/hub/seed';
-import { createPortPair } from '../../device/memory-port';
+import { ReferenceHub, type HubOptions } from '../../device/sim/hub/hub';
+import { seedIdentities } from '../../device/sim/hub/seed';
+import { createPortPair } from '../../device/sim/memory-port';
 import { PortError, type Port } from '../../device/port';
 import { MemoryDisk } from './memory-disk';
 

@@ -13,7 +13,7 @@ import { CardReader } from '../../device/card-reader';
 import { systemClock } from '../../device/port';
 import { ReceiptPrinter } from '../../device/printer';
 import { QrScanner } from '../../device/qr-scanner';
-import { openPtyPair, type PtyPair } from '../../device/socat';
+import { openPtyPair, type PtyPair } from '../../device/sim/socat';
 import { StreamPort } from '../../device/stream-port';
 import { runTerminal, startTerminal, type RunningTerminal } from '../helpers/cli';
 import { hilSuite } from '../helpers/hil';

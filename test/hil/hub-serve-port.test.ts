@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bytesEqual, bytesToHex, hexToBytes } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { openPtyPair } from '../../device/socat';
+import { openPtyPair } from '../../device/sim/socat';
 import { StreamPort } from '../../device/stream-port';
 import { runTerminal, startTerminal } from '../helpers/cli';
 import { hilSuite } from '../helpers/hil';

@@ -35,9 +35,9 @@ import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import { chinaDate } from '../../src/journal/recon';
 import type { JournalStorage } from '../../src/journal/storage';
-import { ReferenceHub } from '../../device/hub/hub';
-import { syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo, syntheticTerminalId, syntheticTerminalSeed, type Population } from '../../device/hub/seed';
-import { SocketPort } from '../../device/socket-port';
+import { ReferenceHub } from '../../device/sim/hub/hub';
+import { syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo, syntheticTerminalId, syntheticTerminalSeed, type Population } from '../../device/sim/hub/seed';
+import { SocketPort } from '../../device/sim/socket-port';
 import { realTimers, settleLocally } from '../helpers/hub-rig';
 import { projectRoot, terminalBundle } from '../helpers/cli';
 

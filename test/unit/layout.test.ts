@@ -59,7 +59,7 @@ test('every folder imports only what DESIGN.md allows', () => {
           // The reference hub (device/hub/) also uses the core, the catalogue store and the journal; the tools
           // bundle's entry, the emulated site and the demo (device/tools.ts, site.ts, demo.ts) also meet the
           // firmware they run: its boot, session types and stores.
-          const hub = file.startsWith(`device${path.sep}hub${path.sep}`) || ['tools.ts', 'site.ts', 'demo.ts'].some((name) => file === path.join('device', name));
+          const hub = file.startsWith(`device${path.sep}sim${path.sep}hub${path.sep}`) || ['tools.ts', 'site.ts', 'demo.ts'].some((name) => file === path.join('device', 'sim', name));
           const ok = to === 'device' || to === 'protocol' || (hub && ['src/core', 'src/catalogue', 'src/journal', 'src', 'src/cli', 'src/session'].includes(to));
           if (!ok) broken.push(`${file} -> ${target}`);
         } else if (target === path.join('src', 'limits') && from !== 'src/core' && from !== 'protocol') {

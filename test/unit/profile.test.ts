@@ -1,5 +1,5 @@
 // Proves the profile file is read strictly (src/profile.ts): the four
-// example profiles of device/profiles/ parse into what run needs, with the
+// example profiles (device/profiles/, device/sim/profiles/) parse into what run needs, with the
 // defaults written down in README.md; a relative state directory is placed
 // against the file's folder; and a table of bad profiles is refused, each with
 // its stable code and the path of the field at fault, never guessed; and the
@@ -12,8 +12,8 @@ import path from 'node:path';
 import { parseProfile, ProfileError } from '../../src/profile';
 import { projectRoot, runTerminal } from '../helpers/cli';
 
-const examples = path.join(projectRoot, 'device', 'profiles');
-const read = (name: string) => readFileSync(path.join(examples, `${name}.json`), 'utf8');
+const examples = (name: string) => path.join(projectRoot, 'device', ...(name === 'emulated' || name === 'hil' ? ['sim'] : []), 'profiles');
+const read = (name: string) => readFileSync(path.join(examples(name), `${name}.json`), 'utf8');
 const resolve = (state: string) => path.resolve('/profiles', state);
 
 test('the example profiles parse, with their defaults', () => {

@@ -1,9 +1,9 @@
 // Two ports joined back to back in memory: what one end writes the other
 // reads, in order, with nothing lost. For running a terminal and the
 // reference hub in one process (tests, the emulated profile), alone or with
-// the line simulator (device/line.ts) between two pairs. Tools only.
+// the line simulator (device/sim/line.ts) between two pairs. Tools only.
 import assert from 'node:assert';
-import { PortError, type Port } from './port';
+import { PortError, type Port } from '../port';
 
 class MemoryPort implements Port {
   peer!: MemoryPort;

@@ -7,7 +7,7 @@
 // new terminal needs it), so a boot does not wait for it.
 import type * as Tools from './tools';
 import { siteEnds, type SiteEnds, type SiteOptions, type SiteTerminalSpec } from './site';
-import type { Port } from './port';
+import type { Port } from '../port';
 
 /** The far ends of a terminal on the emulated or hil profile; `loadTools` is asked for the reference hub when it is first needed. */
 export function simulatedEnds(options: Omit<SiteOptions, 'openHub'> & { readonly terminal: SiteTerminalSpec; openSerial(path: string, baud: number): Promise<Port>; loadTools(): typeof Tools }): Promise<SiteEnds> {

@@ -6,12 +6,12 @@
 // (terminal, seq). `apply` is the only writer; it never refuses (handlers
 // check before they emit an event) and asserts what must hold.
 import assert from 'node:assert';
-import { applyAccDelta } from '../../src/core/accumulators';
-import { chinaDate, type ReconItem } from '../../src/journal/recon';
-import { kidOf, bytesToHex } from '../../protocol/crypto';
-import { ReplayWindow } from '../../protocol/sequence';
-import { replayWindowMax } from '../../protocol/limits';
-import type { Credential, Institution, Person } from '../../protocol/messages';
+import { applyAccDelta } from '../../../src/core/accumulators';
+import { chinaDate, type ReconItem } from '../../../src/journal/recon';
+import { kidOf, bytesToHex } from '../../../protocol/crypto';
+import { ReplayWindow } from '../../../protocol/sequence';
+import { replayWindowMax } from '../../../protocol/limits';
+import type { Credential, Institution, Person } from '../../../protocol/messages';
 import type { AnswerEvent, EventOf, HubEvent } from './events';
 import { billsPerPersonMax } from './limits';
 import { syntheticMdtrtId, syntheticPsnNo, parseSyntheticCredential, parseSyntheticMdtrtId, parseSyntheticPsnNo, syntheticBill, syntheticPerson, type HubBill, type HubPerson, type Population } from './seed';

@@ -1,12 +1,12 @@
 // The hub's side of catalogues, for `settle-terminal catalogue generate` and
 // `catalogue delta` (tools bundle): a synthetic catalogue, plain or as a
 // signed snapshot, and a signed delta between two catalogues.
-import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { buildCatalogue } from '../../src/catalogue/build';
-import { diffCatalogues, encodeDelta } from '../../src/catalogue/delta';
-import { catalogueRecords, type Catalogue } from '../../src/catalogue/layout';
-import { contentDigest } from '../../src/catalogue/pages';
-import { signUpdate } from '../../src/catalogue/update';
+import { nodeCryptoProvider } from '../../../protocol/crypto-node';
+import { buildCatalogue } from '../../../src/catalogue/build';
+import { diffCatalogues, encodeDelta } from '../../../src/catalogue/delta';
+import { catalogueRecords, type Catalogue } from '../../../src/catalogue/layout';
+import { contentDigest } from '../../../src/catalogue/pages';
+import { signUpdate } from '../../../src/catalogue/update';
 import { generateCatalogueRecords } from './catalogue-gen';
 
 export interface GenerateCatalogueOptions {

@@ -6,11 +6,11 @@
 // reused for other content is refused. Events are CBOR [kind, body], written
 // with the hub's encoder (cbor-x) and read back strictly against the schemas
 // below, which reuse the wire's own records.
-import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
-import type { CborEncoder } from '../../protocol/cbor-encode';
-import { seqMax, signInNonceBytes, timeSecondsMax, visitLinesMax } from '../../protocol/limits';
-import { messageTypeByName, type MessageName } from '../../protocol/messages';
-import { bool, bytes, dateText, enumOf, fromWire, list, nullable, optional, struct, text, toWire, uint, type Infer, type ListType, type StructType, type Type } from '../../protocol/schema';
+import { decodeStrict, type CborValue } from '../../../protocol/cbor-decode';
+import type { CborEncoder } from '../../../protocol/cbor-encode';
+import { seqMax, signInNonceBytes, timeSecondsMax, visitLinesMax } from '../../../protocol/limits';
+import { messageTypeByName, type MessageName } from '../../../protocol/messages';
+import { bool, bytes, dateText, enumOf, fromWire, list, nullable, optional, struct, text, toWire, uint, type Infer, type ListType, type StructType, type Type } from '../../../protocol/schema';
 
 /** A field's schema inside a message body: the wire's records, reused. */
 function fieldOf(message: MessageName, field: string): Type<unknown> {
@@ -19,12 +19,12 @@ function fieldOf(message: MessageName, field: string): Type<unknown> {
   return found.type;
 }
 
-const personType = fieldOf('person_query_reply', 'person') as Type<import('../../protocol/messages').Person>;
-const institutionType = fieldOf('sign_in_reply', 'institution') as Type<import('../../protocol/messages').Institution>;
-const credentialType = fieldOf('person_query', 'credential') as Type<import('../../protocol/messages').Credential>;
-const settleInputType = fieldOf('settle', 'input') as Type<import('../../protocol/messages').SettleInput>;
-const settleResultType = fieldOf('settle', 'result') as Type<import('../../protocol/messages').SettleResult>;
-const feeLineType = (fieldOf('bill_query_reply', 'lines') as ListType<import('../../protocol/messages').FeeLine>).item;
+const personType = fieldOf('person_query_reply', 'person') as Type<import('../../../protocol/messages').Person>;
+const institutionType = fieldOf('sign_in_reply', 'institution') as Type<import('../../../protocol/messages').Institution>;
+const credentialType = fieldOf('person_query', 'credential') as Type<import('../../../protocol/messages').Credential>;
+const settleInputType = fieldOf('settle', 'input') as Type<import('../../../protocol/messages').SettleInput>;
+const settleResultType = fieldOf('settle', 'result') as Type<import('../../../protocol/messages').SettleResult>;
+const feeLineType = (fieldOf('bill_query_reply', 'lines') as ListType<import('../../../protocol/messages').FeeLine>).item;
 const medType = fieldOf('bill_query_reply', 'med_type');
 const optionalDisease = fieldOf('bill_query_reply', 'opsp_dise');
 
@@ -50,7 +50,7 @@ const kinds = {
     fixmedins_code: code30,
     date: dateText(),
     med_type: medType as Type<'11' | '14' | '21' | '41'>,
-    opsp_dise: optionalDisease as Type<import('../../protocol/messages').Person['chronic'][number]['dise'] | null>,
+    opsp_dise: optionalDisease as Type<import('../../../protocol/messages').Person['chronic'][number]['dise'] | null>,
     lines: list(feeLineType, visitLinesMax, 1),
   }),
   /** A catalogue or policy book version, whose signed snapshot is the file named. */

@@ -5,20 +5,20 @@
 // mutate the state themselves, so a refusal changes nothing, and a request
 // answered before (same terminal and seq) gets the same answer from its event.
 import { createHash } from 'node:crypto';
-import type { CborEncoder } from '../../protocol/cbor-encode';
-import { bytesEqual } from '../../protocol/crypto';
-import { resultDigest } from '../../protocol/digests';
-import type { AnyMessage } from '../../protocol/envelope';
-import { feeLinesPerMessageMax, signInNonceBytes } from '../../protocol/limits';
-import { messageTypeByName, type BodyOf, type ErrorCode, type MessageName, type Person, type SettleInput, type SettleResult } from '../../protocol/messages';
-import { toWire } from '../../protocol/schema';
-import { billDigest } from '../../protocol/digests';
-import { applyAccDelta } from '../../src/core/accumulators';
-import { settle } from '../../src/core/settle';
-import type { Settlement as CoreSettlement } from '../../src/core/types';
-import { validateCaseWith } from '../../src/core/validate';
-import { periodDays, periodEntries, periodTotals, totalsAgree } from '../../src/journal/recon';
-import { reconDaysMax } from '../../src/limits';
+import type { CborEncoder } from '../../../protocol/cbor-encode';
+import { bytesEqual } from '../../../protocol/crypto';
+import { resultDigest } from '../../../protocol/digests';
+import type { AnyMessage } from '../../../protocol/envelope';
+import { feeLinesPerMessageMax, signInNonceBytes } from '../../../protocol/limits';
+import { messageTypeByName, type BodyOf, type ErrorCode, type MessageName, type Person, type SettleInput, type SettleResult } from '../../../protocol/messages';
+import { toWire } from '../../../protocol/schema';
+import { billDigest } from '../../../protocol/digests';
+import { applyAccDelta } from '../../../src/core/accumulators';
+import { settle } from '../../../src/core/settle';
+import type { Settlement as CoreSettlement } from '../../../src/core/types';
+import { validateCaseWith } from '../../../src/core/validate';
+import { periodDays, periodEntries, periodTotals, totalsAgree } from '../../../src/journal/recon';
+import { reconDaysMax } from '../../../src/limits';
 import type { AnswerEvent, EventOf, HubEvent } from './events';
 import { billPageLines, chunkBytes, reconPagesMax } from './limits';
 import { catalogueLineOf, type HubBill } from './seed';

@@ -1,5 +1,5 @@
 // The reference hub's factory provisioning for the emulated site
-// (device/site.ts): fills a new
+// (device/sim/site.ts): fills a new
 // terminal's empty catalogue and policy book with the hub's current versions,
 // through the store's own update path, verified and applied as a sync would
 // be (a catalogue of thousands of items takes seconds over a 115,200-baud
@@ -7,8 +7,8 @@
 // never provisions (its terminal syncs over its own line), does not load the
 // store's update code twice before it is ready: the demo, the tests and the
 // benchmarks pass `fillStores` as a terminal's `provision`.
-import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from '../../src/catalogue/store';
+import { nodeCryptoProvider } from '../../../protocol/crypto-node';
+import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from '../../../src/catalogue/store';
 import type { ReferenceHub } from './hub';
 import { catalogueLineOf } from './seed';
 import type { SiteTerminalSpec } from '../site';

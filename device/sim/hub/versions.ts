@@ -6,16 +6,16 @@
 // (computed when first asked for, then cached); any other gets the snapshot.
 import assert from 'node:assert';
 import path from 'node:path';
-import type { Signer, Verifier } from '../../protocol/crypto';
-import { bytesEqual } from '../../protocol/crypto';
-import { buildCatalogue } from '../../src/catalogue/build';
-import { diffCatalogues, encodeDelta } from '../../src/catalogue/delta';
-import { Catalogue, type CatalogueRecord } from '../../src/catalogue/layout';
-import { buildPolicyBook, diffPolicyBooks, encodePolicyDelta, PolicyBook, type PolicyEntry } from '../../src/catalogue/policy-book';
-import { contentDigest } from '../../src/catalogue/pages';
-import { checkUpdateBody, signUpdate, verifyContainer, type BlobKind } from '../../src/catalogue/update';
+import type { Signer, Verifier } from '../../../protocol/crypto';
+import { bytesEqual } from '../../../protocol/crypto';
+import { buildCatalogue } from '../../../src/catalogue/build';
+import { diffCatalogues, encodeDelta } from '../../../src/catalogue/delta';
+import { Catalogue, type CatalogueRecord } from '../../../src/catalogue/layout';
+import { buildPolicyBook, diffPolicyBooks, encodePolicyDelta, PolicyBook, type PolicyEntry } from '../../../src/catalogue/policy-book';
+import { contentDigest } from '../../../src/catalogue/pages';
+import { checkUpdateBody, signUpdate, verifyContainer, type BlobKind } from '../../../src/catalogue/update';
 import { createHash } from 'node:crypto';
-import type { JournalStorage } from '../../src/journal/storage';
+import type { JournalStorage } from '../../../src/journal/storage';
 import type { EventOf } from './events';
 import { cachedDeltasMax, openVersionsMax } from './limits';
 import type { HubState, PublishedVersion } from './state';

@@ -14,24 +14,24 @@
 // The reference hub's state is in STATE/hub; it is opened when the terminal
 // first dials it (as a real hub is already running), unless provisioning a
 // new terminal needs it first: enrolling its key, and, when the caller passes
-// `provision` (device/hub/provision.ts), placing the hub's current catalogue
+// `provision` (device/sim/hub/provision.ts), placing the hub's current catalogue
 // and policy book in its store.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BindingInterface } from '@serialport/bindings-cpp';
-import { hexToBytes } from '../protocol/crypto';
-import { nodeCryptoProvider } from '../protocol/crypto-node';
+import { hexToBytes } from '../../protocol/crypto';
+import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { CardReaderEmulator, type VirtualCard } from './card-reader-emulator';
-import { Gb18030Encoder } from './gb18030';
+import { Gb18030Encoder } from '../gb18030';
 import { seedIdentities } from './hub/seed';
 import type { ReferenceHub } from './hub/hub';
 import { LineSimulator } from './line';
 import { createPortPair } from './memory-port';
-import type { Clock, Port } from './port';
+import type { Clock, Port } from '../port';
 import { PrinterEmulator } from './printer-emulator';
 import { QrScannerEmulator } from './qr-scanner-emulator';
 import { openPtyPair, type PtyPair } from './socat';
-import { StreamPort } from './stream-port';
+import { StreamPort } from '../stream-port';
 
 export interface SiteOptions {
   readonly kind: 'emulated' | 'hil';
@@ -57,7 +57,7 @@ export interface SiteTerminalSpec {
   readonly publicKey: Uint8Array;
   /**
    * Fills empty stores with the hub's current versions (`fillStores` of
-   * device/hub/provision.ts); without it the terminal syncs them over its line.
+   * device/sim/hub/provision.ts); without it the terminal syncs them over its line.
    */
   readonly provision?: (spec: SiteTerminalSpec, hubKey: Uint8Array, hub: () => ReferenceHub) => void;
   /** Told each line the printer emulator prints. */

@@ -6,11 +6,11 @@
 import { createInterface } from 'node:readline';
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import { CardReaderEmulator, defaultCards, parseCards, type VirtualCard } from './card-reader-emulator';
-import { Gb18030Encoder } from './gb18030';
+import { Gb18030Encoder } from '../gb18030';
 import { PrinterEmulator } from './printer-emulator';
 import { seededRandom } from './prng';
 import { QrScannerEmulator, sampleToken } from './qr-scanner-emulator';
-import { StreamPort } from './stream-port';
+import { StreamPort } from '../stream-port';
 
 // The reference hub and what an emulated terminal needs to reach it in one process.
 export { runHub, hubUsage } from './hub/cli';
@@ -154,14 +154,14 @@ function startConsole(options: EmulateOptions, port: StreamPort, say: (line: str
 }
 
 export { catalogueDeltaFile, generateCatalogueFile } from './hub/catalogue-tools';
-import type { CliIo } from '../src/cli/command';
-import { runCatalogue } from '../src/cli/catalogue';
-import { runCose } from '../src/cli/cose-run';
-import { runEmulate } from '../src/cli/emulate';
-import { runFrame } from '../src/cli/frame-run';
-import { runHubCommand } from '../src/cli/hub';
-import { runProbe } from '../src/cli/probe-run';
-import { runSettle } from '../src/cli/settle';
+import type { CliIo } from '../../src/cli/command';
+import { runCatalogue } from '../../src/cli/catalogue';
+import { runCose } from '../../src/cli/cose-run';
+import { runEmulate } from '../../src/cli/emulate';
+import { runFrame } from '../../src/cli/frame-run';
+import { runHubCommand } from '../../src/cli/hub';
+import { runProbe } from '../../src/cli/probe-run';
+import { runSettle } from '../../src/cli/settle';
 
 const toolRuns: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = {
   settle: runSettle,
@@ -181,7 +181,7 @@ export function runTool(name: string, args: readonly string[], io: CliIo): Promi
 }
 
 // The demo (`npm start`); the emulated and hil profiles' far ends are the
-// site bundle's (device/site-bundle.ts), which asks this bundle for the
+// site bundle's (device/sim/site-bundle.ts), which asks this bundle for the
 // reference hub when the terminal first dials it.
 export { runDemo, auditHub, parseDemoArgs, type DemoFirmware } from './demo';
 export { Site, seedCards } from './site';

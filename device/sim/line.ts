@@ -8,8 +8,8 @@
 // outageMs × baud / 10,000 bytes). `cut(ms)` is an outage in time instead,
 // for tests that cut the line at a moment of their choosing.
 import assert from 'node:assert';
-import { lineQueueBytesMax } from './limits';
-import { PortError, type Clock, type Port } from './port';
+import { lineQueueBytesMax } from '../limits';
+import { PortError, type Clock, type Port } from '../port';
 import { seededRandom, type Random } from './prng';
 
 export interface LineOptions {

@@ -6,9 +6,9 @@
 // never stored person by person: person i and bill j of seed S are pure
 // functions of (S, i, j), so a population of millions costs one record.
 import { createHash } from 'node:crypto';
-import type { CatalogueRecord } from '../../src/catalogue/layout';
-import type { PolicyEntry } from '../../src/catalogue/policy-book';
-import type { Credential, FeeLine, Institution, Person } from '../../protocol/messages';
+import type { CatalogueRecord } from '../../../src/catalogue/layout';
+import type { PolicyEntry } from '../../../src/catalogue/policy-book';
+import type { Credential, FeeLine, Institution, Person } from '../../../protocol/messages';
 import { seededRandom, type Random } from '../prng';
 import { generateCatalogueRecords } from './catalogue-gen';
 import seedCases from './seed-cases.json';

@@ -6,8 +6,8 @@
 // out, print data is dropped (a real printer holds it or stops); the driver
 // learns of it from the status and the session reprints. Ships in the tools bundle.
 import assert from 'node:assert';
-import { Align, QrErrorCorrection, StatusBits, dle, eot, esc, fs, gs, lf, type AlignName } from './escpos';
-import { PortError, type Port } from './port';
+import { Align, QrErrorCorrection, StatusBits, dle, eot, esc, fs, gs, lf, type AlignName } from '../escpos';
+import { PortError, type Port } from '../port';
 
 export interface PrintedLine {
   readonly text: string;

@@ -17,10 +17,10 @@ import {
   frameMayFollow,
   resyncCount,
   sealFrame,
-} from './card-frame';
-import type { Gb18030Encoder } from './gb18030';
-import { FileId, IdentityTag, Ins, Sw, identityFields, idNumberValid, nameBytesMax, packPin, pinPattern, swRetries } from './iso7816';
-import { PortError, type Port } from './port';
+} from '../card-frame';
+import type { Gb18030Encoder } from '../gb18030';
+import { FileId, IdentityTag, Ins, Sw, identityFields, idNumberValid, nameBytesMax, packPin, pinPattern, swRetries } from '../iso7816';
+import { PortError, type Port } from '../port';
 
 export type CardFault = 'none' | 'pulled_mid_read' | 'unreadable';
 

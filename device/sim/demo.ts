@@ -1,7 +1,7 @@
 // `npm start` (`settle-terminal demo`): the kiosks of three hospitals and a
 // pharmacy's handheld, on the emulated profile, against the reference hub, in
 // one process (issue 8). The firmware's own terminal (session, drivers, hub
-// client, journal: `firmware.bootTerminal`) runs on the ports of device/site.ts;
+// client, journal: `firmware.bootTerminal`) runs on the ports of device/sim/site.ts;
 // this module plays the patients at the far ends (cards inserted, PINs typed,
 // e-certificates scanned, keys pressed), prints what the screens show and what
 // the printer emulator printed, and ends with the day's reconciliation and an
@@ -17,21 +17,21 @@ import { mkdirSync, mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { nodeCryptoProvider } from '../protocol/crypto-node';
-import { keyring } from '../protocol/crypto';
-import type { BodyOf, Person } from '../protocol/messages';
-import { applyAccDelta } from '../src/core/accumulators';
-import type { CliIo } from '../src/cli/command';
-import { decodeRecord } from '../src/journal/records';
-import { nodeJournalStorage, type JournalStorage } from '../src/journal/storage';
-import type { TerminalJournal } from '../src/journal/journal';
-import type { State } from '../src/session/machine';
-import type { Layout } from '../src/session/screens';
-import type { Session } from '../src/session/session';
-import type { Terminal, TerminalParts } from '../src/terminal';
+import { nodeCryptoProvider } from '../../protocol/crypto-node';
+import { keyring } from '../../protocol/crypto';
+import type { BodyOf, Person } from '../../protocol/messages';
+import { applyAccDelta } from '../../src/core/accumulators';
+import type { CliIo } from '../../src/cli/command';
+import { decodeRecord } from '../../src/journal/records';
+import { nodeJournalStorage, type JournalStorage } from '../../src/journal/storage';
+import type { TerminalJournal } from '../../src/journal/journal';
+import type { State } from '../../src/session/machine';
+import type { Layout } from '../../src/session/screens';
+import type { Session } from '../../src/session/session';
+import type { Terminal, TerminalParts } from '../../src/terminal';
 import { ReferenceHub } from './hub/hub';
 import { seedIdentities, seedPersons, syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo } from './hub/seed';
-import { systemClock, type Port } from './port';
+import { systemClock, type Port } from '../port';
 import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
 import { fillStores } from './hub/provision';

@@ -7,8 +7,8 @@
 // class mix, first self-pay ratios, price ceilings and restrictions follow
 // the shape of a real hospital catalogue; names repeat across manufacturers
 // and packs, as they do in a real one. Same count and seed, same catalogue.
-import { diseases, type Disease, type ItemKind, type ItemLevel } from '../../src/core/types';
-import type { CatalogueRecord } from '../../src/catalogue/layout';
+import { diseases, type Disease, type ItemKind, type ItemLevel } from '../../../src/core/types';
+import type { CatalogueRecord } from '../../../src/catalogue/layout';
 import { seededRandom, type Random } from '../prng';
 
 const westernNames = [

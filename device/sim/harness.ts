@@ -9,9 +9,9 @@
 import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
 import { autoDetect, type BindingInterface, type OpenOptions } from '@serialport/bindings-cpp';
 import { LineSimulator, type LineOptions } from './line';
-import { systemClock, type Clock, type Port } from './port';
+import { systemClock, type Clock, type Port } from '../port';
 import { openPtyPair, type PtyPair } from './socat';
-import { StreamPort } from './stream-port';
+import { StreamPort } from '../stream-port';
 
 /** Both ends of one line, opened. */
 export interface Link {

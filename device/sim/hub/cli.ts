@@ -17,12 +17,12 @@
 import { createServer, type Server } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { BindingInterface } from '@serialport/bindings-cpp';
-import { bytesToHex, hexToBytes } from '../../protocol/crypto';
-import { terminalId } from '../../protocol/messages';
-import { fromWire } from '../../protocol/schema';
-import { chinaDate } from '../../src/journal/recon';
+import { bytesToHex, hexToBytes } from '../../../protocol/crypto';
+import { terminalId } from '../../../protocol/messages';
+import { fromWire } from '../../../protocol/schema';
+import { chinaDate } from '../../../src/journal/recon';
 import { SocketPort } from '../socket-port';
-import { StreamPort } from '../stream-port';
+import { StreamPort } from '../../stream-port';
 import { clearingReport } from './clearing';
 import { HubStateLocked, HubStateMissing, ReferenceHub } from './hub';
 import { billsPerPersonMax, connectionsMax, pendingConnectionsPerAddressMax, populationPersonsMax, signInDeadlineMs, terminalsMax } from './limits';

@@ -6,8 +6,8 @@
 // `portReceiveBytesMax` bytes wait unread, so a slow reader pushes back.
 import assert from 'node:assert';
 import { connect, type Socket } from 'node:net';
-import { portReceiveBytesMax } from './limits';
-import { PortError, type Port } from './port';
+import { portReceiveBytesMax } from '../limits';
+import { PortError, type Port } from '../port';
 
 export class SocketPort implements Port {
   readonly path: string;

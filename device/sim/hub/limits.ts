@@ -2,8 +2,8 @@
 // the firmware; the terminal's own limits are in src/limits.ts, which this
 // module reads and checks against.
 import assert from 'node:assert';
-import * as runtime from '../../src/limits';
-import * as wire from '../../protocol/limits';
+import * as runtime from '../../../src/limits';
+import * as wire from '../../../protocol/limits';
 
 /** How long a hub session lasts before the terminal must sign in again, s. */
 export const sessionLifetimeSeconds = 12 * 3_600;

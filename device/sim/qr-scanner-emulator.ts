@@ -2,9 +2,9 @@
 // and a terminator, as a serial scanner does; it can also type noise and
 // half lines for error-path tests. Ships in the tools bundle.
 import assert from 'node:assert';
-import type { Port } from './port';
+import type { Port } from '../port';
 import type { Random } from './prng';
-import { ecertTokenPrefix } from './qr-scanner';
+import { ecertTokenPrefix } from '../qr-scanner';
 
 export type Terminator = 'cr' | 'lf' | 'crlf';
 const terminators: Record<Terminator, string> = { cr: '\r', lf: '\n', crlf: '\r\n' };
