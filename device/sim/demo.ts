@@ -1,7 +1,7 @@
-// `npm start` (`settle-terminal demo`): the kiosks of three hospitals and a
+// `npm start` (`settle-sim demo`): the kiosks of three hospitals and a
 // pharmacy's handheld, on the emulated profile, against the reference hub, in
 // one process (issue 8). The firmware's own terminal (session, drivers, hub
-// client, journal: `firmware.bootTerminal`) runs on the ports of device/sim/site.ts;
+// client, journal: `bootTerminal` of src/terminal.ts) runs on the ports of device/sim/site.ts;
 // this module plays the patients at the far ends (cards inserted, PINs typed,
 // e-certificates scanned, keys pressed), prints what the screens show and what
 // the printer emulator printed, and ends with the day's reconciliation and an
@@ -21,34 +21,24 @@ import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { keyring } from '../../protocol/crypto';
 import type { BodyOf, Person } from '../../protocol/messages';
 import { applyAccDelta } from '../../src/core/accumulators';
-import type { CliIo } from '../../src/cli/command';
+import { UsageError, type CliIo } from '../../src/cli/command';
 import { decodeRecord } from '../../src/journal/records';
 import { nodeJournalStorage, type JournalStorage } from '../../src/journal/storage';
 import type { TerminalJournal } from '../../src/journal/journal';
 import type { State } from '../../src/session/machine';
-import type { Layout } from '../../src/session/screens';
+import { layouts } from '../../src/session/screens';
 import type { Session } from '../../src/session/session';
-import type { Terminal, TerminalParts } from '../../src/terminal';
+import { bootTerminal, type Terminal } from '../../src/terminal';
+import { TextDisplay } from '../display';
+import { KeyQueue } from '../keypad';
 import { ReferenceHub } from './hub/hub';
 import { seedIdentities, seedPersons, syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo } from './hub/seed';
 import { systemClock, type Port } from '../port';
 import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
 import { fillStores } from './hub/provision';
+import { demoUsage } from './usage';
 
-/** What the firmware hands the demo: its own boot, layouts, display driver and keypad. */
-export interface DemoFirmware {
-  bootTerminal(parts: TerminalParts): Promise<Terminal>;
-  readonly layouts: { readonly kiosk: Layout; readonly handheld: Layout };
-  readonly TextDisplay: new (write: (text: string) => void, cols: number) => { show(frame: readonly string[]): void };
-  readonly KeyQueue: new () => { push(key: string): boolean; next(signal: AbortSignal): Promise<string> };
-}
-
-export class DemoUsage extends Error {
-  override readonly name = 'UsageError';
-}
-
-export const demoUsage = 'settle-terminal demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json]';
 
 export interface DemoOptions {
   readonly seed: number;
@@ -67,18 +57,18 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
     const parsed = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: { seed: { type: 'string' }, baud: { type: 'string' }, loss: { type: 'string' }, patients: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } } });
     values = parsed.values;
   } catch (error) {
-    throw new DemoUsage(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: ${demoUsage})`);
+    throw new UsageError(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: ${demoUsage})`);
   }
   const whole = (name: string, min: number, max: number, fallback: number): number => {
     const text = values[name] as string | undefined;
     if (text === undefined) return fallback;
-    if (!/^[0-9]{1,10}$/.test(text) || Number(text) < min || Number(text) > max) throw new DemoUsage(`invalid_${name}: --${name} must be a whole number from ${min} to ${max}, got '${text}'`);
+    if (!/^[0-9]{1,10}$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`invalid_${name}: --${name} must be a whole number from ${min} to ${max}, got '${text}'`);
     return Number(text);
   };
   const lossText = values.loss as string | undefined;
-  if (lossText !== undefined && (!/^(0|0?\.[0-9]{1,6}|0\.[0-9]{1,6})$/.test(lossText) || Number(lossText) > 0.5)) throw new DemoUsage(`invalid_loss: --loss must be a fraction from 0 to 0.5 (a frame fault rate, e.g. 0.02), got '${lossText}'`);
+  if (lossText !== undefined && (!/^(0|0?\.[0-9]{1,6}|0\.[0-9]{1,6})$/.test(lossText) || Number(lossText) > 0.5)) throw new UsageError(`invalid_loss: --loss must be a fraction from 0 to 0.5 (a frame fault rate, e.g. 0.02), got '${lossText}'`);
   const state = values.state as string | undefined;
-  if (state !== undefined && (state === '' || state.includes('\0'))) throw new DemoUsage('invalid_state: --state must name a directory');
+  if (state !== undefined && (state === '' || state.includes('\0'))) throw new UsageError('invalid_state: --state must name a directory');
   return {
     seed: whole('seed', 0, 0xffff_ffff, 1),
     baud: whole('baud', 300, 4_000_000, 115_200),
@@ -200,7 +190,7 @@ function killingPrinter(port: Port, spec: string | undefined): Port {
 interface Kiosk {
   readonly site: (typeof sites)[number];
   readonly far: SiteTerminal;
-  readonly keys: InstanceType<DemoFirmware['KeyQueue']>;
+  readonly keys: KeyQueue;
   readonly terminal: Terminal;
   /** The patient being served, and what happened. */
   patient: { plan: Plan; outcome: Outcome | null; done: () => void } | null;
@@ -208,7 +198,7 @@ interface Kiosk {
 }
 
 /** Runs the demo; resolves to the exit code. */
-export async function runDemo(args: readonly string[], io: CliIo, firmware: DemoFirmware): Promise<number> {
+export async function runDemo(args: readonly string[], io: CliIo): Promise<number> {
   const options = parseDemoArgs(args);
   const out = (text: string) => void io.stdout.write(text);
   const say = (line: string) => out(`${line}\n`);
@@ -233,12 +223,12 @@ export async function runDemo(args: readonly string[], io: CliIo, firmware: Demo
       const dir = path.join(root, spec.id);
       const signer = nodeCryptoProvider.signer(new Uint8Array(createHash('sha256').update(`demo terminal ${spec.id}`).digest()));
       const far = await site.terminal({ id: spec.id, fixmedinsCode: spec.fixmedins, dir, publicKey: signer.publicKey, provision: fillStores });
-      const keys = new firmware.KeyQueue();
-      const display = new firmware.TextDisplay(out, firmware.layouts[spec.layout].cols);
+      const keys = new KeyQueue();
+      const display = new TextDisplay(out, layouts[spec.layout].cols);
       // The kiosk's record is complete once its terminal has booted; the patients act on it only after that.
       const kiosk = { site: spec, far, keys, patient: null, printed: 0 } as Omit<Kiosk, 'terminal'> as Kiosk;
       const ports = far.ports as NonNullable<SiteTerminal['ports']>;
-      (kiosk as { terminal: Terminal }).terminal = await firmware.bootTerminal({
+      (kiosk as { terminal: Terminal }).terminal = await bootTerminal({
         id: spec.id,
         fixmedinsCode: spec.fixmedins,
         institutionName: spec.name,
@@ -262,7 +252,7 @@ export async function runDemo(args: readonly string[], io: CliIo, firmware: Demo
         timers: systemClock,
         timeS,
         random: seededRandom(options.seed).next,
-        layout: firmware.layouts[spec.layout],
+        layout: layouts[spec.layout],
         offlineFloorFen: 50_000,
         receiptCells: spec.layout === 'handheld' ? 32 : 48,
         hubTimeoutsMs: { request: 500 + 3 * lineMs(4_000), settle: 1_000 + 3 * lineMs(8_000), attempts: 6 },

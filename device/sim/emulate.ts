@@ -1,8 +1,9 @@
-// The tools bundle's entry (`dist/tools.js`, outside the firmware budget): the
-// device emulators as `settle-terminal emulate` runs them on a real port or
-// pty, so an integrator can test their own software against them. The
-// firmware loads this file at run time (src/cli/emulate.ts) and passes in the
-// binding, the I/O and a signal that stops the emulator.
+// `settle-sim emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]`:
+// runs a device emulator on a real serial port or a pty, so an integrator can
+// test their own software against it (README.md, Devices), and a service
+// engineer can try `settle-terminal probe` without the device. The emulator
+// runs until SIGINT or SIGTERM; standard input takes its console commands.
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import { CardReaderEmulator, defaultCards, parseCards, type VirtualCard } from './card-reader-emulator';
@@ -11,13 +12,9 @@ import { PrinterEmulator } from './printer-emulator';
 import { seededRandom } from './prng';
 import { QrScannerEmulator, sampleToken } from './qr-scanner-emulator';
 import { StreamPort } from '../stream-port';
-
-// The reference hub and what an emulated terminal needs to reach it in one process.
-export { runHub, hubUsage } from './hub/cli';
-export { ReferenceHub } from './hub/hub';
-export { seedIdentities, syntheticTerminalSeed, syntheticTerminalId, syntheticCredentials, syntheticPsnNo } from './hub/seed';
-export { createPortPair } from './memory-port';
-export { LineSimulator } from './line';
+import { realBinding } from '../../src/cli/binding';
+import { parseCommandArgs, UsageError, type CliIo, type Command } from '../../src/cli/command';
+import { parseBaud } from '../../src/cli/input';
 
 export const emulatorKinds = Object.freeze(['card-reader', 'qr-scanner', 'printer'] as const);
 export type EmulatorKind = (typeof emulatorKinds)[number];
@@ -153,80 +150,48 @@ function startConsole(options: EmulateOptions, port: StreamPort, say: (line: str
   };
 }
 
-export { catalogueDeltaFile, generateCatalogueFile } from './hub/catalogue-tools';
-import type { CliIo } from '../../src/cli/command';
-import { runCatalogue } from '../../src/cli/catalogue';
-import { runCose } from '../../src/cli/cose-run';
-import { runEmulate } from '../../src/cli/emulate';
-import { runFrame } from '../../src/cli/frame-run';
-import { runHubCommand } from '../../src/cli/hub';
-import { runProbe } from '../../src/cli/probe-run';
-import { runSettle } from '../../src/cli/settle';
+/** A cards file is small; anything bigger is not one. */
+const cardsFileBytesMax = 262_144;
 
-const toolRuns: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = {
-  settle: runSettle,
-  catalogue: runCatalogue,
-  cose: runCose,
-  emulate: runEmulate,
-  frame: runFrame,
-  hub: runHubCommand,
-  probe: runProbe,
-};
-
-/** The work of a firmware command whose shim is in src/cli/tool-commands.ts. */
-export function runTool(name: string, args: readonly string[], io: CliIo): Promise<number> {
-  const run = toolRuns[name];
-  if (run === undefined || !Object.hasOwn(toolRuns, name)) throw new Error(`the tools bundle has no command ${name}`);
-  return run(args, io);
+function readCards(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cards_unreadable: --cards ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (text.length > cardsFileBytesMax) throw new UsageError(`cards_invalid: --cards ${file}: larger than ${cardsFileBytesMax} bytes`);
+  return text;
 }
 
-// The demo (`npm start`); the emulated and hil profiles' far ends are the
-// site bundle's (device/sim/site-bundle.ts), which asks this bundle for the
-// reference hub when the terminal first dials it.
-export { runDemo, auditHub, parseDemoArgs, type DemoFirmware } from './demo';
-export { Site, seedCards } from './site';
-
-const toolUsages: Readonly<Record<string, readonly string[]>> = {
-  settle: [
-    'settle-terminal settle [--explain] [FILE] | settle-terminal settle --jsonl',
-  ],
-  catalogue: [
-    'settle-terminal catalogue inspect FILE [--hub-pub HEX64]... [--json]',
-    'settle-terminal catalogue lookup FILE CODE',
-    'settle-terminal catalogue apply FILE UPDATE --hub-pub HEX64...',
-    'settle-terminal catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N]',
-    'settle-terminal catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N',
-  ],
-  cose: [
-    'settle-terminal cose sign --seed HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < payload > cose',
-    'settle-terminal cose verify --pub HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < cose > payload',
-    'verify exits 0 when the signature verifies, 1 when it does not, 2 on malformed input',
-  ],
-  frame: [
-    'settle-terminal frame decode [--pub HEX64]... [--crypto auto|node|tweetnacl] [FILE]',
-    'prints one JSON line per frame (and per run of garbage) of FILE or stdin;',
-    'with --pub, exits 1 when some frame does not verify',
-  ],
-  emulate: [
-    'settle-terminal emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]',
-  ],
-  hub: [
-    'settle-terminal hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [--offline-floor FEN] [--session-hours H]',
-    'settle-terminal hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
-    'settle-terminal hub enroll --state DIR --terminal ID --institution CODE --pub HEX64',
-    'settle-terminal hub clearing --state DIR --month YYYY-MM',
-    'settle-terminal hub audit --state DIR',
-    'settle-terminal hub show --state DIR [--person PSN_NO]',
-  ],
-  probe: [
-    'settle-terminal probe card-reader|qr-scanner|printer --port PATH [--baud N]',
-    '  card-reader: [--pin PIN] reads the credential with the PIN, else shows presence and ATR',
-    '  qr-scanner:  [--wait-ms N] waits for one e-certificate token (default 10000 ms)',
-    '  printer:     [--test-print] prints a test receipt after the status',
-  ],
-};
-
-/** The usage `settle-terminal NAME --help` prints for a command whose shim is in src/cli/tool-commands.ts. */
-export function toolUsage(name: string): string {
-  return (Object.hasOwn(toolUsages, name) ? (toolUsages[name] as readonly string[]) : [`settle-terminal ${name}`]).join('\n       ');
+async function runEmulate(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { port: { type: 'string' }, cards: { type: 'string' }, baud: { type: 'string' } }, 1);
+  const kind = positionals[0];
+  if (kind === undefined || !(emulatorKinds as readonly string[]).includes(kind)) throw new UsageError(`the device must be one of ${emulatorKinds.join(', ')}, got '${kind ?? ''}'`);
+  if (values.port === undefined || values.port === '') throw new UsageError('--port PATH is required');
+  if (values.cards !== undefined && kind !== 'card-reader') throw new UsageError('--cards is for the card-reader only');
+  const baudRate = parseBaud(values.baud);
+  let cardsText: string | undefined;
+  if (values.cards !== undefined) {
+    cardsText = readCards(values.cards);
+    const checked = checkCards(cardsText);
+    if (!checked.ok) throw new UsageError(`${checked.code}: --cards ${values.cards}: ${checked.message}`);
+  }
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await emulate({ kind: kind as EmulatorKind, path: values.port, baudRate, cardsText, binding: realBinding(), stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
+
+export const emulateCommand: Command = {
+  name: 'emulate',
+  summary: 'an emulated card reader, QR scanner or printer on a port',
+  usage: 'settle-sim emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]',
+  run: runEmulate,
+};

@@ -48,6 +48,13 @@ export function parseOptionalHex(value: string | undefined, bytesMax: number, fl
   return new Uint8Array(Buffer.from(value, 'hex'));
 }
 
+/** A serial line's speed flag: 300 to 4,000,000 baud, 115,200 when absent. */
+export function parseBaud(text: string | undefined): number {
+  if (text === undefined) return 115_200;
+  if (!/^[0-9]{3,7}$/.test(text) || Number(text) < 300 || Number(text) > 4_000_000) throw new UsageError(`--baud must be 300 to 4000000, got '${text}'`);
+  return Number(text);
+}
+
 /** A file, or stdin when `file` is undefined or "-". */
 export function openInput(file: string | undefined, stdin: NodeJS.ReadableStream): NodeJS.ReadableStream {
   return file === undefined || file === '-' ? stdin : createReadStream(file);

@@ -1,4 +1,5 @@
-// `settle-terminal settle`: the settlement core on the command line (tools bundle).
+// `settle-terminal settle`: the settlement core on the command line, for
+// billing staff and engineers on the device.
 //   settle [FILE]            one case (file or stdin) → one output line
 //   settle --explain [FILE]  the output line, then the derivation in words
 //   settle --jsonl           one case per stdin line → one output per line, in order
@@ -7,7 +8,7 @@
 // output cannot be written.
 import { caseBytesMax, cliWriteBatchBytes } from '../limits';
 import { explainCase, settleCase } from '../core/case';
-import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo } from './command';
+import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
 import { InputTooLarge, openInput, readAll, readLines, type Line } from './input';
 
 const invalidJson = '{"ok":false,"error":{"code":"invalid_json"}}';
@@ -67,8 +68,7 @@ async function settleOne(file: string | undefined, explainIt: boolean, io: CliIo
   return exitOk;
 }
 
-/** `settle …`: a developer's and billing staff's tool (tools bundle; the firmware's shim is in tool-commands.ts). */
-export async function runSettle(args: readonly string[], io: CliIo): Promise<number> {
+async function runSettle(args: readonly string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(args, { jsonl: { type: 'boolean' }, explain: { type: 'boolean' } }, 1);
     if (values.jsonl && (values.explain || positionals.length > 0)) {
       throw new UsageError('--jsonl reads stdin only and takes neither FILE nor --explain');
@@ -82,3 +82,10 @@ export async function runSettle(args: readonly string[], io: CliIo): Promise<num
       return exitNegative;
     }
 }
+
+export const settleCommand: Command = {
+  name: 'settle',
+  summary: 'settle cases of docs/settlement.md (a file, stdin, or --jsonl)',
+  usage: 'settle-terminal settle [--explain] [FILE] | settle-terminal settle --jsonl',
+  run: runSettle,
+};

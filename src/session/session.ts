@@ -20,11 +20,10 @@ import { isStoreFault, type SignedStore } from '../catalogue/store';
 import type { Settlement } from '../core/types';
 import type { HubClient, Timers, Who } from '../hub/client';
 import type { Entry, TerminalJournal } from '../journal/journal';
+import { hubAttemptsMax, hubRequestTimeoutMs } from '../hub/limits';
 import {
   cardReadTimeoutMs,
   doneShownMs,
-  hubAttemptsMax,
-  hubRequestTimeoutMs,
   idlePollMs,
   idleRefreshMs,
   messageShownMs,

@@ -23,7 +23,7 @@ import { nodeJournalStorage } from '../../src/journal/storage';
 import { ReferenceHub } from '../../device/sim/hub/hub';
 import { syntheticCredentials, syntheticInstitution, syntheticTerminalSeed } from '../../device/sim/hub/seed';
 import { SocketPort } from '../../device/sim/socket-port';
-import { runTerminal, startTerminal, type RunningTerminal } from '../helpers/cli';
+import { runSim, startSim, type RunningTerminal } from '../helpers/cli';
 import { realTimers, settleLocally } from '../helpers/hub-rig';
 import { prng, replayHint, testSeed } from '../helpers/seed';
 
@@ -37,12 +37,12 @@ test(`SIGKILL at seeded moments loses no answered settlement and doubles none ${
   const state = path.join(dir, 'hub');
   const running: { hub: RunningTerminal | null } = { hub: null };
   try {
-    const generated = runTerminal(['hub', 'generate', '--state', state, '--persons', '8', '--seed', '3', '--bills-per-person', '200', '--terminals', '1', '--date', date]);
+    const generated = runSim(['hub', 'generate', '--state', state, '--persons', '8', '--seed', '3', '--bills-per-person', '200', '--terminals', '1', '--date', date]);
     assert.is(generated.code, 0, generated.stderr);
     let port = 0;
     let hubKey: Uint8Array | null = null;
     const start = async () => {
-      const hub = startTerminal(['hub', 'serve', '--state', state, '--listen', '127.0.0.1:0']);
+      const hub = startSim(['hub', 'serve', '--state', state, '--listen', '127.0.0.1:0']);
       running.hub = hub;
       const match = /listening on 127\.0\.0\.1:([0-9]+); key ([0-9a-f]{64})/.exec(await hub.waitFor(/listening on/, 10_000)) as RegExpExecArray;
       port = Number(match[1]);

@@ -1,5 +1,5 @@
-// `settle-terminal hub …`: the reference hub's commands, in the tools bundle
-// (the firmware's `hub` command loads dist/tools.js and calls runHub). Every
+// `settle-sim hub …`: the reference hub's commands, in the simulation bundle
+// (`hubCommand` passes in the binding, the signals and the clock). Every
 // input is checked strictly: a bad one is one line `hub: CODE: …` and exit 2.
 //
 //   hub init --state DIR
@@ -20,11 +20,14 @@ import type { BindingInterface } from '@serialport/bindings-cpp';
 import { bytesToHex, hexToBytes } from '../../../protocol/crypto';
 import { terminalId } from '../../../protocol/messages';
 import { fromWire } from '../../../protocol/schema';
+import { realBinding } from '../../../src/cli/binding';
+import type { CliIo } from '../../../src/cli/command';
 import { chinaDate } from '../../../src/journal/recon';
 import { SocketPort } from '../socket-port';
 import { StreamPort } from '../../stream-port';
 import { clearingReport } from './clearing';
 import { HubStateLocked, HubStateMissing, ReferenceHub } from './hub';
+import { hubUsageLines } from '../usage';
 import { billsPerPersonMax, connectionsMax, pendingConnectionsPerAddressMax, populationPersonsMax, signInDeadlineMs, terminalsMax } from './limits';
 
 export interface HubCliIo {
@@ -47,17 +50,7 @@ class HubUsage extends Error {
   }
 }
 
-const usage = [
-  'hub init --state DIR',
-  'hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [--offline-floor FEN] [--session-hours H] [--connections-max N] [--connections-per-address N] [--sign-in-seconds S]',
-  'hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
-  'hub enroll --state DIR --terminal ID --institution CODE --pub HEX64 [--role kiosk|counter]',
-  'hub clearing --state DIR --month YYYY-MM',
-  'hub audit --state DIR',
-  'hub show --state DIR [--person PSN_NO]',
-].join('\n');
-
-export const hubUsage = usage;
+const usage = hubUsageLines.join('\n');
 
 function integer(name: string, text: string | undefined, min: number, max: number, fallback?: number): number {
   if (text === undefined) {
@@ -294,5 +287,19 @@ async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; 
     await hub.close();
     unguard();
     say(`hub: stopped; ${JSON.stringify({ ...hub.stats, ...survived })}`);
+  }
+}
+
+/** `hub …` on the process: the real binding, SIGINT and SIGTERM stop `serve`, the wall clock. */
+export async function runHubOnProcess(args: readonly string[], io: CliIo): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await runHub(args, { stdout: io.stdout, stderr: io.stderr, binding: realBinding, signal: controller.signal, timeS: () => Math.floor(Date.now() / 1_000) });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }

@@ -1,8 +1,9 @@
 // Limits of the reference hub (STYLE.md habit 3). The hub is a tool, outside
-// the firmware; the terminal's own limits are in src/limits.ts, which this
-// module reads and checks against.
+// the firmware; the terminal's own limits are in src/ (the hub client's and
+// the journal's limits modules), which this module reads and checks against.
 import assert from 'node:assert';
-import * as runtime from '../../../src/limits';
+import * as client from '../../../src/hub/limits';
+import * as journal from '../../../src/journal/limits';
 import * as wire from '../../../protocol/limits';
 
 /** How long a hub session lasts before the terminal must sign in again, s. */
@@ -42,8 +43,8 @@ export const refusedFramesPerConnectionMax = 32;
 
 assert(chunkBytes <= wire.chunkBytesMax && chunkBytes > 0, 'a chunk fits the wire');
 assert(billPageLines <= wire.feeLinesPerMessageMax, 'a bill page fits one message');
-assert(sessionLifetimeSeconds > (runtime.hubHeartbeatIntervalMs / 1_000) * 4, 'a session outlives several heartbeats');
-assert(stateLogBytesMax >= runtime.journalRecordBytesMax * 64, 'the state log holds many of the largest records');
+assert(sessionLifetimeSeconds > (client.hubHeartbeatIntervalMs / 1_000) * 4, 'a session outlives several heartbeats');
+assert(stateLogBytesMax >= journal.journalRecordBytesMax * 64, 'the state log holds many of the largest records');
 assert(reconPagesMax * wire.reconEntriesPerMessageMax >= 100_000, 'a busy terminal-day of detail fits');
 assert(pendingConnectionsPerAddressMax >= 1 && pendingConnectionsPerAddressMax <= connectionsMax, 'one address never takes every connection');
-assert(signInDeadlineMs > runtime.hubRequestTimeoutMs, 'a terminal signs in within the deadline');
+assert(signInDeadlineMs > client.hubRequestTimeoutMs, 'a terminal signs in within the deadline');

@@ -1,0 +1,15 @@
+// The usage lines of the simulation bundle's commands whose code is loaded
+// only when they run (device/sim/commands.ts): `--help` and the commands'
+// own messages read them here, so listing them loads nothing else.
+
+export const demoUsage = 'settle-sim demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json]';
+
+export const hubUsageLines: readonly string[] = [
+  'hub init --state DIR',
+  'hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [--offline-floor FEN] [--session-hours H] [--connections-max N] [--connections-per-address N] [--sign-in-seconds S]',
+  'hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
+  'hub enroll --state DIR --terminal ID --institution CODE --pub HEX64 [--role kiosk|counter]',
+  'hub clearing --state DIR --month YYYY-MM',
+  'hub audit --state DIR',
+  'hub show --state DIR [--person PSN_NO]',
+];
