@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import type { CborEncoder } from '../../../protocol/cbor-encode';
 import { bytesEqual } from '../../../protocol/crypto';
-import { resultDigest } from '../../../protocol/digests';
 import type { AnyMessage } from '../../../protocol/envelope';
-import { feeLinesPerMessageMax, signInNonceBytes } from '../../../protocol/limits';
+import { signInNonceBytes } from '../../../protocol/limits';
 import { messageTypeByName, type BodyOf, type ErrorCode, type MessageName, type Person, type SettleInput, type SettleResult } from '../../../protocol/messages';
 import { toWire } from '../../../protocol/schema';
+import { linesTravelInline, resultAsSent, settlementDigest, visitCase } from '../../../protocol/settle-request';
 import { billDigest } from '../../../protocol/digests';
 import { applyAccDelta } from '../../../src/core/accumulators';
 import { settle } from '../../../src/core/settle';
@@ -162,7 +162,7 @@ export function handle(ctx: HubContext, terminal: TerminalRecord, request: Reque
     case 'pre_settle': {
       const computed = compute(ctx, terminal, request.body.input, null);
       if (!computed.ok) return { reply: errorReply(computed.code, computed.detail) };
-      return { reply: { type: 'pre_settle_reply', body: { result: inlineResult(computed.result, request.body.input), result_digest: computed.digest } } };
+      return { reply: { type: 'pre_settle_reply', body: { result: resultAsSent(computed.result, request.body.input), result_digest: computed.digest } } };
     }
     case 'settle':
       return settleRequest(ctx, terminal, request.body, asked, refuse, answer);
@@ -276,7 +276,7 @@ function compute(ctx: HubContext, terminal: TerminalRecord, input: SettleInput, 
   if (bill === null && advicePerson === null) return fail('bill_not_found', `no bill ${input.mdtrt_id}`);
   if (bill !== null) {
     const ref = billRef(ctx, bill);
-    const inline = input.lines.length === 0 ? ref.line_count > feeLinesPerMessageMax : ref.line_count === input.lines.length && bytesEqual(billDigest(ctx.encoder, input.lines), ref.digest);
+    const inline = input.lines.length === 0 ? !linesTravelInline(ref.line_count) : ref.line_count === input.lines.length && bytesEqual(billDigest(ctx.encoder, input.lines), ref.digest);
     if (!bytesEqual(ref.digest, input.bill.digest) || ref.line_count !== input.bill.line_count || ref.medfee_sumamt !== input.bill.medfee_sumamt || !inline) return fail('bill_changed', 'the lines are not the bill the hub holds');
     if (bill.date !== input.date || bill.med_type !== input.med_type || bill.opsp_dise !== input.opsp_dise) return fail('bill_changed', 'date, med_type or opsp_dise differ from the bill');
   } else {
@@ -290,30 +290,18 @@ function compute(ctx: HubContext, terminal: TerminalRecord, input: SettleInput, 
   if (book === undefined) return fail('policy_version_unknown', input.policy_version);
   const found = book.lookup(person.insuplc_admdvs);
   if (found === undefined) return fail('policy_not_found', `no policy for ${person.insuplc_admdvs} in ${input.policy_version}`);
-  const { psn_name: _name, ...corePerson } = person;
-  const raw = {
-    date: input.date,
-    person: { ...corePerson, acct_used: input.acct_used },
-    institution,
-    visit: { med_type: input.med_type, opsp_dise: input.opsp_dise, lines: bill?.lines ?? input.lines },
-    policy: found.policy,
-  };
+  const raw = { ...visitCase(input, person, input.acct_used, institution, bill?.lines ?? input.lines), policy: found.policy };
   const checked = validateCaseWith(raw, catalogue);
   if (!checked.ok) return fail('invalid_input', `${checked.reason.path} ${checked.reason.why}`);
   const output = settle(checked.value);
   if (!output.ok) return fail(output.error.code, output.error.sn === undefined ? '' : `line ${output.error.sn}`);
-  return { ok: true, result: output, digest: resultDigest(ctx.encoder, { setlinfo: output.setlinfo, lines: [...output.lines], setldetail: [...output.setldetail], acc_delta: output.acc_delta }), bill, person };
-}
-
-/** The result as it travels: lines inline when the input's are. */
-function inlineResult(result: CoreSettlement, input: SettleInput): SettleResult {
-  return { setlinfo: result.setlinfo, lines: input.lines.length === 0 ? [] : [...result.lines], setldetail: [...result.setldetail], acc_delta: { ...result.acc_delta } };
+  return { ok: true, result: output, digest: settlementDigest(ctx.encoder, output), bill, person };
 }
 
 /** Whether the terminal's result is the hub's, field by field and by digest. */
 function sameResult(ctx: HubContext, computed: { result: CoreSettlement; digest: Uint8Array }, input: SettleInput, result: SettleResult, digest: Uint8Array): boolean {
   if (!bytesEqual(computed.digest, digest)) return false;
-  const ours = toWire(messageTypeByName('pre_settle_reply').body, { result: inlineResult(computed.result, input), result_digest: digest }, 'result');
+  const ours = toWire(messageTypeByName('pre_settle_reply').body, { result: resultAsSent(computed.result, input), result_digest: digest }, 'result');
   const theirs = toWire(messageTypeByName('pre_settle_reply').body, { result, result_digest: digest }, 'result');
   return bytesEqual(ctx.encoder.encode(ours), ctx.encoder.encode(theirs));
 }
@@ -324,7 +312,7 @@ function ledgerResult(result: CoreSettlement): SettleResult {
 }
 
 function auditOf(input: SettleInput, body: { result: SettleResult; result_digest: Uint8Array }, computed: { result: CoreSettlement; digest: Uint8Array } | null, person: Person | null): EventOf<'refused'>['audit'] {
-  const hubResult = computed === null ? null : { ...inlineResult(computed.result, input), lines: computed.result.lines.length <= feeLinesPerMessageMax ? [...computed.result.lines] : [] };
+  const hubResult = computed === null ? null : { ...resultAsSent(computed.result, input), lines: linesTravelInline(computed.result.lines.length) ? [...computed.result.lines] : [] };
   return { input, terminal_result: body.result, terminal_digest: body.result_digest, hub_result: hubResult, hub_digest: computed?.digest ?? null, person };
 }
 
