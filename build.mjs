@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Builds what ships: the firmware bundle `dist/terminal.js` (the runtime, its
 // drivers and its field commands: what a kiosk or a handheld runs) under a
-// size budget, the simulation bundle `dist/sim.js` (device/sim/: emulators,
-// line simulator, reference hub, demo, generators; built from the firmware's
-// sources too, so it loads nothing at run time) and the portable Ed25519
-// provider `dist/crypto-tweetnacl.js`. esbuild bundles and minifies the
+// size budget, the simulation bundles `dist/sim.js` (device/sim/: emulators,
+// line simulator, generators, the CLI) and `dist/sim-hub.js` (the reference
+// hub and the demo), both built from the firmware's sources too, and the
+// portable Ed25519 provider `dist/crypto-tweetnacl.js`. esbuild bundles and minifies the
 // sources as they are written: no names are rewritten, no source is changed.
 // Reads esbuild's metafile, prints the firmware's size minified and gzipped
 // and its largest contributors, and fails over either budget, writing nothing.
@@ -66,14 +66,15 @@ export const assertShim = {
 };
 
 /**
- * The portable Ed25519 provider's bundle, required by this fixed name beside
- * the running bundle (src/crypto-choice.ts): every build leaves the require
- * as it is written, so no bundle carries tweetnacl but its own.
+ * Bundles required by a fixed name beside the running bundle: the portable
+ * Ed25519 provider (src/crypto-choice.ts) and the simulation's reference hub
+ * (device/sim/sim-hub.ts). Every build leaves these requires as they are
+ * written, so each of those files is carried by its own bundle only.
  */
 export const besideTheBundle = {
   name: 'beside-the-bundle',
   setup(builder) {
-    builder.onResolve({ filter: /^\.\/crypto-tweetnacl\.js$/ }, (args) => ({ path: args.path, external: true }));
+    builder.onResolve({ filter: /^\.\/(crypto-tweetnacl|sim-hub)\.js$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -163,6 +164,8 @@ function bundles(outdir) {
   ];
   if (existsSync(path.join(root, 'device/sim/main.ts'))) {
     list.push({ name: 'sim.js', entry: 'device/sim/main.ts', budgeted: false, options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertShim, besideTheBundle] } });
+    // The reference hub and the demo, which sim.js requires as ./sim-hub.js when it needs them (device/sim/sim-hub.ts).
+    list.push({ name: 'sim-hub.js', entry: 'device/sim/hub/bundle.ts', budgeted: false, options: { plugins: [assertShim, besideTheBundle] } });
   }
   return list.map((bundle) => ({ ...bundle, outfile: path.join(outdir, bundle.name) }));
 }
@@ -208,7 +211,7 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
   // reader never sees half a bundle.
   for (const file of files) {
     mkdirSync(path.dirname(file.path), { recursive: true });
-    writeFileSync(`${file.path}.tmp`, file.contents, { mode: /(terminal|sim)\.js$/.test(file.path) ? 0o755 : 0o644 });
+    writeFileSync(`${file.path}.tmp`, file.contents, { mode: /\/(terminal|sim)\.js$/.test(file.path) ? 0o755 : 0o644 });
     renameSync(`${file.path}.tmp`, file.path);
   }
   // Bundles earlier builds wrote and this one no longer does: nothing loads

@@ -3,7 +3,7 @@
 // on a port, byte for byte as a reader would, and behind it each card answers
 // ISO 7816-4 as a card would: valid, PIN blocked, wrong PIN (a card whose PIN
 // the tester does not type), pulled out mid-read, unreadable. Ships in the
-// tools bundle (`settle-terminal emulate card-reader`), not in the firmware.
+// simulation bundle (`settle-sim emulate card-reader`), not in the firmware.
 import assert from 'node:assert';
 import {
   CardCommand,

@@ -3,11 +3,11 @@
 // here also takes the emulated and hil profiles (their far ends are
 // device/sim/site.ts's), `catalogue` also generates and diffs; the firmware's
 // other commands are offered as they are, built into this bundle from the
-// same source. The demo's and the hub's code (the reference hub, its seeds
-// and cbor-x) is imported when they run, so esbuild leaves it unevaluated in
-// a `run --profile emulated` until the terminal first dials its hub: the
-// boot does not wait for it.
-import type { Program } from '../../src/cli/cli';
+// same source. The reference hub and the demo are in dist/sim-hub.js
+// (device/sim/sim-hub.ts says why); what only some commands need here (the
+// emulators, the line simulator, the generators) is imported when they run,
+// so a `run --profile emulated` evaluates its far ends while it reads its
+// catalogue ahead.
 import type { Command } from '../../src/cli/command';
 import { coseCommand } from '../../src/cli/cose-run';
 import { frameCommand } from '../../src/cli/frame-run';
@@ -16,33 +16,25 @@ import { runCommandWith } from '../../src/cli/run';
 import { settleCommand } from '../../src/cli/settle';
 import { versionCommand } from '../../src/cli/version';
 import { simCatalogueCommand } from './catalogue-cli';
-import { emulateCommand } from './emulate';
-import { simulatedEnds } from './site';
-import { demoUsage, hubUsageLines } from './usage';
+import { simHub } from './sim-hub';
+import { demoSummary, demoUsage, emulateUsage, hubSummary, hubUsage, simProgram } from './usage';
 
-export const simProgram: Program = {
-  name: 'settle-sim',
-  about: 'The settlement terminal off the device: the demo, the reference hub, device emulators, the emulated and hil profiles, generators.',
+/** A command whose work runs in dist/sim-hub.js (device/sim/hub-commands.ts). */
+const inSimHub = (name: string, summary: string, usage: string): Command => ({ name, summary, usage, run: (args, io) => simHub().runHubBundleCommand([name, ...args], io) });
+
+const emulateCommand: Command = {
+  name: 'emulate',
+  summary: 'an emulated card reader, QR scanner or printer on a port',
+  usage: emulateUsage,
+  run: async (args, io) => (await import('./emulate')).runEmulate(args, io),
 };
 
-const demoCommand: Command = {
-  name: 'demo',
-  summary: 'the kiosk demo on the emulated profile with the seed patients (npm start)',
-  usage: demoUsage,
-  run: async (args, io) => (await import('./demo')).runDemo(args, io),
-};
-
-const hubCommand: Command = {
-  name: 'hub',
-  summary: 'the reference hub: init, serve, generate, enroll, clearing, audit, show',
-  usage: hubUsageLines.map((line) => `settle-sim ${line}`).join('\n       '),
-  run: async (args, io) => (await import('./hub/cli')).runHubOnProcess(args, io),
-};
 
 export const simCommands: readonly Command[] = [
-  runCommandWith(simulatedEnds, simProgram.name),
-  demoCommand,
-  hubCommand,
+  // The far ends' code (emulators, line simulator, seeds) is evaluated once run has started reading its catalogue ahead.
+  runCommandWith(async (profile, parts) => (await import('./run-ends')).simulatedEnds(profile, parts), simProgram.name),
+  inSimHub('demo', demoSummary, demoUsage),
+  inSimHub('hub', hubSummary, hubUsage),
   emulateCommand,
   simCatalogueCommand,
   probeCommand,

@@ -13,7 +13,7 @@ import { seededRandom } from './prng';
 import { QrScannerEmulator, sampleToken } from './qr-scanner-emulator';
 import { StreamPort } from '../stream-port';
 import { realBinding } from '../../src/cli/binding';
-import { parseCommandArgs, UsageError, type CliIo, type Command } from '../../src/cli/command';
+import { parseCommandArgs, UsageError, type CliIo } from '../../src/cli/command';
 import { parseBaud } from '../../src/cli/input';
 
 export const emulatorKinds = Object.freeze(['card-reader', 'qr-scanner', 'printer'] as const);
@@ -164,7 +164,8 @@ function readCards(file: string): string {
   return text;
 }
 
-async function runEmulate(args: readonly string[], io: CliIo): Promise<number> {
+/** `emulate KIND --port PATH …` on the process: the real binding; SIGINT or SIGTERM stops it. */
+export async function runEmulate(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { port: { type: 'string' }, cards: { type: 'string' }, baud: { type: 'string' } }, 1);
   const kind = positionals[0];
   if (kind === undefined || !(emulatorKinds as readonly string[]).includes(kind)) throw new UsageError(`the device must be one of ${emulatorKinds.join(', ')}, got '${kind ?? ''}'`);
@@ -188,10 +189,3 @@ async function runEmulate(args: readonly string[], io: CliIo): Promise<number> {
     process.off('SIGTERM', stop);
   }
 }
-
-export const emulateCommand: Command = {
-  name: 'emulate',
-  summary: 'an emulated card reader, QR scanner or printer on a port',
-  usage: 'settle-sim emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]',
-  run: runEmulate,
-};

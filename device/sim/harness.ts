@@ -5,7 +5,7 @@
 // the line simulator.
 //
 // Test-only: the mock backend imports `@serialport/binding-mock`, a
-// devDependency. Neither the firmware nor the tools bundle imports this file.
+// devDependency. Neither bundle (terminal.js, sim.js) imports this file.
 import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
 import { autoDetect, type BindingInterface, type OpenOptions } from '@serialport/bindings-cpp';
 import { LineSimulator, type LineOptions } from './line';

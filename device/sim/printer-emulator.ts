@@ -4,7 +4,7 @@
 // answers DLE EOT real-time status. Paper out and cover open come on demand,
 // or paper runs out after a number of lines, mid-receipt. While the paper is
 // out, print data is dropped (a real printer holds it or stops); the driver
-// learns of it from the status and the session reprints. Ships in the tools bundle.
+// learns of it from the status and the session reprints. Ships in the simulation bundle.
 import assert from 'node:assert';
 import { Align, QrErrorCorrection, StatusBits, dle, eot, esc, fs, gs, lf, type AlignName } from '../escpos';
 import { PortError, type Port } from '../port';

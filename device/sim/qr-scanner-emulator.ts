@@ -1,6 +1,6 @@
 // An emulated QR scanner: types what it "reads" onto a port as an ASCII line
 // and a terminator, as a serial scanner does; it can also type noise and
-// half lines for error-path tests. Ships in the tools bundle.
+// half lines for error-path tests. Ships in the simulation bundle.
 import assert from 'node:assert';
 import type { Port } from '../port';
 import type { Random } from './prng';

@@ -1,7 +1,8 @@
 // The far ends of an emulated or hardware-in-loop terminal (issue 8): a
-// hospital's devices and the reference hub. The simulation bundle's `run`
-// (for the `emulated` and `hil` profiles) and the demo boot the firmware's own
-// session, drivers and hub client against the ports they are given here.
+// hospital's devices and the reference hub. The simulation's `run` (for the
+// `emulated` and `hil` profiles, device/sim/run-ends.ts) and the demo boot the
+// firmware's own session, drivers and hub client against the ports they are
+// given here.
 //
 // emulated  each device is an emulator at the far end of a memory port pair,
 //           through the line simulator (baud; the hub line also with a frame
@@ -20,15 +21,13 @@ import path from 'node:path';
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import { hexToBytes } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { realBinding } from '../../src/cli/binding';
-import type { RunEnds, SimulatedEnds } from '../../src/cli/run';
 import { CardReaderEmulator, type VirtualCard } from './card-reader-emulator';
 import { Gb18030Encoder } from '../gb18030';
 import { seedIdentities } from './hub/seed';
 import type { ReferenceHub } from './hub/hub';
 import { LineSimulator } from './line';
 import { createPortPair } from './memory-port';
-import { systemClock, type Clock, type Port } from '../port';
+import type { Clock, Port } from '../port';
 import { PrinterEmulator } from './printer-emulator';
 import { QrScannerEmulator } from './qr-scanner-emulator';
 import { openPtyPair, type PtyPair } from './socat';
@@ -127,11 +126,6 @@ export class Site {
   /** Whether the hub has been opened. */
   get hubOpen(): boolean {
     return this.#hub !== null;
-  }
-
-  /** Whether setting up this terminal's far ends opens the hub (a new terminal, a hil hub line, a hub never made), not only its first dial. */
-  opensHubFor(spec: Pick<SiteTerminalSpec, 'dir'>): boolean {
-    return this.#o.kind === 'hil' || !existsSync(path.join(spec.dir, 'enrolled')) || (this.#hub === null && !existsSync(path.join(this.#hubDir, 'hub.key')));
   }
 
   /** The hub's public key, from its key file when it is not open (the hub is not started to learn it). */
@@ -240,43 +234,3 @@ function consoleCommand(words: readonly string[], card: CardReaderEmulator, scan
   else return false;
   return true;
 }
-
-/**
- * The far ends of `run --profile` on the emulated or hil profile (the
- * simulation bundle's `run`, src/cli/run.ts): the terminal's ports (hil: the
- * pty ends opened with the firmware's own `openSerial`, on the real binding),
- * its link to the hub, the hub's key. The reference hub's code is imported
- * when the site first needs the hub (on the emulated profile of an enrolled
- * terminal, its first dial, after the terminal is ready), so a boot does not
- * evaluate it (device/sim/commands.ts).
- */
-export const simulatedEnds: SimulatedEnds = async (profile, parts) => {
-  let hubCode: typeof import('./hub/hub') | null = null;
-  const importHub = async () => {
-    hubCode ??= await import('./hub/hub');
-  };
-  const site = new Site({
-    kind: profile.profile as 'emulated' | 'hil',
-    dir: profile.state,
-    line: profile.line,
-    clock: systemClock,
-    timeS: parts.timeS,
-    binding: realBinding,
-    log: parts.log,
-    openHub: (dir) => (hubCode as typeof import('./hub/hub')).ReferenceHub.open({ dir, timeS: parts.timeS, log: parts.log }),
-  });
-  try {
-    if (site.opensHubFor({ dir: profile.state })) await importHub();
-    const far = await site.terminal({ id: profile.terminal, fixmedinsCode: profile.institution, dir: profile.state, publicKey: parts.publicKey, printerLog: (line) => parts.log(`printer: ${line}`) });
-    const baud = profile.line.baud;
-    const paths = far.paths;
-    const ports: RunEnds['ports'] =
-      paths === null ? (far.ports as NonNullable<SiteTerminal['ports']>) : { card: await parts.openSerial(paths.card, baud), scanner: await parts.openSerial(paths.scanner, baud), printer: await parts.openSerial(paths.printer, baud) };
-    const dial = far.connect as () => Promise<Port>;
-    const connect = paths === null ? async () => (await importHub(), dial()) : () => parts.openSerial(paths.hub, baud);
-    return { ports, connect, hubPublicKey: far.hubPublicKey, command: far.command, close: () => site.close() };
-  } catch (error) {
-    await site.close();
-    throw error;
-  }
-};

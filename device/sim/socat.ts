@@ -67,8 +67,8 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<PtyPair
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'pty-'));
   const pathA = path.join(dir, 'ptyA');
   const pathB = path.join(dir, 'ptyB');
-  // node:child_process is loaded here, not with the site bundle: the emulated
-  // profile's boot never starts socat and need not pay for loading it.
+  // node:child_process is loaded here, not with the simulation bundle: the
+  // emulated profile's boot never starts socat and need not pay for loading it.
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(
     options.socatPath ?? 'socat',

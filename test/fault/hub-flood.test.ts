@@ -1,4 +1,4 @@
-// Proves `settle-terminal hub serve --listen` outlives a flood of connections
+// Proves `settle-sim hub serve --listen` outlives a flood of connections
 // beyond every limit (issue 12, attack 1: a few thousand idle TCP connections
 // killed it with an uncaught `AssertionError: connections are bounded`). With
 // the default limits, one legitimate terminal signs in over its own

@@ -1,5 +1,5 @@
 // Proves the reference hub loses nothing it answered when its process is
-// killed: `settle-terminal hub serve --listen` runs as a child process while
+// killed: `settle-sim hub serve --listen` runs as a child process while
 // a terminal (real journal files) settles synthetic patients' bills in a loop
 // and cancels some; the hub is killed with SIGKILL at seeded moments and
 // started again on the same state directory (on a new port: the terminal's

@@ -1,4 +1,4 @@
-// Proves `settle-terminal hub serve --port PATH` serves a terminal on a real
+// Proves `settle-sim hub serve --port PATH` serves a terminal on a real
 // serial line: the firmware's CLI opens one end of a socat pty pair with the
 // real binding, a hub client opens the other end through the port adapter,
 // signs in, finds a seed patient and settles the pending bill (skipped

@@ -1,4 +1,4 @@
-// Soak: one reference hub (`settle-terminal hub serve --listen`, its own
+// Soak: one reference hub (`settle-sim hub serve --listen`, its own
 // process, its state on disk) and N emulated terminals over TCP sockets in
 // this process, for S seconds; first the same with one terminal, the baseline.
 // Each terminal syncs its catalogue and policy book, then loops over its own

@@ -2,12 +2,15 @@
 // dist/terminal.js is within 256 KiB minified and 80 KiB gzip -9; a budget
 // one byte under either real figure fails the build and writes nothing; the
 // variables can only lower the budgets and must be whole numbers; the report
-// prints both figures and the largest contributors; a build writes the three
-// bundles (terminal.js, sim.js, crypto-tweetnacl.js) and removes retired ones.
+// prints both figures and the largest contributors; a build writes the four
+// bundles (terminal.js, crypto-tweetnacl.js, sim.js, sim-hub.js) and removes
+// retired ones.
 // The build rewrites nothing: property names and assertion messages reach the
 // bundles as written. The firmware carries the runtime, its drivers and every
 // field command (settle --explain's trace included) and nothing of
-// device/sim/, which ships in sim.js; no bundle requires a path it computes.
+// device/sim/, which ships in sim.js, with the reference hub and the demo in
+// sim-hub.js (not in sim.js, whose emulated boot does not compile them); no
+// bundle requires a path it computes.
 // The firmware loads node:assert only when an assertion fails, and then
 // fails exactly as Node.js's assert does.
 import { test } from 'uvu';
@@ -19,6 +22,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { projectRoot, simBundle, terminalBundle } from '../helpers/cli';
+
+const simHubBundle = path.join(path.dirname(simBundle), 'sim-hub.js');
 
 function build(env: Record<string, string>, outdir: string) {
   return spawnSync(process.execPath, [path.join(projectRoot, 'build.mjs'), '--outdir', outdir], {
@@ -43,19 +48,21 @@ test('the shipped firmware is within 256 KiB minified and 80 KiB gzip -9, the co
   assert.equal([terminalBudgetBytes, terminalGzipBudgetBytes], [budgetBytes, gzipBudgetBytes]);
 });
 
-test('the firmware carries nothing of device/sim/ (emulators, line simulator, reference hub, demo); the simulation bundle has them', () => {
+test('the firmware carries nothing of device/sim/; sim.js has the emulators and the line simulator, sim-hub.js the reference hub and the demo', () => {
   const firmware = readFileSync(terminalBundle, 'utf8');
   const sim = readFileSync(simBundle, 'utf8');
-  for (const [what, text] of [
-    ['card reader emulator', 'card inserted'],
-    ['printer emulator', 'GS ( k fn'],
-    ['line simulator', 'frameFaultRate'],
-    ['reference hub', 'sign in again'],
-    ['demo', 'settled in an earlier run'],
-  ]) {
-    assert.not.ok(firmware.includes(text as string), `the firmware has no ${what}`);
-    assert.ok(sim.includes(text as string), `sim.js has the ${what}`);
+  const simHub = readFileSync(simHubBundle, 'utf8');
+  for (const [what, text, bundle] of [
+    ['card reader emulator', 'card inserted', sim],
+    ['printer emulator', 'GS ( k fn', sim],
+    ['line simulator', 'frameFaultRate', sim],
+    ['reference hub', 'sign in again', simHub],
+    ['demo', 'settled in an earlier run', simHub],
+  ] as const) {
+    assert.not.ok(firmware.includes(text), `the firmware has no ${what}`);
+    assert.ok(bundle.includes(text), `the ${what} is in its bundle`);
   }
+  assert.not.ok(sim.includes('sign in again') || sim.includes('settled in an earlier run'), 'sim.js has neither the hub nor the demo');
   assert.not.ok(firmware.includes('inspectOpts'), 'nor debug');
 });
 
@@ -93,7 +100,7 @@ test('the build rewrites nothing: property names and assertion messages reach th
 });
 
 test('no bundle requires a path it computes: every require names its module in a string', () => {
-  for (const bundle of [terminalBundle, simBundle]) {
+  for (const bundle of [terminalBundle, simBundle, simHubBundle]) {
     const code = readFileSync(bundle, 'utf8');
     const requires = [...code.matchAll(/\brequire\(([^)]*)\)/g)].map((match) => match[1] as string);
     assert.ok(requires.length > 0);
@@ -102,7 +109,8 @@ test('no bundle requires a path it computes: every require names its module in a
   }
   const firmware = readFileSync(terminalBundle, 'utf8');
   assert.ok(firmware.includes('require("./crypto-tweetnacl.js")'), 'the tweetnacl provider by its fixed name');
-  assert.not.ok(/require\("\.\/(sim|tools|site)\.js"\)/.test(firmware), 'never a simulation bundle');
+  assert.not.ok(/require\("\.\/(sim|sim-hub|tools|site)\.js"\)/.test(firmware), 'never a simulation bundle');
+  assert.ok(readFileSync(simBundle, 'utf8').includes('require("./sim-hub.js")'), 'sim.js requires the hub bundle by its fixed name');
 });
 
 test('a firmware command never loads node:assert; the shim passes what Node.js passes and throws its AssertionError otherwise', async () => {
@@ -113,7 +121,7 @@ test('a firmware command never loads node:assert; the shim passes what Node.js p
     const version = spawnSync(process.execPath, ['-r', probe, terminalBundle, 'version'], { encoding: 'utf8' });
     assert.is(version.status, 0, version.stderr);
     assert.match(version.stderr, /assert loaded: false/);
-    for (const bundle of [terminalBundle, simBundle]) {
+    for (const bundle of [terminalBundle, simBundle, simHubBundle]) {
       const requires = readFileSync(bundle, 'utf8').match(/.{4}require\("node:assert"\)/g) ?? [];
       assert.equal(requires, ['()=>require("node:assert")'], `${path.basename(bundle)}: node:assert is required in the shim's failure path only`);
     }
@@ -158,7 +166,7 @@ test('a budget one byte under either real figure fails the build and writes noth
   }
 });
 
-test('budgets at the real figures pass; the report prints both and names contributors; three bundles written, retired ones removed', () => {
+test('budgets at the real figures pass; the report prints both and names contributors; four bundles written, retired ones removed', () => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'budget-'));
   try {
     // Earlier builds' bundles that no build writes any more are removed, not left beside the firmware.
@@ -169,7 +177,7 @@ test('budgets at the real figures pass; the report prints both and names contrib
     assert.match(result.stdout, new RegExp(`terminal\\.js: ${size} bytes \\([\\d.]+ KiB\\), gzip -9 ${gzipped} bytes \\([\\d.]+ KiB\\); budgets ${size} bytes \\([\\d.]+ KiB\\) and gzip -9 ${gzipped} bytes`));
     assert.match(result.stdout, /^ {2}\S+\s+\d+ bytes\s+[\d.]+ %$/m);
     assert.is(statSync(path.join(outdir, 'terminal.js')).size, size);
-    assert.equal(readdirSync(outdir).filter((name) => name.endsWith('.js')).sort(), ['crypto-tweetnacl.js', 'sim.js', 'terminal.js'], 'the three bundles and nothing else');
+    assert.equal(readdirSync(outdir).filter((name) => name.endsWith('.js')).sort(), ['crypto-tweetnacl.js', 'sim-hub.js', 'sim.js', 'terminal.js'], 'the four bundles and nothing else');
     assert.not.ok(existsSync(path.join(outdir, 'tools.js.map')));
   } finally {
     rmSync(outdir, { recursive: true, force: true });

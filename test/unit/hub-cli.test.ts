@@ -1,5 +1,5 @@
-// Proves the `settle-terminal hub` commands on the built firmware (which loads
-// the hub from dist/tools.js): init seeds a new state directory with the worked
+// Proves the `settle-sim hub` commands on the built simulation bundle
+// (dist/sim.js): init seeds a new state directory with the worked
 // cases' patients, and the commands that only read (show, audit, clearing)
 // never create one (state_missing, no directory made); generate adds a
 // synthetic population and terminals;

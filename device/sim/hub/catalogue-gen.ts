@@ -1,5 +1,5 @@
 // A realistic synthetic catalogue of a treatment place, for tests, benchmarks
-// and the reference hub (it ships in the tools bundle, never the firmware).
+// and the reference hub (it ships in the simulation bundle, never the firmware).
 // Codes follow the national formats: western drugs are 23 characters
 // (`X` + an ATC-like class + dosage form + serial, e.g.
 // `XN01BBA064B002010178765`), Chinese patent medicines start with `Z`,

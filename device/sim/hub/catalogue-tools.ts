@@ -1,5 +1,5 @@
-// The hub's side of catalogues, for `settle-terminal catalogue generate` and
-// `catalogue delta` (tools bundle): a synthetic catalogue, plain or as a
+// The hub's side of catalogues, for `settle-sim catalogue generate` and
+// `catalogue delta` (simulation bundle): a synthetic catalogue, plain or as a
 // signed snapshot, and a signed delta between two catalogues.
 import { nodeCryptoProvider } from '../../../protocol/crypto-node';
 import { buildCatalogue } from '../../../src/catalogue/build';
