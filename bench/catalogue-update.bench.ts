@@ -28,7 +28,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateCatalogueRecords } from '../device/hub/catalogue-gen';
+import { generateCatalogueRecords } from '../device/sim/hub/catalogue-gen';
 import { buildCatalogue } from '../src/catalogue/build';
 import { applyDelta, decodeDelta } from '../src/catalogue/delta';
 import { nodeFileSystem, replaceDurably, versionedPaths } from '../src/catalogue/files';

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { buildCatalogue } from '../src/catalogue/build';
 import { Catalogue, type CatalogueRecord } from '../src/catalogue/layout';
 import { contentDigest, PageGuard } from '../src/catalogue/pages';
-import { generateCatalogueRecords } from '../device/hub/catalogue-gen';
+import { generateCatalogueRecords } from '../device/sim/hub/catalogue-gen';
 import type { Benchmark } from './harness';
 
 const itemCount = 200_000;

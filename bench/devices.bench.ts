@@ -7,12 +7,12 @@
 // teardown, by pid.
 import assert from 'node:assert';
 import { CardReader } from '../device/card-reader';
-import { CardReaderEmulator } from '../device/card-reader-emulator';
+import { CardReaderEmulator } from '../device/sim/card-reader-emulator';
 import { Gb18030Encoder } from '../device/gb18030';
-import { ptyBackend, type Link } from '../device/harness';
+import { ptyBackend, type Link } from '../device/sim/harness';
 import { systemClock } from '../device/port';
 import { ReceiptPrinter } from '../device/printer';
-import { PrinterEmulator } from '../device/printer-emulator';
+import { PrinterEmulator } from '../device/sim/printer-emulator';
 import type { Benchmark } from './harness';
 
 /** The size of a card reader request and its answer (PRESENCE: 7 and 9 bytes). */

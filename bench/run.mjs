@@ -36,8 +36,8 @@ function options() {
 
 async function main() {
   const opts = options();
-  // Benchmarks that run the CLI need the shipped bundle.
-  if (!existsSync(path.join(root, 'dist', 'terminal.js'))) {
+  // Benchmarks that run the CLI need the shipped bundles (the firmware; the simulation bundle for the emulated boot).
+  if (!['terminal.js', 'sim.js'].every((name) => existsSync(path.join(root, 'dist', name)))) {
     const built = spawnSync(process.execPath, [path.join(root, 'build.mjs')], { cwd: root, stdio: 'inherit' });
     if (built.status !== 0) process.exit(1);
   }

@@ -13,10 +13,12 @@
 //   first: a visit ends settled, the hub holds that settlement once, and the
 //   line carried bytes both ways.
 //
-// - boot: `settle-terminal run --profile` on the emulated profile, its stores
-//   already holding a 200,000-item catalogue, from spawn to its "run: ready"
-//   line, against `node -e 0` spawned in the same run (at most 1.5 ×). Checked
-//   first: the terminal is ready on the 200,000-item catalogue, not another.
+// - boot: `run --profile` on the emulated profile (`node dist/sim.js run`:
+//   the firmware's run command with the emulators and the reference hub at
+//   the far ends), its stores already holding a 200,000-item catalogue, from
+//   spawn to its "run: ready" line, against `node -e 0` spawned in the same
+//   run (at most 1.5 ×). Checked first: the terminal is ready on the
+//   200,000-item catalogue, not another.
 import assert from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,18 +26,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { nodeCryptoProvider } from '../protocol/crypto-node';
-import { generateCatalogueRecords } from '../device/hub/catalogue-gen';
-import { ReferenceHub } from '../device/hub/hub';
-import { catalogueLineOf, seedCatalogues, syntheticCredentials, syntheticInstitution, syntheticPsnNo } from '../device/hub/seed';
+import { generateCatalogueRecords } from '../device/sim/hub/catalogue-gen';
+import { ReferenceHub } from '../device/sim/hub/hub';
+import { catalogueLineOf, seedCatalogues, syntheticCredentials, syntheticInstitution, syntheticPsnNo } from '../device/sim/hub/seed';
 import { systemClock } from '../device/port';
-import { Site } from '../device/site';
-import { fillStores } from '../device/hub/provision';
+import { Site } from '../device/sim/site';
+import { fillStores } from '../device/sim/hub/provision';
 import type { State } from '../src/session/machine';
 import { compliant, rigDayS, TerminalRig, type Script } from '../test/helpers/terminal-rig';
 import type { Benchmark } from './harness';
 
 const root = process.cwd();
-const bundle = path.join(root, 'dist', 'terminal.js');
+/** The emulated profile runs in the simulation bundle: its far ends are emulators and the reference hub. */
+const bundle = path.join(root, 'dist', 'sim.js');
 const baud = 115_200;
 const nsPerS = 1_000_000_000;
 /** The synthetic population's seed, and the institution its visits are at (H31010100003, seed institution 1). */
@@ -222,7 +225,7 @@ function nodeE0(): void {
 
 const boot: Benchmark = {
   name: 'boot',
-  title: `settle-terminal run --profile (emulated, a ${bootItems.toLocaleString('en')}-item catalogue) to its ready line vs node -e 0`,
+  title: `settle-sim run --profile (emulated, a ${bootItems.toLocaleString('en')}-item catalogue) to its ready line vs node -e 0`,
   baseline: { name: 'node -e 0', run: nodeE0 },
   contenders: [{ name: 'run --profile emulated → ready', selfTimed: true, run: async () => (await bootOnce()).ns }],
   async check() {

@@ -1,7 +1,7 @@
-// The card reader's requests that only an engineer's check needs (the probe
-// command and the driver tests, in the tools bundle): power the card on and
-// off by hand and send it raw APDUs. The terminal reads a card with
-// CardReader.readCredential alone, so these stay out of the firmware.
+// The card reader's requests that only an engineer's check needs (the
+// firmware's probe command, which a service engineer runs on the device, and
+// the driver tests): power the card on and off by hand and send it raw APDUs.
+// The terminal's session reads a card with CardReader.readCredential alone.
 import { CardCommand } from './card-frame';
 import { CardReader, splitStatusWord, type CardResponse } from './card-reader';
 import { cardFrameDataBytesMax } from './limits';

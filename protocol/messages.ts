@@ -11,8 +11,12 @@
 // (SETTLEMENT.md keeps them too). Enums travel as their index: their value
 // lists only ever grow at the end.
 //
-// Requests have odd ids, their reply the next even id; id 0 is the typed
-// error reply. A reply echoes its request's seq.
+// Each message's type id is written out in `messageTable`, never taken from
+// the order of a list: requests have odd ids, their reply the next even id,
+// id 0 is the typed error reply. An id never changes without a new frame
+// version (test/unit/message-ids.test.ts pins the table of each version).
+// A reply echoes its request's seq.
+import assert from 'node:assert';
 import * as limits from './limits';
 import { bpMax, lineAmtFenMax, lineQtyMilliMax, moneyFenMax, totalFenMax, visitLinesMax } from './limits';
 import { bool, bytes, dateText, enumOf, list, nullable, optional, record, rule, struct, text, uint, type Infer, type Type } from './schema';
@@ -297,26 +301,63 @@ export interface MessageType {
   readonly beforeSignIn: boolean;
 }
 
-/** The national interface number of each request (ids 1, 3, 5, …) and its reply, in id order; "" when none. */
-const nationalNumbers = ['9001', '9002', '1101', '2204', '2206', '2207', '2208', '2601', '', '3201', '3202', '1312', '1312', '', ''];
-
 /**
- * The message table, by id: `bodies` is written in id order (the error reply
- * 0, then each request, odd, followed by its reply, the next even id).
- * Before sign-in (session 0) only the error and sign-in travel.
+ * The message table: each message's type id on the wire, the national
+ * interface it mirrors ("" when none; a reply shares its request's) and
+ * whether it may travel before sign-in (session 0: only the error and the
+ * sign-in). Every message name has exactly one row (`satisfies`); the ids
+ * are distinct and each request's reply is the next id (asserted below).
  */
-export const messageTypes: readonly MessageType[] = (Object.keys(bodies) as MessageName[]).map((name, id) => ({
-  id,
-  name,
-  national: id === 0 ? '' : (nationalNumbers[(id - 1) >> 1] as string),
-  body: bodies[name] as Type<unknown>,
-  beforeSignIn: id < 3,
-}));
+const messageTable = {
+  error: { id: 0, national: '', beforeSignIn: true },
+  sign_in: { id: 1, national: '9001', beforeSignIn: true },
+  sign_in_reply: { id: 2, national: '9001', beforeSignIn: true },
+  sign_out: { id: 3, national: '9002', beforeSignIn: false },
+  sign_out_reply: { id: 4, national: '9002', beforeSignIn: false },
+  person_query: { id: 5, national: '1101', beforeSignIn: false },
+  person_query_reply: { id: 6, national: '1101', beforeSignIn: false },
+  bill_query: { id: 7, national: '2204', beforeSignIn: false },
+  bill_query_reply: { id: 8, national: '2204', beforeSignIn: false },
+  pre_settle: { id: 9, national: '2206', beforeSignIn: false },
+  pre_settle_reply: { id: 10, national: '2206', beforeSignIn: false },
+  settle: { id: 11, national: '2207', beforeSignIn: false },
+  settle_reply: { id: 12, national: '2207', beforeSignIn: false },
+  cancel: { id: 13, national: '2208', beforeSignIn: false },
+  cancel_reply: { id: 14, national: '2208', beforeSignIn: false },
+  reversal: { id: 15, national: '2601', beforeSignIn: false },
+  reversal_reply: { id: 16, national: '2601', beforeSignIn: false },
+  advice: { id: 17, national: '', beforeSignIn: false },
+  advice_reply: { id: 18, national: '', beforeSignIn: false },
+  recon_totals: { id: 19, national: '3201', beforeSignIn: false },
+  recon_totals_reply: { id: 20, national: '3201', beforeSignIn: false },
+  recon_detail: { id: 21, national: '3202', beforeSignIn: false },
+  recon_detail_reply: { id: 22, national: '3202', beforeSignIn: false },
+  manifest: { id: 23, national: '1312', beforeSignIn: false },
+  manifest_reply: { id: 24, national: '1312', beforeSignIn: false },
+  chunk: { id: 25, national: '1312', beforeSignIn: false },
+  chunk_reply: { id: 26, national: '1312', beforeSignIn: false },
+  key_rotation: { id: 27, national: '', beforeSignIn: false },
+  key_rotation_reply: { id: 28, national: '', beforeSignIn: false },
+  heartbeat: { id: 29, national: '', beforeSignIn: false },
+  heartbeat_reply: { id: 30, national: '', beforeSignIn: false },
+} as const satisfies Record<MessageName, { readonly id: number; readonly national: string; readonly beforeSignIn: boolean }>;
+
+/** Every message type, in id order. */
+export const messageTypes: readonly MessageType[] = (Object.keys(messageTable) as MessageName[])
+  .map((name) => ({ name, ...messageTable[name], body: bodies[name] as Type<unknown> }))
+  .sort((a, b) => a.id - b.id);
 
 const byName = new Map<string, MessageType>(messageTypes.map((type) => [type.name, type]));
+const byId = new Map<number, MessageType>(messageTypes.map((type) => [type.id, type]));
+
+assert(byId.size === messageTypes.length, 'no two messages share a type id');
+assert(
+  messageTypes.every((type) => type.id === 0 || type.id % 2 === 0 || byId.get(type.id + 1)?.national === type.national),
+  "each request's reply is the next id, mirroring the same national interface",
+);
 
 export function messageTypeById(id: number): MessageType | undefined {
-  return messageTypes[id]?.id === id ? messageTypes[id] : undefined;
+  return byId.get(id);
 }
 
 export function messageTypeByName(name: MessageName): MessageType {

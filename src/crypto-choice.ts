@@ -1,10 +1,11 @@
 // Chooses the Ed25519 provider the firmware uses (DESIGN.md, crypto
 // provider). node:crypto is the default; it must pass the RFC 8032 self-test
-// first (an OpenSSL built without Ed25519 fails it). tweetnacl costs ≈ 33 KB,
-// so it is not in dist/terminal.js: build.mjs writes it as
-// dist/crypto-tweetnacl.js, loaded here only when asked for or when
-// node:crypto fails its self-test.
-import { createRequire } from 'node:module';
+// first (an OpenSSL built without Ed25519 fails it). tweetnacl costs 12 KB of
+// the firmware's 80 KiB gzip budget (33 KB minified) for a provider a kiosk
+// uses only when its Node.js lacks Ed25519, so it is not in dist/terminal.js:
+// build.mjs writes it as dist/crypto-tweetnacl.js, and this module requires
+// it by that fixed name, beside the running bundle, only when asked for or
+// when node:crypto fails its self-test.
 import { join } from 'node:path';
 import { selfTest, type CryptoProvider } from '../protocol/crypto';
 import { nodeCryptoProvider } from '../protocol/crypto-node';
@@ -19,13 +20,13 @@ export class CryptoUnavailableError extends Error {
   override readonly name = 'CryptoUnavailableError';
 }
 
-/** Loads the tweetnacl provider bundle from `bundleDir` (the firmware's own folder by default). */
-export function loadTweetnaclProvider(bundleDir: string = __dirname): CryptoProvider {
-  const file = join(bundleDir, tweetnaclBundleName);
+/** Loads the tweetnacl provider's bundle from beside the running bundle. */
+export function loadTweetnaclProvider(): CryptoProvider {
+  const file = join(__dirname, tweetnaclBundleName);
   let provider: CryptoProvider | undefined;
   try {
-    // createRequire keeps esbuild from bundling it: the file is read at run time only.
-    provider = (createRequire(file)(file) as { tweetnaclProvider?: CryptoProvider }).tweetnaclProvider;
+    // A fixed path that every build leaves outside the bundle (build.mjs, `besideTheBundle`).
+    provider = (require('./crypto-tweetnacl.js') as { tweetnaclProvider?: CryptoProvider }).tweetnaclProvider;
   } catch (error) {
     throw new CryptoUnavailableError(`cannot load ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
@@ -34,9 +35,9 @@ export function loadTweetnaclProvider(bundleDir: string = __dirname): CryptoProv
 }
 
 /** The provider for a choice; 'auto' is node:crypto when it passes its self-test, else tweetnacl. */
-export function chooseCryptoProvider(choice: CryptoChoice, bundleDir?: string): CryptoProvider {
-  if (choice === 'tweetnacl') return loadTweetnaclProvider(bundleDir);
+export function chooseCryptoProvider(choice: CryptoChoice): CryptoProvider {
+  if (choice === 'tweetnacl') return loadTweetnaclProvider();
   if (selfTest(nodeCryptoProvider)) return nodeCryptoProvider;
   if (choice === 'node') throw new CryptoUnavailableError('node:crypto failed the Ed25519 self-test (OpenSSL without Ed25519?)');
-  return loadTweetnaclProvider(bundleDir);
+  return loadTweetnaclProvider();
 }

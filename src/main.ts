@@ -1,27 +1,7 @@
-// The firmware's entry point: wires the process's real I/O to the CLI.
-// Everything below takes its I/O, time and storage as arguments.
-import { runCli } from './cli/cli';
+// The firmware's entry point (dist/terminal.js): the terminal and the field
+// commands on the process's real I/O.
+import { firmwareProgram } from './cli/cli';
 import { commands } from './cli/commands';
+import { runOnProcess } from './cli/process';
 
-// A reader that goes away (`| head`) ends the output, not the process with a trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? 1);
-  });
-}
-
-runCli(process.argv.slice(2), commands, {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`settle-terminal: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 70;
-  },
-);
+runOnProcess(commands, firmwareProgram);

@@ -2,7 +2,7 @@
 // and what it runs on, read strictly: an unknown key, a wrong type or a value
 // out of range is refused with the field's path (`profile_invalid:
 // ports.printer.baud must be …`), never guessed. README.md, "Profiles",
-// documents every field; device/profiles/ holds an example of each profile.
+// documents every field; device/profiles/ holds the kiosk and handheld examples, device/sim/profiles/ the emulated and hil ones.
 //
 //   emulated  everything in one process: the device emulators and the
 //             reference hub over simulated serial lines (tools bundle)

@@ -5,7 +5,7 @@
 // catalogue's digest.
 import assert from 'node:assert';
 import { validateItem } from '../core/validate';
-import { catalogueItemsMax, catalogueUnitsMax, itemCodeBytesMax, itemListPriceFenMax, itemNameBytesMax, itemUnitBytesMax } from '../limits';
+import { catalogueItemsMax, catalogueUnitsMax, itemCodeBytesMax, itemListPriceFenMax, itemNameBytesMax, itemUnitBytesMax } from './limits';
 import {
   ageNull,
   capNull,

@@ -10,7 +10,7 @@
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import { createCborEncoder } from '../../protocol/cbor-encode';
 import { diseases } from '../core/types';
-import { catalogueItemsMax, catalogueUnitsMax, itemCodeBytesMax, itemNameBytesMax } from '../limits';
+import { catalogueItemsMax, catalogueUnitsMax, itemCodeBytesMax, itemNameBytesMax } from './limits';
 import { catalogueFrame, checkRecord, CatalogueRecordError, finishCatalogue, writeRow } from './build';
 import { itemKinds, itemLevels, type Catalogue, type CatalogueRecord } from './layout';
 import { invalidContent, UpdateError } from './update';

@@ -14,7 +14,7 @@ import type { Policy } from '../core/types';
 import { isAreaCode, validatePolicy } from '../core/validate';
 import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import { createCborEncoder } from '../../protocol/cbor-encode';
-import { policyBookAreasMax, policyTextBytesMax } from '../limits';
+import { policyBookAreasMax, policyTextBytesMax } from './limits';
 import type { PageGuard } from './pages';
 import { invalidContent, UpdateError } from './update';
 

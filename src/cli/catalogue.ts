@@ -1,12 +1,12 @@
-// `settle-terminal catalogue …`: the terminal's catalogue from the command line.
+// `settle-terminal catalogue …`: the terminal's catalogue from the command line,
+// for a service engineer on the device.
 //   catalogue inspect FILE [--hub-pub HEX64]... [--json]   what a file holds (and, with keys, whether it verifies)
 //   catalogue lookup FILE CODE                              one item as JSON (exit 1 when absent)
 //   catalogue apply FILE UPDATE --hub-pub HEX64... --line NN apply a signed snapshot or delta of catalogue line NN to the stored FILE, atomically
-//   catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N --line NN]
-//   catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N --line NN
-// Engineers' and the hub's tools: all of it runs in the tools bundle, loaded on demand.
+// Making catalogues (generate, delta) is the hub's work: the simulation
+// bundle's `catalogue` adds those subcommands (device/sim/catalogue-cli.ts).
 // Exit 0 done, 1 refused or not found, 2 bad usage or an unreadable file.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { keyring, type Verifier } from '../../protocol/crypto';
@@ -14,12 +14,12 @@ import { Catalogue, CatalogueFormatError } from '../catalogue/layout';
 import { catalogueSummary, openCatalogueFile } from '../catalogue/inspect';
 import { catalogueKind, SignedStore } from '../catalogue/store';
 import { UpdateError } from '../catalogue/update';
-import { catalogueFileBytesMax, catalogueItemsMax } from '../limits';
-import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo } from './command';
+import { catalogueFileBytesMax } from '../catalogue/limits';
+import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
 import { parseHexFlag } from './input';
-import { catalogueDeltaFile, generateCatalogueFile } from '../../device/hub/catalogue-tools';
 
-function readFile(file: string | undefined, what: string): Uint8Array {
+/** Reads a catalogue file whole, under the bound of one; a missing or unreadable one is a usage error. */
+export function readFile(file: string | undefined, what: string): Uint8Array {
   if (file === undefined) throw new UsageError(`${what} is required`);
   let bytes: Uint8Array;
   try {
@@ -37,18 +37,18 @@ function hubKeysOf(values: readonly string[] | undefined): ((kid: Uint8Array | n
 }
 
 /** A catalogue line: the treatment place's province, two digits (up to a county's six). */
-function lineFlag(text: string | undefined): string {
+export function lineFlag(text: string | undefined): string {
   if (text === undefined || !/^[0-9]{2,6}$/.test(text)) throw new UsageError('--line must be the catalogue line: the province\'s two digits (e.g. 11), up to six');
   return text;
 }
 
-function wholeNumber(text: string | undefined, flag: string, min: number, max: number): number {
+export function wholeNumber(text: string | undefined, flag: string, min: number, max: number): number {
   if (text === undefined || !/^[0-9]{1,10}$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}`);
   return Number(text);
 }
 
 /** Opens a catalogue file for reading, turning a damaged one into a one-line refusal. */
-function opened(bytes: Uint8Array, file: string, keys?: (kid: Uint8Array | null) => Verifier | null) {
+export function opened(bytes: Uint8Array, file: string, keys?: (kid: Uint8Array | null) => Verifier | null) {
   try {
     return openCatalogueFile(bytes, keys);
   } catch (error) {
@@ -119,49 +119,31 @@ async function apply(args: readonly string[], io: CliIo): Promise<number> {
   return exitOk;
 }
 
-async function generate(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(
-    args,
-    { items: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, version: { type: 'string' }, 'sign-seed': { type: 'string' }, serial: { type: 'string' }, line: { type: 'string' } },
-    0,
-  );
-  const items = wholeNumber(values.items, 'items', 0, catalogueItemsMax);
-  const seed = wholeNumber(values.seed, 'seed', 0, 0xffff_ffff);
-  if (values.out === undefined) throw new UsageError('--out FILE is required');
-  const version = values.version ?? `gen-${seed}-${items}`;
-  if (!/^[\x21-\x7e]{1,32}$/.test(version)) throw new UsageError('--version must be 1 to 32 printable ASCII characters');
-  if ((values['sign-seed'] === undefined) !== (values.serial === undefined) || (values['sign-seed'] === undefined) !== (values.line === undefined)) throw new UsageError('--sign-seed, --serial and --line go together');
-  const sign = values['sign-seed'] === undefined ? undefined : { seed: parseHexFlag(values['sign-seed'], 32, 'sign-seed'), serial: wholeNumber(values.serial, 'serial', 1, 0xffff_ffff), line: lineFlag(values.line) };
-  const bytes = generateCatalogueFile({ items, seed, version, ...(sign === undefined ? {} : { sign }) });
-  writeFileSync(values.out, bytes);
-  await writeOut(io.stdout, `${values.out}: ${items} items, version ${version}, ${bytes.length} bytes${sign === undefined ? '' : `, signed snapshot serial ${sign.serial} of line ${sign.line}`}\n`);
-  return exitOk;
-}
+export type Subcommand = (args: readonly string[], io: CliIo) => Promise<number>;
 
-async function delta(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { out: { type: 'string' }, 'sign-seed': { type: 'string' }, serial: { type: 'string' }, line: { type: 'string' } }, 2);
-  const [fromFile, toFile] = positionals;
-  if (fromFile === undefined || toFile === undefined || values.out === undefined) throw new UsageError('usage: catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N --line NN');
-  const load = (file: string): Catalogue => {
-    const catalogue = opened(readFile(file, file), file).catalogue;
-    if (catalogue === null) throw new UsageError(`${file} is a delta, not a catalogue`);
-    return catalogue;
+/** The firmware's subcommands and their usage lines. */
+export const catalogueSubcommands: Readonly<Record<string, Subcommand>> = { inspect, lookup, apply };
+export const catalogueUsage: readonly string[] = [
+  'settle-terminal catalogue inspect FILE [--hub-pub HEX64]... [--json]',
+  'settle-terminal catalogue lookup FILE CODE',
+  'settle-terminal catalogue apply FILE UPDATE --hub-pub HEX64... --line NN',
+];
+
+/** A `catalogue SUBCOMMAND …` command over these subcommands (the simulation bundle adds generate and delta). */
+export function catalogueCommandOf(subcommands: Readonly<Record<string, Subcommand>>, usage: readonly string[], summary: string): Command {
+  return {
+    name: 'catalogue',
+    summary,
+    usage: usage.join('\n       '),
+    run(args: readonly string[], io: CliIo): Promise<number> {
+      const [name, ...rest] = args;
+      const run = name === undefined ? undefined : subcommands[name];
+      if (run === undefined || !Object.hasOwn(subcommands, name as string)) {
+        throw new UsageError(`unknown or missing subcommand${name === undefined ? '' : ` '${name}'`} (${Object.keys(subcommands).join(', ')})`);
+      }
+      return run(rest, io);
+    },
   };
-  const sign = { seed: parseHexFlag(values['sign-seed'], 32, 'sign-seed'), serial: wholeNumber(values.serial, 'serial', 1, 0xffff_ffff), line: lineFlag(values.line) };
-  const bytes = catalogueDeltaFile(load(fromFile), load(toFile), sign);
-  writeFileSync(values.out, bytes);
-  await writeOut(io.stdout, `${values.out}: delta, ${bytes.length} bytes, serial ${sign.serial}\n`);
-  return exitOk;
 }
 
-const subcommands: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = { inspect, lookup, apply, generate, delta };
-
-/** `catalogue SUBCOMMAND …`: an engineer's tool (tools bundle; the firmware's shim is in tool-commands.ts). */
-export async function runCatalogue(args: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = args;
-  const run = name === undefined ? undefined : subcommands[name];
-  if (run === undefined || !Object.hasOwn(subcommands, name as string)) {
-    throw new UsageError(`unknown or missing subcommand${name === undefined ? '' : ` '${name}'`} (inspect, lookup, apply, generate, delta)`);
-  }
-  return run(rest, io);
-}
+export const catalogueCommand: Command = catalogueCommandOf(catalogueSubcommands, catalogueUsage, 'inspect, look up or apply an update to a catalogue file');

@@ -1,36 +1,49 @@
-// The CLI's dispatcher: `settle-terminal COMMAND [ARGS]`. Usage for --help,
-// a one-line error and exit 2 for anything it does not know.
+// The CLI's dispatcher: `settle-terminal COMMAND [ARGS]` (the firmware,
+// src/main.ts) and `settle-sim COMMAND [ARGS]` (the simulation bundle,
+// device/sim/main.ts) share it. Usage for --help, `--version` as the version
+// command, a one-line error and exit 2 for anything it does not know.
 import { exitOk, exitUsage, UsageError, writeOut, type CliIo, type Command } from './command';
 
-const programName = 'settle-terminal';
+/** What a bundle's CLI calls itself and says it is. */
+export interface Program {
+  readonly name: string;
+  readonly about: string;
+}
 
-export function usageText(commands: readonly Command[]): string {
+export const firmwareProgram: Program = {
+  name: 'settle-terminal',
+  about: 'Settlement terminal runtime for cross-provincial direct medical settlement.',
+};
+
+export function usageText(commands: readonly Command[], program: Program = firmwareProgram): string {
   const width = Math.max(...commands.map((command) => command.name.length));
   const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
   return [
-    `usage: ${programName} COMMAND [ARGS]`,
+    `usage: ${program.name} COMMAND [ARGS]`,
     '',
-    'Settlement terminal runtime for cross-provincial direct medical settlement.',
+    program.about,
     '',
     'commands:',
     ...lines,
     '',
-    `Run '${programName} COMMAND --help' for a command's arguments.`,
+    `Run '${program.name} COMMAND --help' for a command's arguments.`,
     '',
   ].join('\n');
 }
 
 /** Runs one CLI invocation and resolves to its exit code; never throws for bad usage. */
-export async function runCli(argv: readonly string[], commands: readonly Command[], io: CliIo): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined) {
-    await writeOut(io.stderr, usageText(commands));
+export async function runCli(argv: readonly string[], commands: readonly Command[], io: CliIo, program: Program = firmwareProgram): Promise<number> {
+  const [first, ...args] = argv;
+  if (first === undefined) {
+    await writeOut(io.stderr, usageText(commands, program));
     return exitUsage;
   }
-  if (name === '--help' || name === '-h' || name === 'help') {
-    await writeOut(io.stdout, usageText(commands));
+  if (first === '--help' || first === '-h' || first === 'help') {
+    await writeOut(io.stdout, usageText(commands, program));
     return exitOk;
   }
+  const programName = program.name;
+  const name = first === '--version' ? 'version' : first;
   const command = commands.find((candidate) => candidate.name === name);
   if (command === undefined) {
     await writeOut(io.stderr, `${programName}: unknown command '${oneLine(name)}' (see '${programName} --help')\n`);
@@ -43,8 +56,7 @@ export async function runCli(argv: readonly string[], commands: readonly Command
   try {
     return await command.run(args, io);
   } catch (error) {
-    // By name: a command whose work runs in the tools bundle throws that bundle's own UsageError class.
-    if (error instanceof UsageError || (error instanceof Error && error.name === 'UsageError')) {
+    if (error instanceof UsageError) {
       await writeOut(io.stderr, `${programName} ${command.name}: ${oneLine(error.message)}\n`);
       return exitUsage;
     }

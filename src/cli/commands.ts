@@ -1,9 +1,13 @@
-// The table of CLI commands: the terminal's own, then the engineers' and
-// integrators' tools whose work is in the tools bundle (tool-commands.ts).
+// The firmware's commands: the terminal itself (`run`) and what an installer
+// or a service engineer needs on the device, all in dist/terminal.js. The
+// simulation bundle (device/sim/commands.ts) offers these and its own.
+import { catalogueCommand } from './catalogue';
 import type { Command } from './command';
-import { demoCommand } from './demo';
+import { coseCommand } from './cose-run';
+import { frameCommand } from './frame-run';
+import { probeCommand } from './probe-run';
 import { runCommand } from './run';
-import { toolCommands } from './tool-commands';
+import { settleCommand } from './settle';
 import { versionCommand } from './version';
 
-export const commands: readonly Command[] = [runCommand, demoCommand, ...toolCommands, versionCommand];
+export const commands: readonly Command[] = [runCommand, probeCommand, settleCommand, catalogueCommand, frameCommand, coseCommand, versionCommand];

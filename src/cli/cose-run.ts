@@ -1,7 +1,6 @@
-// The work of `settle-terminal cose sign|verify` (src/cli/cose.ts is the
-// command's entry, which loads this module only when the command runs, so
-// other commands start without the codec): COSE_Sign1 for integrators checking a
-// line capture or another tool's output (RFC 9052 §4.2, EdDSA over Ed25519).
+// `settle-terminal cose sign|verify`: COSE_Sign1 for integrators and service
+// engineers checking a line capture or another tool's output (RFC 9052 §4.2,
+// EdDSA over Ed25519).
 //   cose sign --seed HEX64 [--aad HEX] [--crypto auto|node|tweetnacl]
 //     reads payload bytes on stdin, writes a tagged COSE_Sign1 (alg -8,
 //     protected kid = first 8 bytes of the public key) on stdout;
@@ -14,7 +13,7 @@ import { signSign1, verifySign1, wireProtectedHeader, type CoseErrorCode, generi
 import { ed25519PublicKeyBytes, ed25519SeedBytes, type CryptoProvider } from '../../protocol/crypto';
 import { frameBytesMax } from '../../protocol/limits';
 import { chooseCryptoProvider, cryptoChoices, CryptoUnavailableError, type CryptoChoice } from '../crypto-choice';
-import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo } from './command';
+import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
 import { parseHexFlag, parseOptionalHex, readAllBytes } from './input';
 
 /** Refusals that mean the input is not a COSE_Sign1 at all (exit 2); the rest are verdicts (exit 1). */
@@ -77,10 +76,18 @@ async function verify(args: readonly string[], io: CliIo): Promise<number> {
   return malformed ? exitUsage : exitNegative;
 }
 
-/** Runs `cose sign|verify` (the module is loaded only when the command is used). */
-export async function runCose(args: readonly string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === 'sign') return sign(rest, io);
-  if (sub === 'verify') return verify(rest, io);
-  throw new UsageError(sub === undefined ? 'expected sign or verify' : `unknown subcommand '${sub}' (expected sign or verify)`);
-}
+export const coseCommand: Command = {
+  name: 'cose',
+  summary: 'sign or verify a COSE_Sign1 (Ed25519)',
+  usage: [
+    'settle-terminal cose sign --seed HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < payload > cose',
+    'settle-terminal cose verify --pub HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < cose > payload',
+    'verify exits 0 when the signature verifies, 1 when it does not, 2 on malformed input',
+  ].join('\n       '),
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const [sub, ...rest] = args;
+    if (sub === 'sign') return sign(rest, io);
+    if (sub === 'verify') return verify(rest, io);
+    throw new UsageError(sub === undefined ? 'expected sign or verify' : `unknown subcommand '${sub}' (expected sign or verify)`);
+  },
+};

@@ -1,5 +1,4 @@
-// The work of `settle-terminal frame decode [--pub HEX64]... [FILE]` (loaded
-// by src/cli/frame.ts when the command runs): reads a line
+// `settle-terminal frame decode [--pub HEX64]... [FILE]`: reads a line
 // capture (FILE, or stdin) and prints one JSON line per frame: offset,
 // direction, session, kid, type name (and the national interface it
 // mirrors), terminal, seq, time, the body in CBOR diagnostic notation, the
@@ -17,7 +16,7 @@ import { diagnostic } from '../../protocol/diagnostic';
 import { decodePayload } from '../../protocol/envelope';
 import { FrameDecoder, type FrameEvent } from '../../protocol/framing';
 import { messageTypeById } from '../../protocol/messages';
-import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo } from './command';
+import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
 import { providerFor } from './cose-run';
 import { parseHexFlag } from './input';
 import { decodeStrict } from '../../protocol/cbor-decode';
@@ -116,9 +115,17 @@ async function decode(args: readonly string[], io: CliIo): Promise<number> {
   return failed ? exitNegative : exitOk;
 }
 
-/** Runs `frame decode` (the module is loaded only when the command is used). */
-export async function runFrame(args: readonly string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === 'decode') return decode(rest, io);
-  throw new UsageError(sub === undefined ? 'expected decode' : `unknown subcommand '${sub}' (expected decode)`);
-}
+export const frameCommand: Command = {
+  name: 'frame',
+  summary: 'decode a line capture, one JSON line per frame',
+  usage: [
+    'settle-terminal frame decode [--pub HEX64]... [--crypto auto|node|tweetnacl] [FILE]',
+    'prints one JSON line per frame (and per run of garbage) of FILE or stdin;',
+    'with --pub, exits 1 when some frame does not verify',
+  ].join('\n       '),
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const [sub, ...rest] = args;
+    if (sub === 'decode') return decode(rest, io);
+    throw new UsageError(sub === undefined ? 'expected decode' : `unknown subcommand '${sub}' (expected decode)`);
+  },
+};

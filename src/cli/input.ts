@@ -48,6 +48,18 @@ export function parseOptionalHex(value: string | undefined, bytesMax: number, fl
   return new Uint8Array(Buffer.from(value, 'hex'));
 }
 
+/** The speeds a --baud flag may name, and the one it means when absent. */
+const baudMin = 300;
+const baudMax = 4_000_000;
+const baudDefault = 115_200;
+
+/** A serial line's speed flag: 300 to 4,000,000 baud, 115,200 when absent. */
+export function parseBaud(text: string | undefined): number {
+  if (text === undefined) return baudDefault;
+  if (!/^[0-9]{3,7}$/.test(text) || Number(text) < baudMin || Number(text) > baudMax) throw new UsageError(`--baud must be ${baudMin} to ${baudMax}, got '${text}'`);
+  return Number(text);
+}
+
 /** A file, or stdin when `file` is undefined or "-". */
 export function openInput(file: string | undefined, stdin: NodeJS.ReadableStream): NodeJS.ReadableStream {
   return file === undefined || file === '-' ? stdin : createReadStream(file);

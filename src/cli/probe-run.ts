@@ -12,8 +12,8 @@ import { systemClock, type DeviceError, type Result } from '../../device/port';
 import { ReceiptPrinter } from '../../device/printer';
 import { QrScanner } from '../../device/qr-scanner';
 import { StreamPort } from '../../device/stream-port';
-import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo } from './command';
-import { parseBaud } from './emulate';
+import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { parseBaud } from './input';
 
 const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
 
@@ -66,8 +66,7 @@ async function probePrinter(port: StreamPort, testPrint: boolean, say: (line: st
   return printed;
 }
 
-/** The probe command's work (tools bundle). */
-export async function runProbe(args: readonly string[], io: CliIo): Promise<number> {
+async function runProbe(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
     { port: { type: 'string' }, baud: { type: 'string' }, pin: { type: 'string' }, 'wait-ms': { type: 'string' }, 'test-print': { type: 'boolean' } },
@@ -106,3 +105,15 @@ export async function runProbe(args: readonly string[], io: CliIo): Promise<numb
   return exitNegative;
 }
 
+
+export const probeCommand: Command = {
+  name: 'probe',
+  summary: 'check a card reader, QR scanner or printer with the drivers',
+  usage: [
+    'settle-terminal probe card-reader|qr-scanner|printer --port PATH [--baud N]',
+    '  card-reader: [--pin PIN] reads the credential with the PIN, else shows presence and ATR',
+    '  qr-scanner:  [--wait-ms N] waits for one e-certificate token (default 10000 ms)',
+    '  printer:     [--test-print] prints a test receipt after the status',
+  ].join('\n       '),
+  run: runProbe,
+};

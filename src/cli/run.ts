@@ -5,9 +5,12 @@
 // kiosk, handheld  real serial ports; the patient's keys come as lines on
 //                  standard input and the frames go to standard output (the
 //                  touch screen's or the handheld's UI process sits there).
-// emulated, hil    the far ends come from the site bundle (device/site.ts);
-//                  standard input also takes the emulators' console
-//                  commands (`insert p130125000001`, `scan ECT1:…`, `paper-out`).
+// emulated, hil    the far ends are emulators and the reference hub, which
+//                  are not in the firmware: the simulation bundle runs these
+//                  profiles (`node dist/sim.js run --profile FILE`, the same
+//                  command given device/sim/site.ts's far ends); standard input
+//                  also takes the emulators' console commands
+//                  (`insert p130125000001`, `scan ECT1:…`, `paper-out`).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +28,6 @@ import { layouts } from '../session/screens';
 import { bootTerminal, type Terminal } from '../terminal';
 import { realBinding } from './binding';
 import { parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
-import { loadSite, loadTools } from './tools';
 
 function readProfile(file: string): Profile {
   try {
@@ -53,16 +55,43 @@ async function openSerial(file: string, baud: number): Promise<Port> {
   return port;
 }
 
-export const runCommand: Command = {
-  name: 'run',
-  summary: 'run the terminal on the ports of a profile (emulated, hil, kiosk, handheld)',
-  usage: 'settle-terminal run --profile FILE [--crypto auto|node|tweetnacl]',
-  async run(args: readonly string[], io: CliIo): Promise<number> {
+/** What a terminal runs against: its devices' ports, its link to the hub and the hub's key. */
+export interface RunEnds {
+  readonly ports: { readonly card: Port | null; readonly scanner: Port | null; readonly printer: Port };
+  connect(): Promise<Port>;
+  readonly hubPublicKey: Uint8Array;
+  /** A console command for the emulators; false when the words are not one (they are the patient's keys). */
+  command(words: readonly string[]): boolean;
+  close(): Promise<void>;
+}
+
+/** The far ends of a simulated profile (emulated, hil): emulators and the reference hub, which only the simulation bundle has. */
+export type SimulatedEnds = (
+  profile: Profile,
+  parts: { readonly publicKey: Uint8Array; timeS(): number; log(line: string): void; openSerial(path: string, baud: number): Promise<Port> },
+) => Promise<RunEnds>;
+
+/** `run`, given the far ends of the simulated profiles (the simulation bundle's) or none (the firmware's). */
+export function runCommandWith(simulated: SimulatedEnds | null, program = 'settle-terminal'): Command {
+  return {
+    name: 'run',
+    summary: simulated === null ? 'run the terminal on the ports of a profile (kiosk, handheld)' : 'run the terminal on the ports of a profile (emulated, hil, kiosk, handheld)',
+    usage: `${program} run --profile FILE [--crypto auto|node|tweetnacl]`,
+    run: (args, io) => run(args, io, simulated),
+  };
+}
+
+export const runCommand: Command = runCommandWith(null);
+
+async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds | null): Promise<number> {
     const { values } = parseCommandArgs(args, { profile: { type: 'string' }, crypto: { type: 'string' } }, 0);
     if (values.profile === undefined) throw new UsageError('--profile FILE is required');
     const choice = (values.crypto ?? 'auto') as CryptoChoice;
     if (!cryptoChoices.includes(choice)) throw new UsageError(`--crypto must be one of ${cryptoChoices.join(', ')}`);
     const profile = readProfile(values.profile);
+    if (profile.ports === null && simulated === null) {
+      throw new UsageError(`profile_simulated: the ${profile.profile} profile runs the device emulators and the reference hub, which are not in the firmware: run it with 'node dist/sim.js run --profile ${values.profile}'`);
+    }
     // The stored catalogue (10 MB at 200,000 items) is read on the thread pool while the rest of boot goes on.
     const storeFs = readAhead(join(profile.state, catalogueKind.fileName));
     const say = (line: string) => void writeOut(io.stdout, `${line}\n`);
@@ -70,11 +99,11 @@ export const runCommand: Command = {
     const signer = crypto.signer(terminalSeed(profile.state, say));
     const keypad = new KeyQueue();
     const timeS = () => Math.floor(Date.now() / 1_000);
-    let ends;
+    let ends: RunEnds;
     try {
       const spec = profile.ports;
       if (spec === null) {
-        ends = await loadSite().simulatedEnds({ kind: profile.profile as 'emulated', dir: profile.state, line: profile.line, clock: systemClock, timeS, binding: realBinding, log: say, openSerial, loadTools, terminal: { id: profile.terminal, fixmedinsCode: profile.institution, dir: profile.state, publicKey: signer.publicKey } });
+        ends = await (simulated as SimulatedEnds)(profile, { publicKey: signer.publicKey, timeS, log: say, openSerial });
       } else {
         const open = (port: keyof typeof spec) => spec[port] && openSerial(spec[port].path, spec[port].baud);
         ends = {
@@ -136,5 +165,4 @@ export const runCommand: Command = {
     }
     say('run: stopped');
     return 0;
-  },
-};
+}

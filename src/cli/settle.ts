@@ -1,13 +1,16 @@
-// `settle-terminal settle`: the settlement core on the command line (tools bundle).
+// `settle-terminal settle`: the settlement core on the command line, for
+// billing staff and engineers on the device.
 //   settle [FILE]            one case (file or stdin) → one output line
 //   settle --explain [FILE]  the output line, then the derivation in words
 //   settle --jsonl           one case per stdin line → one output per line, in order
 // Refusals are outputs (exit 0); input that is not JSON is the
-// `invalid_json` output. Exit 2 for bad usage or an unreadable file, 1 when
-// output cannot be written.
+// `invalid_json` output. One case that is refused as `invalid_input` or
+// `invalid_json` also says why on stderr, naming the file and the field
+// (the output line stays exactly the refusal). Exit 2 for bad usage or an
+// unreadable file, 1 when output cannot be written.
 import { caseBytesMax, cliWriteBatchBytes } from '../limits';
-import { explainCase, settleCase } from '../core/case';
-import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo } from './command';
+import { explainCase, settleCase, settleCaseTelling } from '../core/case';
+import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
 import { InputTooLarge, openInput, readAll, readLines, type Line } from './input';
 
 const invalidJson = '{"ok":false,"error":{"code":"invalid_json"}}';
@@ -41,6 +44,11 @@ async function settleStream(io: CliIo): Promise<number> {
   return exitOk;
 }
 
+/** Why one case was refused before it was settled, on stderr: the file, the code, the field. */
+function tellWhy(io: CliIo, file: string | undefined, why: string): Promise<void> {
+  return writeOut(io.stderr, `settle-terminal settle: ${file === undefined || file === '-' ? 'stdin' : file}: ${why}\n`);
+}
+
 async function settleOne(file: string | undefined, explainIt: boolean, io: CliIo): Promise<number> {
   let bytes: Buffer;
   try {
@@ -48,6 +56,7 @@ async function settleOne(file: string | undefined, explainIt: boolean, io: CliIo
   } catch (error) {
     if (error instanceof InputTooLarge) {
       await writeOut(io.stdout, `${invalidInput}\n`);
+      await tellWhy(io, file, `invalid_input: larger than ${caseBytesMax} bytes`);
       return exitOk;
     }
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
@@ -56,10 +65,13 @@ async function settleOne(file: string | undefined, explainIt: boolean, io: CliIo
   const parsed = parseJson(bytes);
   if (!parsed.ok) {
     await writeOut(io.stdout, `${invalidJson}\n${explainIt ? 'Refused: invalid_json: the input is not JSON.\n' : ''}`);
+    if (!explainIt) await tellWhy(io, file, 'invalid_json: the input is not JSON');
     return exitOk;
   }
   if (!explainIt) {
-    await writeOut(io.stdout, `${JSON.stringify(settleCase(parsed.value))}\n`);
+    const settled = settleCaseTelling(parsed.value);
+    await writeOut(io.stdout, `${JSON.stringify(settled.output)}\n`);
+    if (settled.why !== null) await tellWhy(io, file, `invalid_input: ${settled.why}`);
     return exitOk;
   }
   const explained = explainCase(parsed.value);
@@ -67,8 +79,7 @@ async function settleOne(file: string | undefined, explainIt: boolean, io: CliIo
   return exitOk;
 }
 
-/** `settle …`: a developer's and billing staff's tool (tools bundle; the firmware's shim is in tool-commands.ts). */
-export async function runSettle(args: readonly string[], io: CliIo): Promise<number> {
+async function runSettle(args: readonly string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(args, { jsonl: { type: 'boolean' }, explain: { type: 'boolean' } }, 1);
     if (values.jsonl && (values.explain || positionals.length > 0)) {
       throw new UsageError('--jsonl reads stdin only and takes neither FILE nor --explain');
@@ -82,3 +93,10 @@ export async function runSettle(args: readonly string[], io: CliIo): Promise<num
       return exitNegative;
     }
 }
+
+export const settleCommand: Command = {
+  name: 'settle',
+  summary: 'settle cases of docs/settlement.md (a file, stdin, or --jsonl)',
+  usage: 'settle-terminal settle [--explain] [FILE] | settle-terminal settle --jsonl',
+  run: runSettle,
+};

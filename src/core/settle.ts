@@ -30,16 +30,6 @@ import type {
 } from './types';
 import type { BandTrace, SegmentTrace, SettleTrace } from './trace';
 
-declare global {
-  /**
-   * true in dist/terminal.js (build.mjs defines it), undefined everywhere
-   * else. Only the tools ask settle() for a trace (`settle --explain`),
-   * never the terminal, so the firmware leaves the trace's recording out (a
-   * trace passed in there stays as it was).
-   */
-  var __FIRMWARE__: true | undefined;
-}
-
 const hasOwn = Object.hasOwn;
 const levelKeyOf: readonly LevelKey[] = ['1', '1', '2', '3'];
 
@@ -184,19 +174,19 @@ function settleBasic(input: SettleInput, benefit: Benefit, offsite: boolean, ins
   const bonus = input.person.psn_type === 'retired' ? benefit.retired_bonus_bp : 0;
   let raw = 0;
   let from = 0;
-  const bands: BandTrace[] | null = !globalThis.__FIRMWARE__ && trace !== null ? [] : null;
+  const bands: BandTrace[] | null = trace !== null ? [] : null;
   for (const band of benefit.bands) {
     const portion = band.to === null ? Math.max(0, base - from) : clamp(base - from, 0, band.to - from);
     const ratioBp = clamp(band.bp[levelKey] + bonus - cut, 0, bpMax);
     const pay = mulBp(portion, ratioBp);
     raw += pay;
-    if (!globalThis.__FIRMWARE__) bands?.push({ fromFen: from, toFen: band.to, bandBp: band.bp[levelKey], bonusBp: bonus, cutBp: cut, ratioBp, portionFen: portion, payFen: pay });
+    bands?.push({ fromFen: from, toFen: band.to, bandBp: band.bp[levelKey], bonusBp: bonus, cutBp: cut, ratioBp, portionFen: portion, payFen: pay });
     if (band.to !== null) from = band.to;
   }
   const capUsed = acc.get(benefit.cap_key);
   const capRem = Math.max(0, benefit.cap - capUsed);
   const hifpPay = Math.min(raw, capRem);
-  if (!globalThis.__FIRMWARE__ && trace !== null) {
+  if (trace !== null) {
     trace.deductible = { mode: benefit.ded_mode, key: benefit.ded_key, dedFen, usedFen: benefit.ded_mode === 'year' ? acc.get(benefit.ded_key) : 0, remainingFen: dedRem, paidFen: actPayDedc };
     trace.basic = { baseFen: base, bands: bands as BandTrace[], rawFen: raw, capFen: benefit.cap, capKey: benefit.cap_key, capUsedFen: capUsed, capRemainingFen: capRem, payFen: hifpPay };
   }
@@ -208,17 +198,17 @@ function settleSecond(second: SecondLayer, burdenFen: number, insutype: Person['
   const c0 = acc.get('second:base');
   const c1 = c0 + burdenFen;
   let raw = 0;
-  const segments: SegmentTrace[] | null = !globalThis.__FIRMWARE__ && trace !== null ? [] : null;
+  const segments: SegmentTrace[] | null = trace !== null ? [] : null;
   for (const segment of second.segments) {
     const upper = segment.to === null ? c1 : Math.min(c1, segment.to);
     const part = Math.max(0, upper - Math.max(c0, segment.from));
     const pay = mulBp(part, segment.bp);
     raw += pay;
-    if (!globalThis.__FIRMWARE__) segments?.push({ fromFen: segment.from, toFen: segment.to, bp: segment.bp, partFen: part, payFen: pay });
+    segments?.push({ fromFen: segment.from, toFen: segment.to, bp: segment.bp, partFen: part, payFen: pay });
   }
   const paidBefore = acc.get('second:paid');
   const pay = Math.min(raw, Math.max(0, second.cap - paidBefore));
-  if (!globalThis.__FIRMWARE__ && trace !== null) {
+  if (trace !== null) {
     trace.second = { fund: insutype === '390' ? 'hifmi_pay' : 'hifob_pay', burdenFen, c0Fen: c0, c1Fen: c1, segments: segments as SegmentTrace[], rawFen: raw, capFen: second.cap, paidBeforeFen: paidBefore, payFen: pay };
   }
   return pay;
@@ -236,7 +226,7 @@ function settleMaf(className: string, maf: MafClass, remainingFen: number, acc: 
   const dedUsed = Math.min(remainingFen, dedRem);
   const paidBefore = acc.get('maf:paid');
   const mafPay = Math.min(mulBp(remainingFen - dedUsed, maf.bp), Math.max(0, maf.cap - paidBefore));
-  if (!globalThis.__FIRMWARE__ && trace !== null) {
+  if (trace !== null) {
     trace.maf = { className, remainingFen, dedFen: maf.ded, dedUsedBeforeFen: dedUsedBefore, dedUsedFen: dedUsed, bp: maf.bp, capFen: maf.cap, paidBeforeFen: paidBefore, payFen: mafPay };
   }
   return { dedUsed, mafPay };
@@ -288,7 +278,7 @@ export function settle(input: SettleInput, trace: SettleTrace | null = null): Se
     preselfpay += result.preselfpay_amt;
     inscp += result.inscp_scp_amt;
   }
-  if (!globalThis.__FIRMWARE__ && trace !== null) {
+  if (trace !== null) {
     // Recorded after the loop, so the loop over a bill's lines never looks at the trace.
     visit.lines.forEach((line, index) => trace.lines.push({ line, item: input.catalogue.item(line.code) as Item, result: lines[index] as LineResult }));
     trace.offsite = offsite;

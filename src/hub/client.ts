@@ -37,16 +37,8 @@ import type { TerminalJournal } from '../journal/journal';
 import { LogError } from '../journal/log';
 import type { Amounts } from '../journal/recon';
 import { reconcileWith, type Reconciled } from './reconcile';
-import {
-  forwardBackoffMsMax,
-  forwardBackoffMsMin,
-  forwardQueueLengthMax,
-  hubAttemptsMax,
-  hubHeartbeatIntervalMs,
-  hubRequestTimeoutMs,
-  hubSettleTimeoutMs,
-  syncBlobBytesMax,
-} from '../limits';
+import { forwardQueueLengthMax } from '../journal/limits';
+import { forwardBackoffMsMax, forwardBackoffMsMin, hubAttemptsMax, hubHeartbeatIntervalMs, hubRequestTimeoutMs, hubSettleTimeoutMs, syncBlobBytesMax } from './limits';
 
 /** The byte stream to the hub (a device Port satisfies it). */
 export interface HubLink {

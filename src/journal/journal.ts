@@ -10,7 +10,7 @@ import assert from 'node:assert';
 import { createCborEncoder, type CborEncoder } from '../../protocol/cbor-encode';
 import type { BodyOf } from '../../protocol/messages';
 import type { SeqStore } from '../../protocol/sequence';
-import { forwardQueueLengthMax, journalBytesMax, journalSeqBlock } from '../limits';
+import { forwardQueueLengthMax, journalBytesMax, journalSeqBlock } from './limits';
 import { AppendLog, LogError } from './log';
 import { chinaDate, type Amounts, type ReconItem } from './recon';
 import { decodeRecord, encodeRecord, type JournalRecord } from './records';

@@ -16,7 +16,7 @@
 // renames it over the old one, so a crash leaves one whole file or the other.
 import assert from 'node:assert';
 import { crc32 } from '../../protocol/framing';
-import { journalRecordBytesMax } from '../limits';
+import { journalRecordBytesMax } from './limits';
 import type { JournalStorage } from './storage';
 
 const headerBytes = 12;

@@ -11,8 +11,8 @@
 // device/ satisfy (the wiring in src/terminal.ts joins them).
 import assert from 'node:assert';
 import { createCborEncoder } from '../../protocol/cbor-encode';
-import { resultDigest } from '../../protocol/digests';
 import type { BodyOf, Credential, Institution, Person } from '../../protocol/messages';
+import { settleRequest, visitCase } from '../../protocol/settle-request';
 import type { Catalogue } from '../catalogue/layout';
 import type { PolicyBook } from '../catalogue/policy-book';
 import { settleLocally } from '../catalogue/settle-local';
@@ -20,11 +20,10 @@ import { isStoreFault, type SignedStore } from '../catalogue/store';
 import type { Settlement } from '../core/types';
 import type { HubClient, Timers, Who } from '../hub/client';
 import type { Entry, TerminalJournal } from '../journal/journal';
+import { hubAttemptsMax, hubRequestTimeoutMs } from '../hub/limits';
 import {
   cardReadTimeoutMs,
   doneShownMs,
-  hubAttemptsMax,
-  hubRequestTimeoutMs,
   idlePollMs,
   idleRefreshMs,
   messageShownMs,
@@ -414,30 +413,10 @@ export class Session {
     // A store emptied by a fault is repairing itself; one that never had a version needs staff.
     if (!catalogue || !book || !institution) return { ok: false, code: this.#o.catalogue.fault !== null || this.#o.policyBook.fault !== null ? 'store_damaged' : 'catalogue_missing' };
     assert(person !== null && bill !== null, 'a bill to settle and its patient');
-    const { psn_name: _name, ...corePerson } = person;
-    const local = settleLocally(
-      { date: bill.date, person: { ...corePerson, acct_used: acctUsed }, institution, visit: { med_type: bill.med_type, opsp_dise: bill.opsp_dise, lines: bill.lines } },
-      catalogue,
-      book,
-    );
+    const local = settleLocally(visitCase(bill, person, acctUsed, institution, bill.lines), catalogue, book);
     const output = local.output;
     if (!output.ok) return { ok: false, code: output.error.code };
-    const full = { setlinfo: output.setlinfo, lines: [...output.lines], setldetail: [...output.setldetail], acc_delta: { ...output.acc_delta } };
-    // Up to 300 lines travel inline; a larger bill is settled by reference to its digest (hub.cddl, settle_input).
-    const inline = bill.lines.length <= 300;
-    const input = {
-      mdtrt_id: bill.mdtrt_id,
-      psn_no: person.psn_no,
-      date: bill.date,
-      med_type: bill.med_type,
-      opsp_dise: bill.opsp_dise,
-      acct_used: acctUsed,
-      catalogue_version: local.catalogueVersion,
-      policy_version: local.policyVersion,
-      bill: bill.bill,
-      lines: inline ? [...bill.lines] : [],
-    };
-    const body = { input, result: { ...full, lines: inline ? full.lines : [] }, result_digest: resultDigest(this.#encoder, full) };
+    const body = settleRequest(this.#encoder, { bill, psnNo: person.psn_no, acctUsed, catalogueVersion: local.catalogueVersion, policyVersion: local.policyVersion, settlement: output });
     return { ok: true, local: { body, output } };
   }
 

@@ -23,7 +23,7 @@ import { Catalogue } from '../../src/catalogue/layout';
 import { buildPolicyBook, PolicyBook } from '../../src/catalogue/policy-book';
 import { nodeFileSystem, readAhead, swapWithPrevious, versionedPaths } from '../../src/catalogue/files';
 import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
-import { generateCatalogueRecords } from '../../device/hub/catalogue-gen';
+import { generateCatalogueRecords } from '../../device/sim/hub/catalogue-gen';
 import { CrashingFileSystem, PowerCut } from '../helpers/crashing-fs';
 import { readContainer } from '../../src/catalogue/update';
 import { casePolicies, catalogueDelta, catalogueSnapshot, forger, hub, hubKeys, policyDelta, policySnapshot, signedPolicyBody, testLine } from '../helpers/catalogue';

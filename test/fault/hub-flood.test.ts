@@ -1,4 +1,4 @@
-// Proves `settle-terminal hub serve --listen` outlives a flood of connections
+// Proves `settle-sim hub serve --listen` outlives a flood of connections
 // beyond every limit (issue 12, attack 1: a few thousand idle TCP connections
 // killed it with an uncaught `AssertionError: connections are bounded`). With
 // the default limits, one legitimate terminal signs in over its own
@@ -27,9 +27,9 @@ import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { encodeFrame, encodeFrameHeader } from '../../protocol/framing';
 import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
-import { syntheticInstitution, syntheticTerminalSeed } from '../../device/hub/seed';
-import { SocketPort } from '../../device/socket-port';
-import { runTerminal, startTerminal } from '../helpers/cli';
+import { syntheticInstitution, syntheticTerminalSeed } from '../../device/sim/hub/seed';
+import { SocketPort } from '../../device/sim/socket-port';
+import { runSim, startSim } from '../helpers/cli';
 import { realTimers } from '../helpers/hub-rig';
 import { MemoryDisk } from '../helpers/memory-disk';
 
@@ -56,9 +56,9 @@ test('a flood of connections and half-open frames beyond every limit: the hub an
   const state = path.join(dir, 'hub');
   const floods: Socket[] = [];
   const hub = (() => {
-    const generated = runTerminal(['hub', 'generate', '--state', state, '--persons', '10', '--seed', '5', '--terminals', '1', '--date', '2026-03-14']);
+    const generated = runSim(['hub', 'generate', '--state', state, '--persons', '10', '--seed', '5', '--terminals', '1', '--date', '2026-03-14']);
     assert.is(generated.code, 0, generated.stderr);
-    return startTerminal(['hub', 'serve', '--state', state, '--listen', '127.0.0.1:0', '--sign-in-seconds', '8']);
+    return startSim(['hub', 'serve', '--state', state, '--listen', '127.0.0.1:0', '--sign-in-seconds', '8']);
   })();
   try {
     const match = /listening on 127\.0\.0\.1:([0-9]+); key ([0-9a-f]{64})/.exec(await hub.waitFor(/listening on/, 10_000)) as RegExpExecArray;

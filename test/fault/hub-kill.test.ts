@@ -1,5 +1,5 @@
 // Proves the reference hub loses nothing it answered when its process is
-// killed: `settle-terminal hub serve --listen` runs as a child process while
+// killed: `settle-sim hub serve --listen` runs as a child process while
 // a terminal (real journal files) settles synthetic patients' bills in a loop
 // and cancels some; the hub is killed with SIGKILL at seeded moments and
 // started again on the same state directory (on a new port: the terminal's
@@ -20,10 +20,10 @@ import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedSto
 import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import { nodeJournalStorage } from '../../src/journal/storage';
-import { ReferenceHub } from '../../device/hub/hub';
-import { syntheticCredentials, syntheticInstitution, syntheticTerminalSeed } from '../../device/hub/seed';
-import { SocketPort } from '../../device/socket-port';
-import { runTerminal, startTerminal, type RunningTerminal } from '../helpers/cli';
+import { ReferenceHub } from '../../device/sim/hub/hub';
+import { syntheticCredentials, syntheticInstitution, syntheticTerminalSeed } from '../../device/sim/hub/seed';
+import { SocketPort } from '../../device/sim/socket-port';
+import { runSim, startSim, type RunningTerminal } from '../helpers/cli';
 import { realTimers, settleLocally } from '../helpers/hub-rig';
 import { prng, replayHint, testSeed } from '../helpers/seed';
 
@@ -37,12 +37,12 @@ test(`SIGKILL at seeded moments loses no answered settlement and doubles none ${
   const state = path.join(dir, 'hub');
   const running: { hub: RunningTerminal | null } = { hub: null };
   try {
-    const generated = runTerminal(['hub', 'generate', '--state', state, '--persons', '8', '--seed', '3', '--bills-per-person', '200', '--terminals', '1', '--date', date]);
+    const generated = runSim(['hub', 'generate', '--state', state, '--persons', '8', '--seed', '3', '--bills-per-person', '200', '--terminals', '1', '--date', date]);
     assert.is(generated.code, 0, generated.stderr);
     let port = 0;
     let hubKey: Uint8Array | null = null;
     const start = async () => {
-      const hub = startTerminal(['hub', 'serve', '--state', state, '--listen', '127.0.0.1:0']);
+      const hub = startSim(['hub', 'serve', '--state', state, '--listen', '127.0.0.1:0']);
       running.hub = hub;
       const match = /listening on 127\.0\.0\.1:([0-9]+); key ([0-9a-f]{64})/.exec(await hub.waitFor(/listening on/, 10_000)) as RegExpExecArray;
       port = Number(match[1]);

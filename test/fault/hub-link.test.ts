@@ -18,7 +18,7 @@ import { createSealer } from '../../protocol/envelope';
 import type { BodyOf } from '../../protocol/messages';
 import type { JournalStorage } from '../../src/journal/storage';
 import { nodeJournalStorage } from '../../src/journal/storage';
-import { seedIdentities } from '../../device/hub/seed';
+import { seedIdentities } from '../../device/sim/hub/seed';
 import { prepareSettle, rig } from '../helpers/hub-rig';
 import { PowerCut } from '../helpers/memory-disk';
 

@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { seedBills, seedIdentities, seedInstitutions } from '../../device/hub/seed';
+import { seedBills, seedIdentities, seedInstitutions } from '../../device/sim/hub/seed';
 import { MemoryDisk, PowerCut } from '../helpers/memory-disk';
 import { openHub, tempDir, WallClock, zhangDayS } from '../helpers/hub-rig';
 import { prng, replayHint, testSeed } from '../helpers/seed';

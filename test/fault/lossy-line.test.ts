@@ -7,7 +7,7 @@
 // replays one).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runTerminal } from '../helpers/cli';
+import { runSim } from '../helpers/cli';
 import { runSeed, withSeed } from '../suites/seed';
 
 const outcome = (stdout: string) => {
@@ -23,17 +23,17 @@ test('--loss 0.02 at 115,200 baud: the same outcome as a clean line', async () =
     // four more; replaying the first seed replays the same walk).
     let demoSeed = seed;
     let args: string[] = [];
-    let lossy: ReturnType<typeof runTerminal> | null = null;
+    let lossy: ReturnType<typeof runSim> | null = null;
     for (let tries = 0; tries < 5; tries += 1, demoSeed += 1) {
       args = ['demo', '--json', '--patients', '12', '--seed', String(demoSeed), '--baud', '115200'];
-      lossy = runTerminal([...args, '--loss', '0.02'], { timeoutMs: 240_000 });
+      lossy = runSim([...args, '--loss', '0.02'], { timeoutMs: 240_000 });
       assert.is(lossy.code, 0, lossy.stderr);
       if (outcome(lossy.stdout).line.frames_spoiled > 0) break;
     }
-    const clean = runTerminal(args, { timeoutMs: 240_000 });
+    const clean = runSim(args, { timeoutMs: 240_000 });
     assert.is(clean.code, 0, clean.stderr);
     const a = outcome(clean.stdout);
-    const b = outcome((lossy as ReturnType<typeof runTerminal>).stdout);
+    const b = outcome((lossy as ReturnType<typeof runSim>).stdout);
     assert.is(a.line.frames_spoiled, 0);
     assert.ok(b.line.frames_spoiled > 0 && b.line.retries > 0, `frames were spoiled and sent again: ${JSON.stringify(b.line)}`);
     const { line: _a, ...cleanOutcome } = a;

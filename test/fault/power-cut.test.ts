@@ -22,12 +22,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { auditHub } from '../../device/demo';
-import { ReferenceHub } from '../../device/hub/hub';
-import { seededRandom, type Random } from '../../device/prng';
+import { auditHub } from '../../device/sim/demo';
+import { ReferenceHub } from '../../device/sim/hub/hub';
+import { seededRandom, type Random } from '../../device/sim/prng';
 import { TerminalJournal } from '../../src/journal/journal';
 import { nodeJournalStorage } from '../../src/journal/storage';
-import { projectRoot, terminalBundle } from '../helpers/cli';
+import { projectRoot, simBundle } from '../helpers/cli';
 import { tempDir } from '../helpers/hub-rig';
 import { runSeed, withSeed } from '../suites/seed';
 
@@ -62,7 +62,7 @@ interface Run {
 
 function demo(dir: string, seed: number, kill: { spec: string | null; afterMs: number } | null): Promise<Run> {
   return new Promise((resolve) => {
-    const args = [terminalBundle, 'demo', '--state', dir, '--patients', String(patients), '--seed', String(seed), '--baud', '4000000', '--json'];
+    const args = [simBundle, 'demo', '--state', dir, '--patients', String(patients), '--seed', String(seed), '--baud', '4000000', '--json'];
     const child = spawn(process.execPath, args, { cwd: projectRoot, env: { ...process.env, SETTLE_DEMO_KILL: kill?.spec ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

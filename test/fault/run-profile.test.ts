@@ -1,7 +1,9 @@
-// Proves `settle-terminal run --profile FILE` on the emulated profile, as a
-// process: the first boot makes the terminal's key, the emulated site enrols
-// it at the reference hub, and the terminal fetches its catalogue and policy
-// book over its own line (the firmware's own signed update, in terminal.js);
+// Proves `run --profile FILE` on the emulated profile, as a process (the
+// simulation bundle's run, node dist/sim.js: the firmware's own run command
+// with emulators and the reference hub at the far ends): the first boot
+// makes the terminal's key, the emulated site enrols it at the reference hub,
+// and the terminal fetches its catalogue and policy book over its own line
+// (the firmware's own signed update);
 // it says when it is ready; standard input drives the emulators and the
 // patient's keys; the screens and the printed receipt come out on standard
 // output; SIGTERM stops it cleanly. A second boot on the same state is ready
@@ -10,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startTerminal } from '../helpers/cli';
+import { startSim } from '../helpers/cli';
 import { tempDir } from '../helpers/hub-rig';
 import { wang } from '../helpers/terminal-rig';
 
@@ -19,7 +21,7 @@ test('run --profile emulated: boots (syncing its stores the first time), serves 
   try {
     const profile = path.join(temp.dir, 'emulated.json');
     writeFileSync(profile, JSON.stringify({ profile: 'emulated', terminal: 'SH-K09', institution: wang.fixmedins_code, state: 'state', offline_floor_fen: 50_000, line: { baud: 921_600 } }));
-    const first = startTerminal(['run', '--profile', profile]);
+    const first = startSim(['run', '--profile', profile]);
     try {
       await first.waitFor(/^sync catalogue: shanghai-2026\.03$/, 20_000);
       await first.waitFor(/^sync policy_book: policy-book-2026\.1$/, 20_000);
@@ -38,7 +40,7 @@ test('run --profile emulated: boots (syncing its stores the first time), serves 
       first.send('ok');
       assert.is(await first.stop('SIGTERM'), 0, first.stderr());
       assert.ok(first.lines.includes('run: stopped'));
-      const second = startTerminal(['run', '--profile', profile]);
+      const second = startSim(['run', '--profile', profile]);
       try {
         await second.waitFor(/^run: ready in \d+ ms/, 20_000);
         assert.not.ok(second.lines.some((line) => line.startsWith('sync ')), 'nothing to fetch');

@@ -20,7 +20,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateCatalogueRecords } from '../../device/hub/catalogue-gen';
+import { generateCatalogueRecords } from '../../device/sim/hub/catalogue-gen';
 import { Catalogue, type CatalogueRecord } from '../../src/catalogue/layout';
 import { StoreDamagedError } from '../../src/catalogue/pages';
 import { PolicyBook, buildPolicyBook, type PolicyEntry } from '../../src/catalogue/policy-book';

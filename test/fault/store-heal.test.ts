@@ -15,7 +15,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { seedCatalogues, seedPolicies } from '../../device/hub/seed';
+import { seedCatalogues, seedPolicies } from '../../device/sim/hub/seed';
 import type { SignedStore } from '../../src/catalogue/store';
 import { compliant, TerminalRig, wang } from '../helpers/terminal-rig';
 import { pageBytes } from '../../src/catalogue/pages';

@@ -17,7 +17,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateCatalogueRecords } from '../../device/hub/catalogue-gen';
+import { generateCatalogueRecords } from '../../device/sim/hub/catalogue-gen';
 import { nodeFileSystem, type FileSystem } from '../../src/catalogue/files';
 import { lockStore } from '../../src/catalogue/lock';
 import { catalogueKind, SignedStore } from '../../src/catalogue/store';

@@ -1,4 +1,5 @@
-// Runs the built firmware bundle as a user would: `node dist/terminal.js ...`.
+// Runs the built bundles as a user would: the firmware, `node dist/terminal.js ...`,
+// and the simulation bundle, `node dist/sim.js ...` (runSim, startSim).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,8 @@ function findRoot(from: string): string {
   }
 }
 export const terminalBundle = path.join(projectRoot, 'dist', 'terminal.js');
+/** The simulation bundle: the demo, the reference hub, the emulators, the emulated and hil profiles, generators. */
+export const simBundle = path.join(projectRoot, 'dist', 'sim.js');
 
 export interface CliResult {
   readonly code: number | null;
@@ -20,11 +23,24 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runTerminal(
-  args: readonly string[],
-  options: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {},
-): CliResult {
-  const result = spawnSync(process.execPath, [terminalBundle, ...args], {
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Runs the firmware to its end. */
+export function runTerminal(args: readonly string[], options: RunOptions = {}): CliResult {
+  return runBundle(terminalBundle, args, options);
+}
+
+/** Runs the simulation bundle to its end. */
+export function runSim(args: readonly string[], options: RunOptions = {}): CliResult {
+  return runBundle(simBundle, args, options);
+}
+
+function runBundle(bundle: string, args: readonly string[], options: RunOptions): CliResult {
+  const result = spawnSync(process.execPath, [bundle, ...args], {
     cwd: projectRoot,
     input: options.input,
     env: { ...process.env, ...options.env },
@@ -36,7 +52,7 @@ export function runTerminal(
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A firmware process left running (an emulator), read line by line, always ended by pid. */
+/** A bundle's process left running (a terminal, an emulator, a hub), read line by line, always ended by pid. */
 export interface RunningTerminal {
   readonly pid: number;
   /** Everything it printed on stdout so far, by line. */
@@ -50,8 +66,18 @@ export interface RunningTerminal {
   stderr(): string;
 }
 
+/** Starts the firmware. */
 export function startTerminal(args: readonly string[]): RunningTerminal {
-  const child = spawn(process.execPath, [terminalBundle, ...args], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  return startBundle(terminalBundle, args);
+}
+
+/** Starts the simulation bundle. */
+export function startSim(args: readonly string[]): RunningTerminal {
+  return startBundle(simBundle, args);
+}
+
+function startBundle(bundle: string, args: readonly string[]): RunningTerminal {
+  const child = spawn(process.execPath, [bundle, ...args], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let partial = '';
   let stderr = '';

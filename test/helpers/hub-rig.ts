@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createCborEncoder } from '../../protocol/cbor-encode';
 import { bytesEqual, type Signer } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { resultDigest } from '../../protocol/digests';
+import { settleRequest, visitCase } from '../../protocol/settle-request';
 import { parseSign1, wireHeaders } from '../../protocol/cose';
 import { decodePayload } from '../../protocol/envelope';
 import { encodeFrame, FrameDecoder } from '../../protocol/framing';
@@ -25,9 +25,9 @@ import { validateCaseWith } from '../../src/core/validate';
 import { HubClient, type HubClientOptions, type HubLink, type Timers } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import type { JournalStorage } from '../../src/journal/storage';
-import { ReferenceHub, type HubOptions } from '../../device/hub/hub';
-import { seedIdentities } from '../../device/hub/seed';
-import { createPortPair } from '../../device/memory-port';
+import { ReferenceHub, type HubOptions } from '../../device/sim/hub/hub';
+import { seedIdentities } from '../../device/sim/hub/seed';
+import { createPortPair } from '../../device/sim/memory-port';
 import { PortError, type Port } from '../../device/port';
 import { MemoryDisk } from './memory-disk';
 
@@ -236,30 +236,12 @@ export function settleLocally(
   if (catalogue === undefined || book === undefined) return { ok: false, code: 'no_catalogue' };
   const policy = book.lookup(person.insuplc_admdvs);
   if (policy === undefined) return { ok: false, code: 'policy_not_found' };
-  const { psn_name: _name, ...corePerson } = person;
-  const checked = validateCaseWith(
-    { date: bill.date, person: { ...corePerson, acct_used: acctUsed }, institution, visit: { med_type: bill.med_type, opsp_dise: bill.opsp_dise, lines: bill.lines }, policy: policy.policy },
-    catalogue,
-  );
+  const checked = validateCaseWith({ ...visitCase(bill, person, acctUsed, institution, bill.lines), policy: policy.policy }, catalogue);
   if (!checked.ok) return { ok: false, code: 'invalid_input' };
   const output = settle(checked.value);
   if (!output.ok) return { ok: false, code: output.error.code };
-  const encoder = createCborEncoder();
-  const full = { setlinfo: output.setlinfo, lines: [...output.lines], setldetail: [...output.setldetail], acc_delta: { ...output.acc_delta } };
-  const inline = bill.lines.length <= 300;
-  const input = {
-    mdtrt_id: bill.mdtrt_id,
-    psn_no: person.psn_no,
-    date: bill.date,
-    med_type: bill.med_type,
-    opsp_dise: bill.opsp_dise,
-    acct_used: acctUsed,
-    catalogue_version: catalogue.version,
-    policy_version: book.version,
-    bill: bill.bill,
-    lines: inline ? [...bill.lines] : [],
-  };
-  return { ok: true, output, body: { input, result: { ...full, lines: inline ? full.lines : [] }, result_digest: resultDigest(encoder, full) } };
+  const body = settleRequest(createCborEncoder(), { bill, psnNo: person.psn_no, acctUsed, catalogueVersion: catalogue.version, policyVersion: book.version, settlement: output });
+  return { ok: true, output, body };
 }
 
 /** A rig: a fresh seeded hub in a temp dir, terminal T1 enrolled at Mr. Zhang's hospital, on a frame tap. */

@@ -1,5 +1,5 @@
 // One terminal of the firmware (src/terminal.ts: boot, session, drivers, hub
-// client, journal) on the emulated site (device/site.ts: emulators and the
+// client, journal) on the emulated site (device/sim/site.ts: emulators and the
 // reference hub over simulated lines), in this process, for the session's
 // suites: a patient that acts on the screens as a test scripts it, the
 // states the session passed through, and what the hub holds at the end.
@@ -7,12 +7,12 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { keyring } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { ReferenceHub } from '../../device/hub/hub';
-import { seedIdentities, seedPersons } from '../../device/hub/seed';
+import { ReferenceHub } from '../../device/sim/hub/hub';
+import { seedIdentities, seedPersons } from '../../device/sim/hub/seed';
 import { KeyQueue } from '../../device/keypad';
 import { systemClock, type Port } from '../../device/port';
-import { Site, type SiteTerminal } from '../../device/site';
-import { fillStores } from '../../device/hub/provision';
+import { Site, type SiteTerminal } from '../../device/sim/site';
+import { fillStores } from '../../device/sim/hub/provision';
 import type { JournalStorage } from '../../src/journal/storage';
 import type { State } from '../../src/session/machine';
 import { layouts } from '../../src/session/screens';

@@ -1,6 +1,6 @@
-// Proves `settle-terminal emulate …` works on the built bundle against a pty
-// that another program opens: socat makes a pty pair, the firmware's emulate
-// command (loading the emulators from dist/tools.js) serves one end, and this
+// Proves `settle-sim emulate …` works on the built bundle against a pty
+// that another program opens: socat makes a pty pair, the simulation bundle's
+// emulate command (dist/sim.js) serves one end, and this
 // test opens the other end with the real serial binding and the drivers. The
 // emulator is driven on stdin as an integrator would drive it, and the
 // firmware's own `probe` command checks each device through the same ptys.
@@ -13,18 +13,18 @@ import { CardReader } from '../../device/card-reader';
 import { systemClock } from '../../device/port';
 import { ReceiptPrinter } from '../../device/printer';
 import { QrScanner } from '../../device/qr-scanner';
-import { openPtyPair, type PtyPair } from '../../device/socat';
+import { openPtyPair, type PtyPair } from '../../device/sim/socat';
 import { StreamPort } from '../../device/stream-port';
-import { runTerminal, startTerminal, type RunningTerminal } from '../helpers/cli';
+import { runSim, runTerminal, startSim, type RunningTerminal } from '../helpers/cli';
 import { hilSuite } from '../helpers/hil';
 import { sampleReceipt } from '../suites/printer.suite';
 
-const test = hilSuite('settle-terminal emulate on a pty another program opens');
+const test = hilSuite('settle-sim emulate on a pty another program opens');
 
 /** Runs `emulate KIND` on one end of a fresh pty pair and gives `body` the other end's path. */
 async function withEmulator(kind: string, extra: string[], body: (emulator: RunningTerminal, hostPath: string) => Promise<void>): Promise<void> {
   const pair: PtyPair = await openPtyPair();
-  const emulator = startTerminal(['emulate', kind, '--port', pair.pathB, ...extra]);
+  const emulator = startSim(['emulate', kind, '--port', pair.pathB, ...extra]);
   try {
     await emulator.waitFor(/emulator on .* baud/);
     await body(emulator, pair.pathA);
@@ -135,7 +135,7 @@ test('probe (firmware drivers) against emulate (tools), both bundles, over a pty
 });
 
 test('emulate on a path that is no port: port_unavailable, exit 2', () => {
-  const result = runTerminal(['emulate', 'printer', '--port', '/nonexistent/tty'], { timeoutMs: 10_000 });
+  const result = runSim(['emulate', 'printer', '--port', '/nonexistent/tty'], { timeoutMs: 10_000 });
   assert.is(result.code, 2);
   assert.match(result.stderr, /port_unavailable/);
 });

@@ -1,4 +1,4 @@
-// Proves `settle-terminal hub serve --port PATH` serves a terminal on a real
+// Proves `settle-sim hub serve --port PATH` serves a terminal on a real
 // serial line: the firmware's CLI opens one end of a socat pty pair with the
 // real binding, a hub client opens the other end through the port adapter,
 // signs in, finds a seed patient and settles the pending bill (skipped
@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bytesEqual, bytesToHex, hexToBytes } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { openPtyPair } from '../../device/socat';
+import { openPtyPair } from '../../device/sim/socat';
 import { StreamPort } from '../../device/stream-port';
-import { runTerminal, startTerminal } from '../helpers/cli';
+import { runSim, startSim } from '../helpers/cli';
 import { hilSuite } from '../helpers/hil';
 import { openTerminal, prepareSettle, WallClock, terminalSigner } from '../helpers/hub-rig';
 
@@ -23,9 +23,9 @@ test('the CLI hub on a pty settles a seed patient for a terminal on the other en
   const dir = mkdtempSync(path.join(tmpdir(), 'hub-pty-'));
   const pair = await openPtyPair();
   const state = path.join(dir, 'hub');
-  const enrolled = runTerminal(['hub', 'enroll', '--state', state, '--terminal', 'T1', '--institution', 'H11010600001', '--pub', bytesToHex(terminalSigner(1).publicKey)]);
+  const enrolled = runSim(['hub', 'enroll', '--state', state, '--terminal', 'T1', '--institution', 'H11010600001', '--pub', bytesToHex(terminalSigner(1).publicKey)]);
   assert.is(enrolled.code, 0, enrolled.stderr);
-  const hub = startTerminal(['hub', 'serve', '--state', state, '--port', pair.pathA, '--baud', '115200']);
+  const hub = startSim(['hub', 'serve', '--state', state, '--port', pair.pathA, '--baud', '115200']);
   const port = new StreamPort({ binding: autoDetect() as BindingInterface, path: pair.pathB, baudRate: 115_200 });
   try {
     const line = await hub.waitFor(/serving on/, 10_000);
@@ -45,7 +45,7 @@ test('the CLI hub on a pty settles a seed patient for a terminal on the other en
     assert.ok(settled.ok, JSON.stringify(settled));
     await terminal.client.close();
     assert.is(await hub.stop('SIGTERM'), 0);
-    assert.is(JSON.parse(runTerminal(['hub', 'show', '--state', state]).stdout).settlements, 1);
+    assert.is(JSON.parse(runSim(['hub', 'show', '--state', state]).stdout).settlements, 1);
   } finally {
     await hub.stop('SIGKILL');
     await port.close();

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { autoDetect } from '@serialport/bindings-cpp';
 import { existsSync } from 'node:fs';
 import { hilSuite } from '../helpers/hil';
-import { openPtyPair } from '../../device/socat';
+import { openPtyPair } from '../../device/sim/socat';
 import { readBefore, systemClock } from '../../device/port';
 import { StreamPort } from '../../device/stream-port';
 

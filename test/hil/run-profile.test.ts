@@ -1,8 +1,9 @@
 // Proves `settle-terminal run --profile FILE` on real serial ports (skipped
-// without socat): the kiosk profile, whose ports are the host ends of socat
-// pty pairs while this test holds the far ends (the card reader, QR scanner
-// and printer emulators, and the reference hub serving the hub line), and the
-// hil profile, which makes the same arrangement itself. The firmware opens
+// without socat): the kiosk profile on the firmware, whose ports are the host
+// ends of socat pty pairs while this test holds the far ends (the card
+// reader, QR scanner and printer emulators, and the reference hub serving the
+// hub line), and the hil profile, which the simulation bundle's `run` sets up
+// the same way itself (node dist/sim.js run). The firmware opens
 // its ports with the real serial binding, fetches its catalogue and policy
 // book over the hub line, settles a seed patient from the card (PIN typed on
 // standard input) or the e-certificate, and prints the receipt.
@@ -13,15 +14,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bytesToHex } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
-import { CardReaderEmulator } from '../../device/card-reader-emulator';
+import { CardReaderEmulator } from '../../device/sim/card-reader-emulator';
 import { Gb18030Encoder } from '../../device/gb18030';
-import { ReferenceHub } from '../../device/hub/hub';
-import { PrinterEmulator } from '../../device/printer-emulator';
-import { QrScannerEmulator } from '../../device/qr-scanner-emulator';
-import { seedCards } from '../../device/site';
-import { openPtyPair, type PtyPair } from '../../device/socat';
+import { ReferenceHub } from '../../device/sim/hub/hub';
+import { PrinterEmulator } from '../../device/sim/printer-emulator';
+import { QrScannerEmulator } from '../../device/sim/qr-scanner-emulator';
+import { seedCards } from '../../device/sim/site';
+import { openPtyPair, type PtyPair } from '../../device/sim/socat';
 import { StreamPort } from '../../device/stream-port';
-import { startTerminal } from '../helpers/cli';
+import { startSim, startTerminal } from '../helpers/cli';
 import { hilSuite } from '../helpers/hil';
 import { tempDir } from '../helpers/hub-rig';
 import { wang, zhang } from '../helpers/terminal-rig';
@@ -92,7 +93,7 @@ test('the hil profile: the firmware makes its pty pairs, emulators and hub, and 
   try {
     const profile = path.join(temp.dir, 'hil.json');
     writeFileSync(profile, JSON.stringify({ profile: 'hil', terminal: 'SH-K08', institution: wang.fixmedins_code, state: 'state', line: { baud: 115_200 } }));
-    const terminal = startTerminal(['run', '--profile', profile]);
+    const terminal = startSim(['run', '--profile', profile]);
     try {
       await terminal.waitFor(/^run: ready in \d+ ms: terminal SH-K08 \(hil\)/, 30_000);
       terminal.send(`scan ${wang.ecert}`);

@@ -15,7 +15,7 @@ import { buildCatalogue } from '../../src/catalogue/build';
 import { applyDelta, decodeDelta, diffCatalogues, encodeDelta } from '../../src/catalogue/delta';
 import { Catalogue, type CatalogueRecord } from '../../src/catalogue/layout';
 import { applyPolicyDelta, buildPolicyBook, decodePolicyDelta, diffPolicyBooks, encodePolicyDelta, PolicyBook } from '../../src/catalogue/policy-book';
-import { generateCatalogueRecords } from '../../device/hub/catalogue-gen';
+import { generateCatalogueRecords } from '../../device/sim/hub/catalogue-gen';
 import { casePolicies } from '../helpers/catalogue';
 
 const runs = Number(process.env.PROPERTY_RUNS ?? 60);

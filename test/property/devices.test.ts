@@ -9,11 +9,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { CardCommand, findFrame, frameDataAt, sealFrame, stx } from '../../device/card-frame';
-import { CardReaderEmulator } from '../../device/card-reader-emulator';
+import { CardReaderEmulator } from '../../device/sim/card-reader-emulator';
 import { Gb18030Encoder } from '../../device/gb18030';
-import { mockBackend } from '../../device/harness';
+import { mockBackend } from '../../device/sim/harness';
 import { systemClock } from '../../device/port';
-import { PrinterEmulator } from '../../device/printer-emulator';
+import { PrinterEmulator } from '../../device/sim/printer-emulator';
 import { QrScanner } from '../../device/qr-scanner';
 import { sampleReceipt } from '../suites/printer.suite';
 

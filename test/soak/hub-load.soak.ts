@@ -1,4 +1,4 @@
-// Soak: one reference hub (`settle-terminal hub serve --listen`, its own
+// Soak: one reference hub (`settle-sim hub serve --listen`, its own
 // process, its state on disk) and N emulated terminals over TCP sockets in
 // this process, for S seconds; first the same with one terminal, the baseline.
 // Each terminal syncs its catalogue and policy book, then loops over its own
@@ -35,11 +35,11 @@ import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
 import { chinaDate } from '../../src/journal/recon';
 import type { JournalStorage } from '../../src/journal/storage';
-import { ReferenceHub } from '../../device/hub/hub';
-import { syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo, syntheticTerminalId, syntheticTerminalSeed, type Population } from '../../device/hub/seed';
-import { SocketPort } from '../../device/socket-port';
+import { ReferenceHub } from '../../device/sim/hub/hub';
+import { syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo, syntheticTerminalId, syntheticTerminalSeed, type Population } from '../../device/sim/hub/seed';
+import { SocketPort } from '../../device/sim/socket-port';
 import { realTimers, settleLocally } from '../helpers/hub-rig';
-import { projectRoot, terminalBundle } from '../helpers/cli';
+import { projectRoot, simBundle } from '../helpers/cli';
 
 /** A journal disk that keeps nothing: the load run never reopens a terminal's journal, and 200 busy journals in memory would time this process's copying. */
 const nullDisk: JournalStorage = { read: () => null, append() {}, sync() {}, truncate() {}, write() {}, rename() {}, remove() {}, syncDir() {} };
@@ -69,7 +69,7 @@ interface Run {
 
 function cli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [terminalBundle, ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [simBundle, ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`settle-terminal ${args.join(' ')}: exit ${code}`))));
@@ -78,7 +78,7 @@ function cli(args: string[]): Promise<string> {
 
 async function startHub(dir: string): Promise<{ child: ChildProcess; port: number; key: Uint8Array }> {
   const nodeArgs = (process.env.HUB_LOAD_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, ...nodeArgs, terminalBundle, 'hub', 'serve', '--state', dir, '--listen', '127.0.0.1:0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, ...nodeArgs, simBundle, 'hub', 'serve', '--state', dir, '--listen', '127.0.0.1:0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);

@@ -14,7 +14,8 @@ if (name === undefined || !known.includes(name)) {
   console.error(`usage: npm run soak -- NAME [ARGS...]   (NAME: ${known.join(', ')})`);
   process.exit(2);
 }
-if (!existsSync(path.join(root, 'dist', 'terminal.js'))) {
+// The soak runs spawn the firmware (settle-jsonl) and the simulation bundle (demo, hub).
+if (!['terminal.js', 'sim.js'].every((name) => existsSync(path.join(root, 'dist', name)))) {
   const built = spawnSync(process.execPath, [path.join(root, 'build.mjs')], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) process.exit(1);
 }

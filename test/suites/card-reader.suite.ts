@@ -10,9 +10,9 @@ import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
 import { CardProbe } from '../../device/card-probe';
 import { statusWordFailure } from '../../device/card-reader';
-import { CardReaderEmulator, defaultPin } from '../../device/card-reader-emulator';
+import { CardReaderEmulator, defaultPin } from '../../device/sim/card-reader-emulator';
 import { Gb18030Encoder } from '../../device/gb18030';
-import type { Backend, LinkOptions } from '../../device/harness';
+import type { Backend, LinkOptions } from '../../device/sim/harness';
 import { systemClock, type Result } from '../../device/port';
 import { runSeed, withSeed } from './seed';
 

@@ -10,8 +10,8 @@
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import type { Test } from 'uvu';
-import type { Backend, Link } from '../../device/harness';
-import { seedIdentities } from '../../device/hub/seed';
+import type { Backend, Link } from '../../device/sim/harness';
+import { seedIdentities } from '../../device/sim/hub/seed';
 import { openHub, openTerminal, prepareSettle, tempDir, terminalSigner, WallClock, zhangDayS, type Terminal } from '../helpers/hub-rig';
 import { runSeed, withSeed } from './seed';
 

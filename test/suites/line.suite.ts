@@ -4,8 +4,8 @@
 // during it, and seeded faults replay exactly from their seed.
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
-import type { Backend, Link } from '../../device/harness';
-import type { LineOptions } from '../../device/line';
+import type { Backend, Link } from '../../device/sim/harness';
+import type { LineOptions } from '../../device/sim/line';
 import type { Port } from '../../device/port';
 import { runSeed, withSeed } from './seed';
 

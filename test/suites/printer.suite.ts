@@ -8,10 +8,10 @@ import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
 import { ReceiptBuilder } from '../../device/escpos';
 import { Gb18030Encoder } from '../../device/gb18030';
-import type { Backend, Link, LinkOptions } from '../../device/harness';
+import type { Backend, Link, LinkOptions } from '../../device/sim/harness';
 import { systemClock } from '../../device/port';
 import { ReceiptPrinter } from '../../device/printer';
-import { PrinterEmulator } from '../../device/printer-emulator';
+import { PrinterEmulator } from '../../device/sim/printer-emulator';
 import { runSeed, withSeed } from './seed';
 
 const encoder = new Gb18030Encoder();

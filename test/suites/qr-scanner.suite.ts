@@ -5,11 +5,11 @@
 // timeout, close while waiting, and a 115,200-baud simulated line.
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
-import type { Backend, Link, LinkOptions } from '../../device/harness';
+import type { Backend, Link, LinkOptions } from '../../device/sim/harness';
 import { systemClock } from '../../device/port';
-import { seededRandom } from '../../device/prng';
+import { seededRandom } from '../../device/sim/prng';
 import { QrScanner } from '../../device/qr-scanner';
-import { QrScannerEmulator, sampleToken, type Terminator } from '../../device/qr-scanner-emulator';
+import { QrScannerEmulator, sampleToken, type Terminator } from '../../device/sim/qr-scanner-emulator';
 import { runSeed, withSeed } from './seed';
 
 interface Rig {

@@ -11,7 +11,7 @@ import { Catalogue, CatalogueFormatError, codeKind } from '../../src/catalogue/l
 import { buildPolicyBook, PolicyBook } from '../../src/catalogue/policy-book';
 import { settleLocally } from '../../src/catalogue/settle-local';
 import { settleCase } from '../../src/core/case';
-import { generateCatalogueRecords } from '../../device/hub/catalogue-gen';
+import { generateCatalogueRecords } from '../../device/sim/hub/catalogue-gen';
 import { caseRecords, casePolicies } from '../helpers/catalogue';
 import { workedCases } from '../helpers/cases';
 

@@ -1,4 +1,4 @@
-// Proves `settle-terminal demo` (npm start) checks every flag: a bad value is
+// Proves `settle-sim demo` (npm start) checks every flag: a bad value is
 // one line with its stable code and exit 2, before anything runs; and that a
 // run plays the seed patients as issue 8 lists them (Mr. Zhang's referral
 // inpatient bill settled in three layers, Aunt Wang's monthly medicines from
@@ -8,7 +8,7 @@
 // reconciliation, and puts the machine-readable summary on the last line.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runTerminal } from '../helpers/cli';
+import { runSim } from '../helpers/cli';
 
 const refusals: readonly [string[], RegExp][] = [
   [['--baud', '12'], /invalid_baud: --baud must be a whole number from 300 to 4000000, got '12'/],
@@ -29,18 +29,18 @@ const refusals: readonly [string[], RegExp][] = [
 
 test('every bad flag is one line with its code, exit 2', () => {
   for (const [args, expected] of refusals) {
-    const result = runTerminal(['demo', ...args]);
+    const result = runSim(['demo', ...args]);
     assert.is(result.code, 2, args.join(' '));
     assert.is(result.stdout, '', args.join(' '));
     assert.is(result.stderr.trimEnd().split('\n').length, 1, args.join(' '));
-    assert.match(result.stderr, /^settle-terminal demo: /);
+    assert.match(result.stderr, /^settle-sim demo: /);
     assert.match(result.stderr, expected, args.join(' '));
   }
-  assert.match(runTerminal(['demo', '--help']).stdout, /^usage: settle-terminal demo \[--seed N\] \[--baud N\] \[--loss P\] \[--patients N\] \[--state DIR\] \[--json\]/);
+  assert.match(runSim(['demo', '--help']).stdout, /^usage: settle-sim demo \[--seed N\] \[--baud N\] \[--loss P\] \[--patients N\] \[--state DIR\] \[--json\]/);
 });
 
 test('the seed patients: screens, receipts, the day reconciled, and the summary as the last line', () => {
-  const result = runTerminal(['demo', '--json'], { timeoutMs: 120_000 });
+  const result = runSim(['demo', '--json'], { timeoutMs: 120_000 });
   assert.is(result.code, 0, result.stderr);
   const out = result.stdout;
   for (const shown of ['请输入社保卡密码', '费用明细 Bill', '结算预览 Pre-settlement', '确认结算 Confirm', '>1 用账户 Account', '结算完成 Settled', '请先办理异地就医备案', 'File for off-site treatment first.']) {

@@ -1,13 +1,14 @@
-// Proves the `emulate` and `probe` commands check their arguments on the
-// built bundle before touching any port: the device kind, --port, --baud, and
-// a --cards file read strictly, each failure one line with a stable code and
-// exit 2 (no socat needed; the runs on ptys are in test/hil/emulate-cli.test.ts).
+// Proves the `emulate` (simulation bundle) and `probe` (firmware) commands
+// check their arguments on the built bundles before touching any port: the
+// device kind, --port, --baud, and a --cards file read strictly, each failure
+// one line with a stable code and exit 2 (no socat needed; the runs on ptys
+// are in test/hil/emulate-cli.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runTerminal } from '../helpers/cli';
+import { runSim, runTerminal, type CliResult } from '../helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cards-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -20,8 +21,13 @@ function cardsFile(name: string, text: string): string {
 
 const good = { id: 'mine', cardNumber: 'Z98765432', idNumber: '110101199001017778', name: '欧阳娜娜', areaCode: '440300' };
 
+/** `emulate` runs in the simulation bundle, `probe` in the firmware. */
+function run(args: string[]): CliResult {
+  return args[0] === 'emulate' ? runSim(args) : runTerminal(args);
+}
+
 function oneLineExit2(args: string[], pattern: RegExp): void {
-  const result = runTerminal(args);
+  const result = run(args);
   assert.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
   assert.is(result.stdout, '');
   assert.is(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
@@ -39,7 +45,7 @@ test('emulate: the kind, --port and --baud are required and checked', () => {
 
 test('emulate --cards: unreadable, not JSON, and each kind of invalid card, with stable codes', () => {
   const base = ['emulate', 'card-reader', '--port', '/nonexistent/tty', '--cards'];
-  oneLineExit2([...base, path.join(dir, 'missing.json')], /^settle-terminal emulate: cards_unreadable: --cards .*missing\.json: cannot read it \(ENOENT\)\n$/);
+  oneLineExit2([...base, path.join(dir, 'missing.json')], /^settle-sim emulate: cards_unreadable: --cards .*missing\.json: cannot read it \(ENOENT\)\n$/);
   oneLineExit2([...base, cardsFile('truncated.json', '{"cards": [')], /cards_not_json: .*not JSON/);
   const table: [unknown, RegExp][] = [
     [[good], /cards_invalid: .*an object with a "cards" array/],
@@ -61,7 +67,7 @@ test('emulate --cards: unreadable, not JSON, and each kind of invalid card, with
 });
 
 test('emulate --cards with a good file gets as far as the port', () => {
-  const result = runTerminal(['emulate', 'card-reader', '--port', '/nonexistent/tty', '--cards', cardsFile('good.json', JSON.stringify({ cards: [good] }))]);
+  const result = runSim(['emulate', 'card-reader', '--port', '/nonexistent/tty', '--cards', cardsFile('good.json', JSON.stringify({ cards: [good] }))]);
   assert.is(result.code, 2);
   assert.match(result.stderr, /port_unavailable/);
 });

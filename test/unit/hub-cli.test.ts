@@ -1,5 +1,5 @@
-// Proves the `settle-terminal hub` commands on the built firmware (which loads
-// the hub from dist/tools.js): init seeds a new state directory with the worked
+// Proves the `settle-sim hub` commands on the built simulation bundle
+// (dist/sim.js): init seeds a new state directory with the worked
 // cases' patients, and the commands that only read (show, audit, clearing)
 // never create one (state_missing, no directory made); generate adds a
 // synthetic population and terminals;
@@ -17,9 +17,9 @@ import { bytesEqual, bytesToHex, hexToBytes } from '../../protocol/crypto';
 import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { HubClient } from '../../src/hub/client';
 import { TerminalJournal } from '../../src/journal/journal';
-import { SocketPort } from '../../device/socket-port';
-import { guardUnhandled } from '../../device/hub/cli';
-import { runTerminal, startTerminal } from '../helpers/cli';
+import { SocketPort } from '../../device/sim/socket-port';
+import { guardUnhandled } from '../../device/sim/hub/cli';
+import { runSim, startSim } from '../helpers/cli';
 import { realTimers, terminalSigner } from '../helpers/hub-rig';
 import { MemoryDisk } from '../helpers/memory-disk';
 
@@ -29,7 +29,7 @@ const json = (text: string) => JSON.parse(text.trim().split('\n').at(-1) as stri
 
 test('a read-only command never creates state: show, audit and clearing on a missing directory are state_missing and make nothing', () => {
   for (const args of [['show'], ['audit'], ['clearing', '--month', '2026-03'], ['show', '--person', 'P130125000001']]) {
-    const out = runTerminal(['hub', ...args, '--state', state]);
+    const out = runSim(['hub', ...args, '--state', state]);
     assert.is(out.code, 2, `${args.join(' ')}: ${out.stdout}${out.stderr}`);
     assert.match(out.stderr, /^hub: state_missing: /, args.join(' '));
     assert.not.ok(existsSync(state), `${args.join(' ')} created ${state}`);
@@ -37,25 +37,25 @@ test('a read-only command never creates state: show, audit and clearing on a mis
 });
 
 test('init seeds a new state directory: show gives the versions, institutions and the hub key', () => {
-  const init = runTerminal(['hub', 'init', '--state', state]);
+  const init = runSim(['hub', 'init', '--state', state]);
   assert.is(init.code, 0, init.stderr);
-  const out = runTerminal(['hub', 'show', '--state', state]);
+  const out = runSim(['hub', 'show', '--state', state]);
   assert.is(out.code, 0, out.stderr);
   const summary = json(out.stdout);
   assert.equal(summary.institutions.sort(), ['H11010600001', 'H21010200013', 'H31010100003', 'P31010400021']);
   assert.equal(summary.versions.map((version: { version: string }) => version.version).sort(), ['beijing-2026.03', 'policy-book-2026.1', 'shanghai-2026.03', 'shenyang-2026.03']);
   assert.match(summary.hub_key, /^[0-9a-f]{64}$/);
-  const zhang = runTerminal(['hub', 'show', '--state', state, '--person', 'P130125000001']);
+  const zhang = runSim(['hub', 'show', '--state', state, '--person', 'P130125000001']);
   assert.is(json(zhang.stdout).person.psn_name, '张建国');
 });
 
 test('generate adds a population and terminals; show finds a synthetic person', () => {
-  const out = runTerminal(['hub', 'generate', '--state', state, '--persons', '10', '--seed', '5', '--terminals', '2', '--date', '2026-03-14']);
+  const out = runSim(['hub', 'generate', '--state', state, '--persons', '10', '--seed', '5', '--terminals', '2', '--date', '2026-03-14']);
   assert.is(out.code, 0, out.stderr);
   assert.equal(json(out.stdout), { seed: 5, persons: 10, bills_per_person: 4, date: '2026-03-14', terminals: ['G5T0', 'G5T1'] });
-  const person = json(runTerminal(['hub', 'show', '--state', state, '--person', 'G5P3']).stdout);
+  const person = json(runSim(['hub', 'show', '--state', state, '--person', 'G5P3']).stdout);
   assert.is(person.person.psn_no, 'G5P3');
-  assert.is(json(runTerminal(['hub', 'show', '--state', state]).stdout).terminals, 2);
+  assert.is(json(runSim(['hub', 'show', '--state', state]).stdout).terminals, 2);
 });
 
 const refusals: [string, string[], RegExp][] = [
@@ -74,32 +74,32 @@ const refusals: [string, string[], RegExp][] = [
 
 for (const [name, args, pattern] of refusals) {
   test(`refused with a stable code, exit 2: ${name}`, () => {
-    const out = runTerminal(args);
+    const out = runSim(args);
     assert.is(out.code, 2, out.stdout + out.stderr);
     assert.match(out.stderr, pattern);
   });
 }
 
 test('enroll, clearing and audit answer in JSON', () => {
-  const enrolled = runTerminal(['hub', 'enroll', '--state', state, '--terminal', 'T1', '--institution', 'H11010600001', '--pub', bytesToHex(terminalSigner(1).publicKey)]);
+  const enrolled = runSim(['hub', 'enroll', '--state', state, '--terminal', 'T1', '--institution', 'H11010600001', '--pub', bytesToHex(terminalSigner(1).publicKey)]);
   assert.is(enrolled.code, 0, enrolled.stderr);
   assert.is(json(enrolled.stdout).terminal, 'T1');
-  const again = runTerminal(['hub', 'enroll', '--state', state, '--terminal', 'T1', '--institution', 'H11010600001', '--pub', bytesToHex(terminalSigner(2).publicKey)]);
+  const again = runSim(['hub', 'enroll', '--state', state, '--terminal', 'T1', '--institution', 'H11010600001', '--pub', bytesToHex(terminalSigner(2).publicKey)]);
   assert.match(again.stderr, /hub: terminal_exists/);
-  assert.equal(json(runTerminal(['hub', 'clearing', '--state', state, '--month', '2026-03']).stdout), { month: '2026-03', lines: [], total_fen: 0 });
-  const audit = runTerminal(['hub', 'audit', '--state', state]);
+  assert.equal(json(runSim(['hub', 'clearing', '--state', state, '--month', '2026-03']).stdout), { month: '2026-03', lines: [], total_fen: 0 });
+  const audit = runSim(['hub', 'audit', '--state', state]);
   assert.is(audit.code, 0);
   assert.is(audit.stdout, '');
 });
 
 test('serve --listen: prints where, serves a terminal over TCP, holds the lock, stops on SIGTERM', async () => {
-  const hub = startTerminal(['hub', 'serve', '--state', state, '--listen', '127.0.0.1:0']);
+  const hub = startSim(['hub', 'serve', '--state', state, '--listen', '127.0.0.1:0']);
   try {
     const line = await hub.waitFor(/listening on/, 10_000);
     const match = /listening on 127\.0\.0\.1:([0-9]+); key ([0-9a-f]{64})/.exec(line);
     assert.ok(match !== null, line);
     if (match === null) return;
-    const locked = runTerminal(['hub', 'show', '--state', state]);
+    const locked = runSim(['hub', 'show', '--state', state]);
     assert.is(locked.code, 2);
     assert.match(locked.stderr, /hub: state_locked/);
     const hubKey = nodeCryptoProvider.verifier(hexToBytes(match[2] as string, 32, 'key'));
@@ -122,7 +122,7 @@ test('serve --listen: prints where, serves a terminal over TCP, holds the lock, 
     await client.close();
     assert.is(await hub.stop('SIGTERM'), 0);
     assert.ok(hub.lines.some((printed) => /hub: stopped; \{"frames":[1-9]/.test(printed)), hub.lines.join('\n'));
-    assert.is(runTerminal(['hub', 'show', '--state', state]).code, 0, 'the lock is released');
+    assert.is(runSim(['hub', 'show', '--state', state]).code, 0, 'the lock is released');
   } finally {
     await hub.stop('SIGKILL');
   }

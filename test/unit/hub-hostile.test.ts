@@ -20,7 +20,7 @@ import { createOpener, createSealer } from '../../protocol/envelope';
 import { encodeFrame, encodeFrameHeader, FrameDecoder, type Direction } from '../../protocol/framing';
 import { messageTypeByName, type BodyOf } from '../../protocol/messages';
 import { toWire } from '../../protocol/schema';
-import { seedIdentities } from '../../device/hub/seed';
+import { seedIdentities } from '../../device/sim/hub/seed';
 import path from 'node:path';
 import { TerminalJournal } from '../../src/journal/journal';
 import { FrameTap, openTerminal, prepareSettle, rig, terminalSigner } from '../helpers/hub-rig';

@@ -1,5 +1,5 @@
 // Proves the reference hub's seed data is the worked cases' and that the hub
-// settles them as SETTLEMENT.md says: device/hub/seed-cases.json holds the
+// settles them as SETTLEMENT.md says: device/sim/hub/seed-cases.json holds the
 // stories and cases of test/fixtures/cases unchanged; and, for every seed
 // patient, a terminal at the case's institution signs in, syncs its catalogue
 // and policy book, finds the patient by card (and by ID card and
@@ -10,8 +10,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import seedCases from '../../device/hub/seed-cases.json';
-import { seedIdentities, seedInstitutions } from '../../device/hub/seed';
+import seedCases from '../../device/sim/hub/seed-cases.json';
+import { seedIdentities, seedInstitutions } from '../../device/sim/hub/seed';
 import { applyAccDelta } from '../../src/core/accumulators';
 import { workedCases } from '../helpers/cases';
 import { FrameTap, openTerminal, rig, settleLocally, terminalSigner } from '../helpers/hub-rig';

@@ -14,7 +14,7 @@ import { TerminalJournal } from '../../src/journal/journal';
 import { LogError } from '../../src/journal/log';
 import { chinaDate, periodEntries, periodTotals } from '../../src/journal/recon';
 import type { JournalRecord } from '../../src/journal/records';
-import { journalSeqBlock } from '../../src/limits';
+import { journalSeqBlock } from '../../src/journal/limits';
 import { adviceBody, cancelBody, reversalBody, sampleAmounts, settleBody } from '../helpers/journal-bodies';
 import { MemoryDisk } from '../helpers/memory-disk';
 import { timeSample } from '../helpers/messages';

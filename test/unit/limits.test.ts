@@ -1,4 +1,5 @@
-// Proves the constants modules load (their load-time assertions of how the
+// Proves the constants modules load (src/limits.ts and the catalogue's, the
+// journal's and the hub client's; their load-time assertions of how the
 // limits relate all hold) and that the limits the spec fixes have the values
 // SETTLEMENT.md §1 gives.
 import { test } from 'uvu';
@@ -6,6 +7,9 @@ import * as assert from 'uvu/assert';
 import * as core from '../../src/core/limits';
 import * as wire from '../../protocol/limits';
 import * as runtime from '../../src/limits';
+import * as catalogue from '../../src/catalogue/limits';
+import * as client from '../../src/hub/limits';
+import * as journal from '../../src/journal/limits';
 import * as device from '../../device/limits';
 
 test('the core limits are those of SETTLEMENT.md §1', () => {
@@ -20,9 +24,9 @@ test('the core limits are those of SETTLEMENT.md §1', () => {
 
 test('wire and runtime limits relate as the runtime assumes', () => {
   assert.ok(wire.frameBytesMax >= wire.chunkBytesMax + wire.envelopeOverheadBytesMax);
-  assert.ok(runtime.journalRecordBytesMax >= wire.frameBytesMax);
-  assert.ok(runtime.hubSettleTimeoutMs >= runtime.hubRequestTimeoutMs);
-  assert.ok(runtime.hubAttemptsMax >= 1);
+  assert.ok(journal.journalRecordBytesMax >= wire.frameBytesMax);
+  assert.ok(client.hubSettleTimeoutMs >= client.hubRequestTimeoutMs);
+  assert.ok(client.hubAttemptsMax >= 1);
 });
 
 test('device limits are the runtime\'s: one value, owned by device/limits.ts', () => {
@@ -32,7 +36,7 @@ test('device limits are the runtime\'s: one value, owned by device/limits.ts', (
 });
 
 test('every limit is a positive safe integer', () => {
-  for (const [name, value] of [...Object.entries(core), ...Object.entries(wire), ...Object.entries(runtime), ...Object.entries(device)]) {
+  for (const [name, value] of [...Object.entries(core), ...Object.entries(wire), ...Object.entries(runtime), ...Object.entries(catalogue), ...Object.entries(client), ...Object.entries(journal), ...Object.entries(device)]) {
     if (typeof value !== 'number') continue;
     assert.ok(Number.isSafeInteger(value) && value >= 0, name);
   }

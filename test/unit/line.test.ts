@@ -1,7 +1,7 @@
 // Runs the line suite (test/suites/line.suite.ts) on the mock binding: two
 // mock ports linked in this process.
 import { suite } from 'uvu';
-import { mockBackend } from '../../device/harness';
+import { mockBackend } from '../../device/sim/harness';
 import { lineSuite } from '../suites/line.suite';
 
 const test = suite('line on the mock binding');

@@ -1,19 +1,21 @@
 // Proves the profile file is read strictly (src/profile.ts): the four
-// example profiles of device/profiles/ parse into what run needs, with the
+// example profiles (device/profiles/, device/sim/profiles/) parse into what run needs, with the
 // defaults written down in README.md; a relative state directory is placed
 // against the file's folder; and a table of bad profiles is refused, each with
 // its stable code and the path of the field at fault, never guessed; and the
-// CLI turns a refusal into one line and exit 2.
+// CLI turns a refusal into one line and exit 2. The firmware runs the kiosk
+// and handheld profiles; the emulated and hil ones it refuses, naming the
+// simulation bundle that runs them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseProfile, ProfileError } from '../../src/profile';
 import { projectRoot, runTerminal } from '../helpers/cli';
 
-const examples = path.join(projectRoot, 'device', 'profiles');
-const read = (name: string) => readFileSync(path.join(examples, `${name}.json`), 'utf8');
+const examples = (name: string) => path.join(projectRoot, 'device', ...(name === 'emulated' || name === 'hil' ? ['sim'] : []), 'profiles');
+const read = (name: string) => readFileSync(path.join(examples(name), `${name}.json`), 'utf8');
 const resolve = (state: string) => path.resolve('/profiles', state);
 
 test('the example profiles parse, with their defaults', () => {
@@ -88,6 +90,24 @@ test('run refuses a bad profile in one line, exit 2; a missing one is profile_un
     assert.match(missing.stderr, /profile_unreadable: .*ENOENT/);
     assert.match(runTerminal(['run']).stderr, /--profile FILE is required/);
     assert.match(runTerminal(['run', '--profile', file, '--crypto', 'rot13']).stderr, /--crypto must be one of auto, node, tweetnacl/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the firmware refuses the simulated profiles in one line, exit 2, naming the simulation bundle; it makes no key for them', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'profile-'));
+  try {
+    for (const kind of ['emulated', 'hil']) {
+      const file = path.join(dir, `${kind}.json`);
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(read(kind)), state: 'state' }));
+      const refused = runTerminal(['run', '--profile', file]);
+      assert.is(refused.code, 2, kind);
+      assert.is(refused.stdout, '', kind);
+      assert.is(refused.stderr.trimEnd().split('\n').length, 1, kind);
+      assert.match(refused.stderr, new RegExp(`^settle-terminal run: profile_simulated: the ${kind} profile runs the device emulators and the reference hub, which are not in the firmware: run it with 'node dist/sim\\.js run --profile `), kind);
+      assert.not.ok(existsSync(path.join(dir, 'state')), 'no state made');
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

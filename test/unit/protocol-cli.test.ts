@@ -86,21 +86,20 @@ test('cose: bad flags exit 2 with one line', () => {
   assert.match(help.stdout, /cose sign --seed HEX64/);
 });
 
-test('--crypto tweetnacl without its bundle next to the firmware: exit 2, saying so', () => {
+test('--crypto tweetnacl loads crypto-tweetnacl.js from beside the firmware by its fixed name: without it exit 2, saying so; with it the same signature as node:crypto', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'firmware-'));
   try {
-    // cose runs from the tools bundle; copy it, and leave the tweetnacl bundle out.
-    copyFileSync(terminalBundle, path.join(dir, 'terminal.js'));
-    copyFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), path.join(dir, 'tools.js'));
-    const result = runBinary(['cose', 'sign', '--seed', seedHex, '--crypto', 'tweetnacl'], payload, path.join(dir, 'terminal.js'));
-    assert.is(result.code, 2);
-    assert.match(result.stderr, /cannot load .*crypto-tweetnacl\.js/);
-    const node = runBinary(['cose', 'sign', '--seed', seedHex], payload, path.join(dir, 'terminal.js'));
+    const firmware = path.join(dir, 'terminal.js');
+    copyFileSync(terminalBundle, firmware);
+    const missing = runBinary(['cose', 'sign', '--seed', seedHex, '--crypto', 'tweetnacl'], payload, firmware);
+    assert.is(missing.code, 2);
+    assert.match(missing.stderr, /cannot load .*crypto-tweetnacl\.js/);
+    const node = runBinary(['cose', 'sign', '--seed', seedHex], payload, firmware);
     assert.is(node.code, 0, 'the default provider needs no other file');
-    rmSync(path.join(dir, 'tools.js'));
-    const bare = runBinary(['cose', 'sign', '--seed', seedHex], payload, path.join(dir, 'terminal.js'));
-    assert.is(bare.code, 2);
-    assert.match(bare.stderr, /tools_missing: cannot load the tools bundle/);
+    copyFileSync(path.join(path.dirname(terminalBundle), 'crypto-tweetnacl.js'), path.join(dir, 'crypto-tweetnacl.js'));
+    const nacl = runBinary(['cose', 'sign', '--seed', seedHex, '--crypto', 'tweetnacl'], payload, firmware);
+    assert.is(nacl.code, 0, nacl.stderr);
+    assert.equal(nacl.stdout, node.stdout, 'Ed25519 is deterministic: the same COSE_Sign1 bytes');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MockBinding } from '@serialport/binding-mock';
-import { mockBackend } from '../../device/harness';
+import { mockBackend } from '../../device/sim/harness';
 import { PortError } from '../../device/port';
 import { StreamPort } from '../../device/stream-port';
 

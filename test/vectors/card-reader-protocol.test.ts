@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CardCommand, findFrame, sealFrame } from '../../device/card-frame';
 import { statusWordFailure } from '../../device/card-reader';
-import { defaultCards, identityFile } from '../../device/card-reader-emulator';
+import { defaultCards, identityFile } from '../../device/sim/card-reader-emulator';
 import { Gb18030Encoder } from '../../device/gb18030';
 import { idCheckCharacter, packPin } from '../../device/iso7816';
 

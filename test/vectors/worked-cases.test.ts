@@ -3,11 +3,15 @@
 // (`settle FILE`, `settle` on stdin, `settle --jsonl`), with output keys in the
 // order §9 lists; that --explain derives the same figures in words; and that
 // every file of examples/ is its worked case, bare, and settles to its
-// expected output through `settle examples/FILE`.
+// expected output through `settle examples/FILE`; and that a file that is not
+// a case (a worked-case fixture, a case missing a field, not JSON) prints
+// exactly the refusal line on stdout and why, with the file and the field's
+// path, on stderr.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { projectRoot, runTerminal } from '../helpers/cli';
 import { casesDir, keyOrder, workedCases } from '../helpers/cases';
 import { settleCase } from '../../src/core/case';
@@ -52,11 +56,38 @@ test('the CLI reproduces every case from a file, byte for byte the function outp
   }
 });
 
-test('settle FILE reads the case from a file', () => {
+test('settle FILE on a file that is not a case: the output line is exactly the refusal, and stderr says why, naming the file and the field', () => {
   // A fixture file holds {story, case, expected}: not a case, so refused as invalid_input.
-  const result = runTerminal(['settle', path.join(casesDir, cases[0]?.name ?? '')]);
+  const fixture = path.join(casesDir, cases[0]?.name ?? '');
+  const result = runTerminal(['settle', fixture]);
   assert.is(result.code, 0);
   assert.is(result.stdout, '{"ok":false,"error":{"code":"invalid_input"}}\n');
+  assert.is(result.stderr, `settle-terminal settle: ${fixture}: invalid_input: case.catalogue is required (this looks like a worked-case fixture: the case is its "case" member; examples/ holds bare cases)\n`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'not-a-case-'));
+  try {
+    for (const [name, text, stdout, why] of [
+      ['no-person.json', JSON.stringify({ ...cases[0]?.case, person: undefined }), 'invalid_input', 'invalid_input: case.person is required\n'],
+      ['line-without-sn.json', JSON.stringify({ ...cases[0]?.case, visit: { ...(cases[0]?.case as { visit: object }).visit, lines: [{}] } }), 'invalid_input', 'invalid_input: visit.lines[0].sn is required\n'],
+      ['not-json.json', '{"story":', 'invalid_json', 'invalid_json: the input is not JSON\n'],
+    ] as const) {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      const refused = runTerminal(['settle', file]);
+      assert.is(refused.code, 0, name);
+      assert.is(refused.stdout, `{"ok":false,"error":{"code":"${stdout}"}}\n`, name);
+      assert.is(refused.stderr, `settle-terminal settle: ${file}: ${why}`, name);
+      assert.is(refused.stderr.trimEnd().split('\n').length, 1, name);
+    }
+    const fromStdin = runTerminal(['settle'], { input: '{}' });
+    assert.is(fromStdin.stdout, '{"ok":false,"error":{"code":"invalid_input"}}\n');
+    assert.match(fromStdin.stderr, /^settle-terminal settle: stdin: invalid_input: case\.\S+ is required\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // A case settles with nothing on stderr; --jsonl keeps stderr for nothing but failures to write.
+  const good = runTerminal(['settle', path.join(projectRoot, 'examples', cases[0]?.name ?? '')]);
+  assert.is(good.stderr, '');
+  assert.is(runTerminal(['settle', '--jsonl'], { input: '{}\nnope\n' }).stderr, '');
 });
 
 test('settle --jsonl settles every case in order, one line each', () => {

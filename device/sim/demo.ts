@@ -1,0 +1,436 @@
+// `npm start` (`settle-sim demo`): the kiosks of three hospitals and a
+// pharmacy's handheld, on the emulated profile, against the reference hub, in
+// one process (issue 8). The firmware's own terminal (session, drivers, hub
+// client, journal: `bootTerminal` of src/terminal.ts) runs on the ports of device/sim/site.ts;
+// this module plays the patients at the far ends (cards inserted, PINs typed,
+// e-certificates scanned, keys pressed), prints what the screens show and what
+// the printer emulator printed, and ends with the day's reconciliation and an
+// audit of the hub against the terminals' journals.
+//
+// Patients: Mr. Zhang's referral inpatient bill in Beijing (card and PIN),
+// Aunt Wang's monthly medicines in Shanghai (e-certificate, personal
+// account), a Hegang retiree's hypertension visit in Shenyang (card), and a
+// Hebei resident who never filed, refused in Beijing; then `--patients N`
+// synthetic ones (e-certificates), each at the terminal of its institution.
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { nodeCryptoProvider } from '../../protocol/crypto-node';
+import { keyring } from '../../protocol/crypto';
+import type { BodyOf, Person } from '../../protocol/messages';
+import { applyAccDelta } from '../../src/core/accumulators';
+import { UsageError, type CliIo } from '../../src/cli/command';
+import { decodeRecord } from '../../src/journal/records';
+import { nodeJournalStorage, type JournalStorage } from '../../src/journal/storage';
+import type { TerminalJournal } from '../../src/journal/journal';
+import type { State } from '../../src/session/machine';
+import { layouts } from '../../src/session/screens';
+import type { Session } from '../../src/session/session';
+import { bootTerminal, type Terminal } from '../../src/terminal';
+import { TextDisplay } from '../display';
+import { KeyQueue } from '../keypad';
+import { ReferenceHub } from './hub/hub';
+import { seedIdentities, seedPersons, syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo } from './hub/seed';
+import { systemClock, type Port } from '../port';
+import { seededRandom } from './prng';
+import { Site, type SiteTerminal } from './site';
+import { fillStores } from './hub/provision';
+import { demoUsage } from './usage';
+
+
+export interface DemoOptions {
+  readonly seed: number;
+  readonly baud: number;
+  /** The chance a frame on a hub line is spoiled (a byte lost, flipped or doubled). */
+  readonly loss: number;
+  readonly patients: number;
+  readonly state: string | null;
+  readonly json: boolean;
+}
+
+/** Reads the demo's flags strictly: a stable code and exit 2 for anything wrong. */
+export function parseDemoArgs(args: readonly string[]): DemoOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: { seed: { type: 'string' }, baud: { type: 'string' }, loss: { type: 'string' }, patients: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } } });
+    values = parsed.values;
+  } catch (error) {
+    throw new UsageError(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: ${demoUsage})`);
+  }
+  const whole = (name: string, min: number, max: number, fallback: number): number => {
+    const text = values[name] as string | undefined;
+    if (text === undefined) return fallback;
+    if (!/^[0-9]{1,10}$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`invalid_${name}: --${name} must be a whole number from ${min} to ${max}, got '${text}'`);
+    return Number(text);
+  };
+  const lossText = values.loss as string | undefined;
+  if (lossText !== undefined && (!/^(0|0?\.[0-9]{1,6}|0\.[0-9]{1,6})$/.test(lossText) || Number(lossText) > 0.5)) throw new UsageError(`invalid_loss: --loss must be a fraction from 0 to 0.5 (a frame fault rate, e.g. 0.02), got '${lossText}'`);
+  const state = values.state as string | undefined;
+  if (state !== undefined && (state === '' || state.includes('\0'))) throw new UsageError('invalid_state: --state must name a directory');
+  return {
+    seed: whole('seed', 0, 0xffff_ffff, 1),
+    baud: whole('baud', 300, 4_000_000, 115_200),
+    loss: lossText === undefined ? 0 : Number(lossText),
+    patients: whole('patients', 0, 10_000, 0),
+    state: state === undefined ? null : path.resolve(state),
+    json: values.json === true,
+  };
+}
+
+/** The demo's terminals: three hospitals' kiosks and a pharmacy's handheld (the seed institutions). */
+const sites = [
+  { id: 'BJ-K01', fixmedins: 'H11010600001', name: '北京市示范三甲医院', layout: 'kiosk' },
+  { id: 'SH-K01', fixmedins: 'H31010100003', name: '上海市示范三甲医院', layout: 'kiosk' },
+  { id: 'SY-K01', fixmedins: 'H21010200013', name: '沈阳市慢特病试点示范医院', layout: 'kiosk' },
+  { id: 'SH-P01', fixmedins: 'P31010400021', name: '上海市示范联网药店', layout: 'handheld' },
+] as const;
+
+/** The demo's day: 2026-06-30, from 09:00 China time, as the hub and the terminals see it. */
+const dayStartS = Date.parse('2026-06-30T01:00:00Z') / 1_000;
+const demoDay = '2026-06-30';
+
+interface Plan {
+  readonly label: string;
+  readonly site: (typeof sites)[number];
+  readonly psnNo: string;
+  /** A card in the reader (its id) with its PIN, or an e-certificate token scanned. */
+  readonly card: string | null;
+  readonly token: string | null;
+  readonly account: boolean;
+  readonly cancel: boolean;
+  /** Screens and receipt shown (the seed patients), else one line. */
+  readonly verbose: boolean;
+}
+
+export interface Outcome {
+  readonly terminal: string;
+  readonly patient: string;
+  readonly outcome: 'settled' | 'offline' | 'refused' | 'cancelled';
+  readonly code: string | null;
+  readonly setl_id: string | null;
+  readonly medfee_sumamt: number;
+  readonly fund_pay_sumamt: number;
+  readonly acct_pay: number;
+  readonly psn_cash_pay: number;
+}
+
+function plans(options: DemoOptions): Plan[] {
+  const identities = seedIdentities();
+  const at = (code: string) => sites.find((site) => site.fixmedins === code) as (typeof sites)[number];
+  const seed = (index: number, label: string, byCard: boolean, account: boolean): Plan => {
+    const identity = identities[index] as (typeof identities)[number];
+    return { label, site: at(identity.fixmedins_code), psnNo: identity.psn_no, card: byCard ? identity.psn_no.toLowerCase() : null, token: byCard ? null : identity.ecert, account, cancel: false, verbose: true };
+  };
+  const list = [
+    seed(0, "Mr. Zhang of Xingtang, Hebei: referral inpatient bill, three layers settled in one step", true, false),
+    seed(1, "Aunt Wang, retired in Jiaxing, living in Shanghai: her monthly medicines, from her personal account", false, true),
+    seed(2, 'A Hegang retiree relocated to Shenyang: hypertension care at a pilot hospital', true, false),
+    seed(4, 'A Hebei resident who never filed: refused, file first', false, false),
+  ];
+  const random = seededRandom(options.seed);
+  for (let index = 0; index < options.patients; index += 1) {
+    const token = syntheticCredentials(options.seed, index).find((credential) => credential.kind === 'ecert')?.id as string;
+    list.push({ label: `synthetic patient ${syntheticPsnNo(options.seed, index)}`, site: at(syntheticInstitution(index).fixmedins_code), psnNo: syntheticPsnNo(options.seed, index), card: null, token, account: random.below(2) === 0, cancel: random.below(10) === 0, verbose: false });
+  }
+  return list;
+}
+
+/** A journal storage that SIGKILLs the process at a chosen commit (the power-cut test's seeded kill points). */
+function killingStorage(spec: string | undefined, say: (line: string) => void): JournalStorage {
+  const storage = nodeJournalStorage();
+  const match = /^(append|intent|done|printed):([0-9]{1,6})$/.exec(spec ?? '');
+  if (match === null) return storage;
+  let left = Number(match[2]);
+  const kinds: Record<string, string> = { intent: 'settle_intent', done: 'done', printed: 'printed' };
+  return {
+    ...storage,
+    append(file, bytes) {
+      // One record per commit: its kind is in the payload after the 8-byte record head.
+      const kind = match[1] === 'append' ? 'append' : decodeRecord(bytes.subarray(8))?.kind;
+      if ((kind === 'append' || kind === kinds[match[1] as string]) && --left <= 0) {
+        // Said synchronously: the cut comes before anything else this process would do.
+        writeSync(1, `demo: power cut before the ${kind} commit\n`);
+        process.kill(process.pid, 'SIGKILL');
+      }
+      storage.append(file, bytes);
+    },
+  };
+}
+
+/** The printer's port, killing the process once `bytes` of receipts have gone to it (a power cut mid-receipt). */
+function killingPrinter(port: Port, spec: string | undefined): Port {
+  const match = /^print:([0-9]{1,6})$/.exec(spec ?? '');
+  if (match === null) return port;
+  let left = Number(match[1]);
+  return {
+    get path() {
+      return port.path;
+    },
+    get isOpen() {
+      return port.isOpen;
+    },
+    open: () => port.open(),
+    read: (into, signal) => port.read(into, signal),
+    async write(bytes) {
+      // Status queries are six bytes; a receipt is written in larger chunks.
+      if (bytes.length > 6 && (left -= bytes.length) <= 0) {
+        await port.write(bytes.subarray(0, bytes.length + left));
+        writeSync(1, 'demo: power cut in the middle of a receipt\n');
+        process.kill(process.pid, 'SIGKILL');
+      }
+      return port.write(bytes);
+    },
+    drain: () => port.drain(),
+    close: () => port.close(),
+  };
+}
+
+interface Kiosk {
+  readonly site: (typeof sites)[number];
+  readonly far: SiteTerminal;
+  readonly keys: KeyQueue;
+  readonly terminal: Terminal;
+  /** The patient being served, and what happened. */
+  patient: { plan: Plan; outcome: Outcome | null; done: () => void } | null;
+  printed: number;
+}
+
+/** Runs the demo; resolves to the exit code. */
+export async function runDemo(args: readonly string[], io: CliIo): Promise<number> {
+  const options = parseDemoArgs(args);
+  const out = (text: string) => void io.stdout.write(text);
+  const say = (line: string) => out(`${line}\n`);
+  const root = options.state ?? mkdtempSync(path.join(tmpdir(), 'settle-demo-'));
+  mkdirSync(root, { recursive: true });
+  const startMs = systemClock.nowMs();
+  const timeS = () => dayStartS + Math.floor((systemClock.nowMs() - startMs) / 1_000);
+  const kill = io.env.SETTLE_DEMO_KILL;
+  const site = new Site({ kind: 'emulated', dir: root, hubDir: path.join(root, 'hub'), line: { baud: options.baud, loss: options.loss, seed: options.seed }, clock: systemClock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS }) });
+  if (options.patients > 0 && site.hub.state.population(options.seed)?.persons !== options.patients) site.hub.generate(options.seed, options.patients, 1, demoDay);
+  // A state directory used before: the patients whose bill an earlier run settled are not played again.
+  const all = plans(options);
+  const list = all.filter((plan) => site.hub.state.pendingBills(plan.psnNo, plan.site.fixmedins, 1).length > 0);
+  say(`demo: ${list.length} patients${all.length > list.length ? ` (${all.length - list.length} settled in an earlier run)` : ''}, ${options.baud} baud, frame fault rate ${options.loss} on the hub lines, seed ${options.seed}; state in ${root}`);
+  const kiosks = new Map<string, Kiosk>();
+  const storage = killingStorage(kill, say);
+  // Timeouts for a simulated line: a frame of a few kilobytes each way, and room to spare.
+  const lineMs = (bytes: number) => Math.ceil((bytes * 10_000) / options.baud);
+  try {
+    for (const spec of sites) {
+      if (!list.some((plan) => plan.site === spec)) continue;
+      const dir = path.join(root, spec.id);
+      const signer = nodeCryptoProvider.signer(new Uint8Array(createHash('sha256').update(`demo terminal ${spec.id}`).digest()));
+      const far = await site.terminal({ id: spec.id, fixmedinsCode: spec.fixmedins, dir, publicKey: signer.publicKey, provision: fillStores });
+      const keys = new KeyQueue();
+      const display = new TextDisplay(out, layouts[spec.layout].cols);
+      // The kiosk's record is complete once its terminal has booted; the patients act on it only after that.
+      const kiosk = { site: spec, far, keys, patient: null, printed: 0 } as Omit<Kiosk, 'terminal'> as Kiosk;
+      const ports = far.ports as NonNullable<SiteTerminal['ports']>;
+      (kiosk as { terminal: Terminal }).terminal = await bootTerminal({
+        id: spec.id,
+        fixmedinsCode: spec.fixmedins,
+        institutionName: spec.name,
+        dir,
+        storage,
+        signer,
+        hubKeys: keyring([nodeCryptoProvider.verifier(far.hubPublicKey)]),
+        connect: far.connect as () => Promise<Port>,
+        ports: { card: ports.card, scanner: ports.scanner, printer: killingPrinter(ports.printer, kill) },
+        // The demo's console shows each frame without its empty rows at the bottom, after the state it belongs to.
+        display: {
+          show(frame) {
+            if (!kiosk.patient?.plan.verbose) return;
+            let rows = frame.length;
+            while (rows > 1 && (frame[rows - 1] as string).trim() === '') rows -= 1;
+            say(`[${spec.id} ${kiosk.terminal?.session.state ?? 'idle'}]`);
+            display.show(frame.slice(0, rows));
+          },
+        },
+        keypad: keys,
+        timers: systemClock,
+        timeS,
+        random: seededRandom(options.seed).next,
+        layout: layouts[spec.layout],
+        offlineFloorFen: 50_000,
+        receiptCells: spec.layout === 'handheld' ? 32 : 48,
+        hubTimeoutsMs: { request: 500 + 3 * lineMs(4_000), settle: 1_000 + 3 * lineMs(8_000), attempts: 6 },
+        onState: (state, session) => act(kiosk, state, session, say),
+        log: (line) => say(`${spec.id}: ${line}`),
+      });
+      kiosks.set(spec.id, kiosk);
+    }
+    const running = [...kiosks.values()].map((kiosk) => kiosk.terminal.run());
+    const outcomes: Outcome[] = [];
+    for (const plan of list) outcomes.push(await play(kiosks.get(plan.site.id) as Kiosk, plan, say));
+    const summary = await endOfDay([...kiosks.values()], outcomes, options, site.hub, say);
+    for (const kiosk of kiosks.values()) await kiosk.terminal.close();
+    await Promise.all(running);
+    if (options.json) say(JSON.stringify(summary));
+    return summary.reconciliation.agree && summary.audit.ok ? 0 : 1;
+  } finally {
+    for (const kiosk of kiosks.values()) await kiosk.terminal.close().catch(() => undefined);
+    await site.close();
+    if (options.state === null) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Presents one patient at their kiosk and waits until the kiosk is idle again. */
+async function play(kiosk: Kiosk, plan: Plan, say: (line: string) => void): Promise<Outcome> {
+  if (plan.verbose) say(`\n=== ${kiosk.site.id} (${kiosk.site.name}, ${kiosk.site.layout}): ${plan.label} ===`);
+  const finished = new Promise<void>((resolve) => (kiosk.patient = { plan, outcome: null, done: resolve }));
+  if (plan.card !== null) kiosk.far.card.insert(plan.card);
+  else await kiosk.far.scanner.scan(plan.token as string);
+  await finished;
+  const outcome = kiosk.patient?.outcome as Outcome;
+  kiosk.patient = null;
+  const money = `total ${yuanOf(outcome.medfee_sumamt)}, funds ${yuanOf(outcome.fund_pay_sumamt)}, account ${yuanOf(outcome.acct_pay)}, cash ${yuanOf(outcome.psn_cash_pay)}`;
+  say(`${plan.verbose ? '>>> ' : ''}${kiosk.site.id} ${plan.psnNo}: ${outcome.outcome}${outcome.setl_id ? ` ${outcome.setl_id}` : ''}${outcome.code ? ` (${outcome.code})` : ''}${outcome.outcome === 'settled' || outcome.outcome === 'offline' ? `: ${money}` : ''}`);
+  return outcome;
+}
+
+function yuanOf(fen: number): string {
+  return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+}
+
+/** The patient at a kiosk acts on what the screen asks. */
+function act(kiosk: Kiosk, state: State, session: Session, say: (line: string) => void): void {
+  const patient = kiosk.patient;
+  if (patient === null) return;
+  const { plan } = patient;
+  switch (state) {
+    case 'pin':
+      kiosk.keys.push('123456');
+      return;
+    case 'review':
+      kiosk.keys.push('ok');
+      return;
+    case 'confirm':
+      if (plan.cancel) kiosk.keys.push('cancel');
+      else {
+        kiosk.keys.push(plan.account ? '1' : '2');
+        kiosk.keys.push('ok');
+      }
+      return;
+    case 'done':
+    case 'message': {
+      patient.outcome = outcomeOf(kiosk, session, state);
+      const printed = kiosk.far.printer.transcript();
+      if (plan.verbose && printed.length > kiosk.printed) say(['--- receipt (printer emulator) ---', ...printed.slice(kiosk.printed)].join('\n'));
+      kiosk.printed = printed.length;
+      kiosk.far.card.remove();
+      kiosk.keys.push('ok');
+      return;
+    }
+    case 'idle':
+      if (patient.outcome !== null) patient.done();
+      return;
+    default:
+  }
+}
+
+function outcomeOf(kiosk: Kiosk, session: Session, state: 'done' | 'message'): Outcome {
+  const visit = session.visit;
+  const local = visit.useAccount ? visit.account : visit.cash;
+  const info = state === 'done' && local !== null ? local.output.setlinfo : null;
+  const code = visit.code;
+  return {
+    terminal: kiosk.site.id,
+    patient: visit.person?.psn_no ?? (kiosk.patient as NonNullable<Kiosk['patient']>).plan.psnNo,
+    outcome: state === 'done' ? (visit.setl?.offline ? 'offline' : 'settled') : code === 'patient_cancelled' || code === 'session_timeout' ? 'cancelled' : 'refused',
+    code: state === 'done' ? null : code,
+    setl_id: state === 'done' ? (visit.setl?.id ?? null) : null,
+    medfee_sumamt: info?.medfee_sumamt ?? 0,
+    fund_pay_sumamt: info?.fund_pay_sumamt ?? 0,
+    acct_pay: info?.acct_pay ?? 0,
+    psn_cash_pay: info?.psn_cash_pay ?? 0,
+  };
+}
+
+/** The end of the day: each terminal reconciles with the hub (3201/3202), then the hub is audited against the journals. */
+async function endOfDay(kiosks: readonly Kiosk[], outcomes: readonly Outcome[], options: DemoOptions, hub: ReferenceHub, say: (line: string) => void) {
+  say('\n=== end of day: reconciliation with the hub (3201, 3202 when totals differ) ===');
+  const terminals = [];
+  for (const kiosk of kiosks) {
+    const day = new Date((kiosk.terminal.client.nowS() + 8 * 3_600) * 1_000).toISOString().slice(0, 10);
+    const recon = await kiosk.terminal.client.reconcile(day, day);
+    const totals = recon.ok ? recon.value.hub : null;
+    const row = { terminal: kiosk.site.id, day, agree: recon.ok && recon.value.agree, code: recon.ok ? null : recon.error.code, mismatches: recon.ok ? recon.value.mismatches.length : 0, totals };
+    terminals.push(row);
+    const figures = totals === null ? '' : `: ${totals.setl_cnt} settlements, ${totals.cancel_cnt} cancellations, total ${yuanOf(totals.medfee_sumamt)}, funds ${yuanOf(totals.fund_pay_sumamt)}, accounts ${yuanOf(totals.acct_pay)}, cash ${yuanOf(totals.psn_cash_pay)}`;
+    say(`${kiosk.site.id} ${day}: ${row.agree ? 'agrees' : `DIFFERS (${row.code ?? `${row.mismatches} mismatches`})`}${figures}`);
+  }
+  const audit = auditHub(hub, kiosks.map((kiosk) => ({ id: kiosk.site.id, journal: kiosk.terminal.journal })));
+  say(`hub audit: ${audit.ok ? 'every settlement the terminals hold confirmed is in force at the hub exactly once, and nothing else; every patient\'s accumulators and account equal the start plus the confirmed deltas' : audit.problems.join('; ')}`);
+  const refusals: Record<string, number> = {};
+  for (const outcome of outcomes) if (outcome.outcome === 'refused') refusals[outcome.code as string] = (refusals[outcome.code as string] ?? 0) + 1;
+  const line = kiosks.flatMap((kiosk) => kiosk.far.lines).reduce((sum, simulated) => ({ frames_spoiled: sum.frames_spoiled + simulated.forward.framesSpoiled + simulated.backward.framesSpoiled }), { frames_spoiled: 0 });
+  const retries = kiosks.reduce((sum, kiosk) => sum + kiosk.terminal.client.stats.retries, 0);
+  say(`line: ${line.frames_spoiled} frames spoiled, ${retries} requests sent again`);
+  const count = (kind: Outcome['outcome']) => outcomes.filter((outcome) => outcome.outcome === kind).length;
+  return {
+    seed: options.seed,
+    baud: options.baud,
+    loss: options.loss,
+    patients: outcomes.length,
+    settled: count('settled'),
+    offline: count('offline'),
+    refused: count('refused'),
+    cancelled: count('cancelled'),
+    refusals,
+    settlements: outcomes,
+    reconciliation: { agree: terminals.every((row) => row.agree), terminals },
+    audit,
+    line: { ...line, retries },
+  };
+}
+
+/**
+ * The hub against the terminals' journals: the settlements in force at the
+ * hub for these terminals are exactly those the journals hold confirmed and
+ * not cancelled, no bill is in force twice, and every patient's accumulators
+ * and personal account are the start plus the confirmed deltas.
+ */
+export function auditHub(hub: ReferenceHub, terminals: readonly { readonly id: string; readonly journal: TerminalJournal }[]): { ok: boolean; problems: string[]; in_force: number } {
+  const problems: string[] = [];
+  const ids = new Set(terminals.map((terminal) => terminal.id));
+  const inForce = hub.state.ledger.filter((settlement) => ids.has(settlement.event.terminal) && !settlement.reversed && settlement.cancelled === null);
+  const confirmed = terminals.flatMap((terminal) =>
+    terminal.journal.entries().filter((entry) => entry.kind !== 'cancel' && entry.outcome === 'confirmed' && entry.cancelledBy === null),
+  );
+  const hubIds = inForce.map((settlement) => settlement.event.setl_id).sort();
+  const heldIds = confirmed.map((entry) => entry.setlId as string).sort();
+  if (JSON.stringify(hubIds) !== JSON.stringify(heldIds)) problems.push(`in force at the hub ${hubIds.join(' ') || '-'}, confirmed at the terminals ${heldIds.join(' ') || '-'}`);
+  const bills = new Set<string>();
+  for (const settlement of inForce) {
+    if (bills.has(settlement.event.input.mdtrt_id)) problems.push(`bill ${settlement.event.input.mdtrt_id} is in force twice`);
+    bills.add(settlement.event.input.mdtrt_id);
+  }
+  const starts = new Map(seedPersons().map((held) => [held.person.psn_no, held.person] as const));
+  const expected = new Map<string, Person>();
+  for (const entry of confirmed) {
+    const body = entry.request as BodyOf<'settle'>;
+    const psnNo = body.input.psn_no;
+    const start = expected.get(psnNo) ?? starts.get(psnNo) ?? syntheticStart(hub, psnNo);
+    if (start === undefined) continue;
+    const applied = applyAccDelta(start.ytd, body.input.date, body.result.acc_delta, 1);
+    if (!applied.ok) problems.push(`${psnNo}: the confirmed deltas leave the accumulators' range`);
+    else expected.set(psnNo, { ...start, ytd: applied.ytd, acct_balance: Math.max(0, start.acct_balance - body.result.setlinfo.acct_pay) });
+  }
+  // Key order is not part of the figures: compare them sorted.
+  const figures = (ytd: Person['ytd'] | undefined) => JSON.stringify(ytd === undefined ? null : [ytd.year, Object.entries(ytd.acc).sort(([a], [b]) => (a < b ? -1 : 1))]);
+  for (const [psnNo, person] of expected) {
+    const held = hub.state.person(psnNo)?.person;
+    if (figures(held?.ytd) !== figures(person.ytd)) problems.push(`${psnNo}: accumulators at the hub ${JSON.stringify(held?.ytd.acc)}, from the confirmed deltas ${JSON.stringify(person.ytd.acc)}`);
+    if (held?.acct_balance !== person.acct_balance) problems.push(`${psnNo}: account at the hub ${held?.acct_balance}, from the confirmed payments ${person.acct_balance}`);
+  }
+  return { ok: problems.length === 0, problems, in_force: inForce.length };
+}
+
+/** A synthetic person as generated (before any settlement). */
+function syntheticStart(hub: ReferenceHub, psnNo: string): Person | undefined {
+  const match = /^G([0-9]+)P([0-9]+)$/.exec(psnNo);
+  const population = match === null ? undefined : hub.state.population(Number(match[1]));
+  return population === undefined ? undefined : syntheticPerson(population, Number((match as RegExpExecArray)[2])).person;
+}

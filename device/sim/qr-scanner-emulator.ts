@@ -1,0 +1,54 @@
+// An emulated QR scanner: types what it "reads" onto a port as an ASCII line
+// and a terminator, as a serial scanner does; it can also type noise and
+// half lines for error-path tests. Ships in the simulation bundle.
+import assert from 'node:assert';
+import type { Port } from '../port';
+import type { Random } from './prng';
+import { ecertTokenPrefix } from '../qr-scanner';
+
+export type Terminator = 'cr' | 'lf' | 'crlf';
+const terminators: Record<Terminator, string> = { cr: '\r', lf: '\n', crlf: '\r\n' };
+const base64url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** A well-formed e-certificate token with `bodyLength` random base64url characters. */
+export function sampleToken(random: Random, bodyLength = 32): string {
+  assert(Number.isInteger(bodyLength) && bodyLength >= 16 && bodyLength <= 400, 'token body is 16 to 400 characters');
+  let body = '';
+  for (let i = 0; i < bodyLength; i += 1) body += base64url[random.below(64)];
+  return ecertTokenPrefix + body;
+}
+
+export interface QrScannerEmulatorOptions {
+  readonly terminator?: Terminator;
+  readonly log?: (line: string) => void;
+}
+
+export class QrScannerEmulator {
+  private readonly terminator: string;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly port: Port,
+    options: QrScannerEmulatorOptions = {},
+  ) {
+    this.terminator = terminators[options.terminator ?? 'cr'];
+    assert(this.terminator !== undefined, 'terminator is cr, lf or crlf');
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Types a scanned code and the terminator. */
+  async scan(code: string): Promise<void> {
+    assert(/^[\x20-\x7e]*$/.test(code), 'a scanner types printable ASCII');
+    this.log(`scanned: ${code}`);
+    await this.port.write(Buffer.from(code + this.terminator, 'latin1'));
+  }
+
+  /** Types raw bytes, terminator or not: noise, half lines. */
+  async typeRaw(bytes: Uint8Array): Promise<void> {
+    await this.port.write(bytes);
+  }
+
+  close(): Promise<void> {
+    return this.port.close();
+  }
+}
