@@ -15,8 +15,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-/** The firmware budget: `dist/terminal.js`, minified, native binding excluded. */
-export const terminalBudgetBytes = 148 * 1024;
+/**
+ * The firmware budget: `dist/terminal.js`, minified, native binding excluded.
+ * 256 KiB since cbor-x became the firmware's encoder (issue 13, ≈ 41 KB:
+ * 146,001 bytes before, 188,105 after, over the 148 KiB of before).
+ */
+export const terminalBudgetBytes = 256 * 1024;
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -25,9 +29,11 @@ const external = [
   // The serial binding is a native addon with shipped prebuilds; it is loaded
   // from node_modules at run time (DESIGN.md, devices).
   '@serialport/bindings-cpp',
-  // cbor-x's optional native string extractor. The runtime imports
-  // `cbor-x/index-no-eval`, which never asks for it; listing it here keeps a
-  // stray `cbor-x` import from pulling a native module into the firmware.
+  // cbor-x's optional native string extractor (it speeds up decoding only).
+  // The firmware imports `cbor-x/index-no-eval`, which never asks for it
+  // (protocol/cbor-encode.ts says why); listing it here keeps a stray `cbor-x`
+  // import from pulling a native module into a bundle: it would then be
+  // looked up in node_modules at run time, and cbor-x runs without it.
   'cbor-extract',
 ];
 
@@ -145,18 +151,16 @@ export const assertShim = {
 
 /**
  * Inputs that must never be bundled into the firmware: native modules;
- * tweetnacl (≈ 33 KB), which ships as its own bundle loaded on demand;
- * cbor-x (≈ 41 KB): the firmware encodes with protocol/cbor-encode.ts, held
- * to cbor-x's bytes by test/property/cbor.test.ts; and the device emulators,
- * line simulator and test harness, which ship in `dist/tools.js` (the
- * firmware's `emulate` command loads it at run time).
+ * tweetnacl (≈ 33 KB), which ships as its own bundle loaded on demand; and
+ * the device emulators, line simulator and test harness, which ship in
+ * `dist/tools.js` (the firmware's `emulate` command loads it at run time).
+ * cbor-x is the firmware's encoder (protocol/cbor-encode.ts) and is bundled.
  */
 const forbiddenInputs = [
   /node_modules\/cbor-extract\//,
   /node_modules\/@serialport\/bindings-cpp\//,
   /node_modules\/@serialport\/binding-mock\//,
   /node_modules\/tweetnacl\//,
-  /node_modules\/cbor-x\//,
   /^device\/[a-z0-9-]+-emulator\.ts$/,
   /^device\/(line|harness|socat|tools|prng|memory-port|site|site-bundle|demo|card-probe)\.ts$/,
   /^device\/hub\//,
