@@ -19,8 +19,9 @@
 // Entry: `cbor-x/index-no-eval` (README, wire protocol, has the figures). The
 // firmware encodes with cbor-x and decodes with the strict gate alone
 // (cbor-decode.ts), so cbor-x's optional native extractor, which only speeds
-// up decoding, would buy nothing and costs about 20 ms of every boot to load;
-// this entry never loads it and never builds code with `new Function`.
+// up decoding, would buy nothing and costs 15 to 30 ms of every start to load
+// (measured here: `npm run bench -- cbor-entry`); this entry never loads it
+// and never builds code with `new Function`.
 import assert from 'node:assert';
 import { Encoder, Tag } from 'cbor-x/index-no-eval';
 import { Tagged } from './cbor-decode';
@@ -225,6 +226,7 @@ export function compareMapKeys(a: number | string, b: number | string): number {
   const text = b as string;
   const length = utf8Bytes(a) - utf8Bytes(text);
   if (length !== 0) return length;
+  // Equal UTF-8 lengths: the first unit that differs decides (neither can be a prefix of the other).
   for (let i = 0; i < a.length; i += 1) {
     const left = a.charCodeAt(i);
     const right = text.charCodeAt(i);
