@@ -33,9 +33,11 @@ const external = [
   // The serial binding is a native addon with shipped prebuilds; it is loaded
   // from node_modules at run time (DESIGN.md, devices).
   '@serialport/bindings-cpp',
-  // cbor-x's optional native string extractor. The runtime imports
-  // `cbor-x/index-no-eval`, which never asks for it; listing it here keeps a
-  // stray `cbor-x` import from pulling a native module into the firmware.
+  // cbor-x's optional native string extractor (it speeds up decoding only).
+  // The firmware imports `cbor-x/index-no-eval`, which never asks for it
+  // (protocol/cbor-encode.ts says why); listing it here keeps a stray `cbor-x`
+  // import from pulling a native module into a bundle: it would then be
+  // looked up in node_modules at run time, and cbor-x runs without it.
   'cbor-extract',
 ];
 

@@ -1,9 +1,29 @@
-// The strict CBOR decoder for untrusted bytes (DESIGN.md, codec; STYLE.md
-// habit 9). cbor-x is permissive (it takes indefinite lengths, duplicate
-// keys, trailing bytes, invalid UTF-8 and any tag), so bytes from the line
-// are never handed to it: this decoder checks and builds in one pass, so what
-// was checked is exactly what is returned (no differential between a checker
-// and a decoder).
+// The strict CBOR decoder: the gate every received payload (frames, COSE
+// headers and payloads, update statements, journal and event records read
+// back) passes first (DESIGN.md, codec; STYLE.md habit 9), and the decoder
+// itself after the gate.
+//
+// Why it exists: cbor-x, the wire's encoder (cbor-encode.ts), is a
+// permissive decoder. It takes non-shortest heads (18 00 reads as 0), a
+// duplicate map key (the last one wins), indefinite lengths, a float where
+// an integer belongs (f9 3c 00 reads as 1), invalid UTF-8 (replaced by
+// U+FFFD), any tag (64 becomes a typed array, 28/29 shared references), and
+// it reads a count or length the input cannot hold until the bytes run out,
+// then throws a plain Error. Each of those is a second encoding of one value,
+// so what a signature or a digest pins would not be the value the receiver
+// acts on, or a way to make the receiver work past what the bytes carry.
+// This decoder accepts only the wire's subset (below) and refuses everything
+// else with a stable code and its offset, before allocating for any count the
+// remaining bytes cannot hold. It does not check map key order (the one part
+// of deterministic encoding it leaves to the sender): what is signed is the
+// bytes as received, and every digest is taken over a re-encoding.
+//
+// Why it also decodes: it checks and builds in one pass, so what was checked
+// is exactly what is returned (no differential between a checker and a
+// decoder), and it is the cheaper choice: measured (`npm run bench --
+// cbor-decode`, README, wire protocol), the gate alone costs less than the
+// gate followed by a cbor-x decode, with or without cbor-x's native string
+// extractor. So bytes from the line never reach cbor-x.
 //
 // The wire subset (RFC 8949 §4.2.1 heads, no floats, no indefinite lengths):
 // unsigned and negative integers within ±(2^53 - 1) in their shortest head,

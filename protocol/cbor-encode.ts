@@ -1,15 +1,29 @@
-// The wire's CBOR encoder: the deterministic subset the protocol carries
-// (RFC 8949 §4.2.1 preferred serialization), nothing else. Unsigned and
-// negative integers (numbers within ±(2^53 − 1), BigInt up to 64 bits) in
-// their shortest head; byte strings untagged; text as UTF-8; definite arrays
-// and maps (keys in insertion order: the schema fixes that order); tags;
-// false, true, null. No floats, no indefinite lengths, no records or packed
-// values: none of them can be asked for.
+// The wire's CBOR encoder: cbor-x (DESIGN.md, codec), in the firmware and in
+// the tools alike, writing core deterministic encoding (RFC 8949 §4.2.1), so
+// every message, journal record and digest has exactly one encoding:
+// - every head in its shortest form, definite lengths only (cbor-x does this
+//   for the values it is handed, with the options below);
+// - map keys in the bytewise order of their encodings (cbor-x writes a Map in
+//   iteration order and has no option to sort: `prepared` below sorts).
 //
-// It writes exactly what cbor-x does with the options of cbor-oracle.ts
-// (test/property/cbor.test.ts holds the two to the same bytes), in a few
-// hundred bytes of the firmware instead of cbor-x's 41 KB.
+// In front of cbor-x, one walk over the value (`prepared`) holds it to the
+// wire's data model and hands cbor-x each item in the form it writes as the
+// deterministic encoding: integers outside [-2^32, 2^32 - 1] as BigInt (cbor-x
+// would write a float64), BigInts inside it as numbers (cbor-x would spend a
+// nine-byte head), maps in key order, our Tagged as cbor-x's Tag. Anything
+// else (floats, undefined, objects, lone surrogates, over-deep nesting) is a
+// programmer error and fails an assertion: nothing a peer sends is encoded
+// without passing the schema first (schema.ts `toWire`). The walk copies only
+// what it must change: a message built by `toWire` is handed over as it is.
+//
+// Entry: `cbor-x/index-no-eval` (README, wire protocol, has the figures). The
+// firmware encodes with cbor-x and decodes with the strict gate alone
+// (cbor-decode.ts), so cbor-x's optional native extractor, which only speeds
+// up decoding, would buy nothing and costs 15 to 30 ms of every start to load
+// (measured here: `npm run bench -- cbor-entry`); this entry never loads it
+// and never builds code with `new Function`.
 import assert from 'node:assert';
+import { Encoder, Tag } from 'cbor-x/index-no-eval';
 import { Tagged } from './cbor-decode';
 
 /** What this encoder accepts: the wire's data model (the strict decoder returns the same shapes). */
@@ -27,145 +41,209 @@ export type WireValue =
 export { Tagged };
 
 export interface CborEncoder {
-  /** Encodes one wire value; the result is a fresh copy the caller owns. */
+  /** Encodes one wire value deterministically; the result is a fresh copy the caller owns. */
   encode(value: WireValue): Uint8Array;
-  /** The same as `encode` (kept for callers that hand over a value `toWire` just built). */
-  encodeFresh(value: WireValue): Uint8Array;
 }
 
-/** The encoder's working buffer starts at this size and doubles up to the maximum. */
-const bufferBytesInitial = 65_536;
-const bufferBytesMax = 64 * 1_048_576;
-const uint64Max = (1n << 64n) - 1n;
+/**
+ * Every option of cbor-x's encoder that changes the bytes it writes (each one
+ * its encode.js reads), set explicitly, with why. Decoding options are absent:
+ * this Encoder never decodes.
+ */
+export const cborEncoderOptions = Object.freeze({
+  /** No record extension (tag 0xdfff structures): a map is a plain CBOR map. */
+  useRecords: false,
+  /** No shared structures: nothing outside the value shapes its bytes. */
+  structures: undefined,
+  /** No shared structure slots (records are off; set so no default applies). */
+  maxSharedStructures: 0,
+  /** No structure callbacks: nothing outside the value shapes its bytes. */
+  getStructures: undefined,
+  saveStructures: undefined,
+  /** No sequential record definitions (a records mode). */
+  sequential: false,
+  /** No packed values (tag 51 and references to repeated strings). */
+  pack: false,
+  /** No shared packed-value table. */
+  sharedValues: undefined,
+  /** No value sharing (tag 28/29): a repeated object is written again in full. */
+  structuredClone: false,
+  /** Maps are Maps: with true cbor-x would prefix each Map with tag 259. */
+  mapsAsObjects: false,
+  /** Never tag 259 on a Map, whatever mapsAsObjects says. */
+  useTag259ForMaps: false,
+  /** Plain objects (none reach it: `prepared` refuses them) would get the shortest map head, not a map-16. */
+  variableMapSize: true,
+  /** Byte strings untagged: under Node.js cbor-x tags a Uint8Array with 64 unless told not to. */
+  tagUint8Array: false,
+  /** No bundled strings (tag 0xdff9 string tables): every text is written where it stands. */
+  bundleStrings: false,
+  /** Never write a number as a float32 (integers only reach it anyway). */
+  useFloat32: 0,
+  /** Integers as integer heads, never as floats. */
+  alwaysUseFloat: false,
+  /** A BigInt beyond 64 bits would be a bignum tag, not a float (`prepared` refuses those anyway). */
+  largeBigIntToFloat: false,
+  /** Dates (none reach it) as whole-second integers would differ from float ones: off, as by default. */
+  useTimestamp32: false,
+  /** No self-described CBOR tag (55799) in front. */
+  useSelfDescribedHeader: false,
+  /** No toJSON(): a value is encoded as what it is. */
+  useToJSON: false,
+  /** Functions are not skipped silently (none reach it: `prepared` refuses them). */
+  skipFunction: false,
+  /** No key renaming. */
+  keyMap: undefined,
+});
 
-/** Bytes of the shortest head for an argument (RFC 8949 §3). */
-function headBytes(argument: number): number {
-  return argument < 24 ? 1 : argument < 0x100 ? 2 : argument < 0x1_0000 ? 3 : argument <= 0xffff_ffff ? 5 : 9;
+/**
+ * The one cbor-x Encoder of this module. Why one module-level instance is
+ * safe: its options are fixed here and it is never reconfigured (nothing
+ * outside this module can reach it); cbor-x's encode is synchronous and
+ * re-entered by nothing (no toJSON, no extensions of ours, and cbor-x's
+ * global extension table is never added to: no `addExtension` anywhere in the
+ * runtime); the buffer cbor-x writes into is module-level inside cbor-x
+ * whatever we do, used only for the length of one encode, and what it wrote
+ * is copied out before anyone else can encode. So no caller sees another's
+ * bytes or state, and creating more Encoders would change nothing.
+ */
+const encoder = new Encoder({ ...cborEncoderOptions } as ConstructorParameters<typeof Encoder>[0]);
+
+/** Nesting of arrays, maps and tags the encoder accepts (the strict decoder's own limit is lower). */
+export const encodeDepthMax = 64;
+// cbor-x writes a number in [-2^32, 2^32 - 1] as the shortest integer head;
+// outside that range it writes a float64, so those go as BigInt, which it
+// writes with the 64-bit head (their shortest form).
+const nint32Min = -0x1_0000_0000;
+const uint32Max = 0xffff_ffff;
+const int64ArgumentMax = (1n << 64n) - 1n;
+
+/** A string of Node.js 20 (ES2024 `isWellFormed`: no lone surrogate), typed. */
+type WellFormed = string & { isWellFormed(): boolean };
+
+/**
+ * The value as cbor-x must be given it to write its deterministic encoding;
+ * the value itself when nothing needs to change. Asserts the wire's data model.
+ */
+function prepared(value: WireValue, depth: number): unknown {
+  // Each check is made before its assertion, so a message naming the value is built only when it fails.
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isSafeInteger(value)) assert(false, `the wire carries safe integers only, got ${value}`);
+      return value >= nint32Min && value <= uint32Max ? value : BigInt(value);
+    case 'string':
+      if (!(value as WellFormed).isWellFormed()) assert(false, `text holds a lone surrogate: ${JSON.stringify(value)}`);
+      return value;
+    case 'boolean':
+      return value;
+    case 'bigint':
+      // -2^64 has a head (0x3b ff…ff) but cbor-x writes it as a bignum tag: the wire never needs it.
+      if (value < -int64ArgumentMax || value > int64ArgumentMax) assert(false, `a BigInt on the wire fits a 64-bit head, got ${value}`);
+      return value >= nint32Min && value <= uint32Max ? Number(value) : value;
+    default:
+      break;
+  }
+  if (value === null) return value;
+  if (depth >= encodeDepthMax) assert(false, `wire values nest at most ${encodeDepthMax} deep`);
+  if (Array.isArray(value)) return preparedArray(value as readonly WireValue[], depth + 1);
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof Map) return preparedMap(value as ReadonlyMap<number | string, WireValue>, depth + 1);
+  if (!(value instanceof Tagged)) assert(false, `not a wire value: ${Object.prototype.toString.call(value)}`);
+  const tag = value.tag;
+  if (!Number.isSafeInteger(tag) || tag < 0 || tag > uint32Max) assert(false, `a tag number fits 32 bits, got ${tag}`);
+  return new Tag(prepared(value.value as WireValue, depth + 1), tag);
 }
 
-class Writer {
-  #buffer = new Uint8Array(bufferBytesInitial);
-  #view = new DataView(this.#buffer.buffer);
-  readonly #text = new TextEncoder();
-  #at = 0;
-
-  /** Encodes one wire value into a fresh copy. */
-  encode(value: WireValue): Uint8Array {
-    this.#at = 0;
-    this.#item(value, 0);
-    const out = this.#buffer.slice(0, this.#at);
-    this.#at = 0;
-    return out;
+function preparedArray(array: readonly WireValue[], depth: number): unknown[] {
+  // cbor-x writes only a plain Array as a definite array (an Array subclass would be an indefinite one).
+  let out: unknown[] | undefined = array.constructor === Array ? undefined : [];
+  for (let i = 0; i < array.length; i += 1) {
+    const item = array[i] as WireValue;
+    // Fast path, the wire's commonest item: an integer cbor-x writes as it is (uint32 or int32).
+    const ready = typeof item === 'number' && ((item >>> 0) === item || (item | 0) === item) ? item : prepared(item, depth);
+    if (out === undefined && ready !== item) out = array.slice(0, i);
+    if (out !== undefined) out.push(ready);
   }
-
-  #room(bytes: number): void {
-    if (this.#at + bytes <= this.#buffer.length) return;
-    let size = this.#buffer.length * 2;
-    while (size < this.#at + bytes) size *= 2;
-    assert(size <= bufferBytesMax, `an encoded value stays under ${bufferBytesMax} bytes`);
-    const grown = new Uint8Array(size);
-    grown.set(this.#buffer.subarray(0, this.#at));
-    this.#buffer = grown;
-    this.#view = new DataView(grown.buffer);
-  }
-
-  /** A head: major type and argument in the shortest form (RFC 8949 §3, §4.2.1). */
-  #head(major: number, argument: number | bigint): void {
-    this.#room(9);
-    const type = major << 5;
-    if (typeof argument === 'bigint' && argument > 0xffff_ffffn) {
-      assert(argument <= uint64Max, 'a CBOR argument fits 64 bits');
-      this.#buffer[this.#at] = type | 27;
-      this.#view.setBigUint64(this.#at + 1, argument);
-      this.#at += 9;
-      return;
-    }
-    const value = Number(argument);
-    if (value < 24) {
-      this.#buffer[this.#at++] = type | value;
-    } else if (value < 0x100) {
-      this.#buffer[this.#at++] = type | 24;
-      this.#buffer[this.#at++] = value;
-    } else if (value < 0x1_0000) {
-      this.#buffer[this.#at] = type | 25;
-      this.#view.setUint16(this.#at + 1, value);
-      this.#at += 3;
-    } else if (value <= 0xffff_ffff) {
-      this.#buffer[this.#at] = type | 26;
-      this.#view.setUint32(this.#at + 1, value);
-      this.#at += 5;
-    } else {
-      this.#buffer[this.#at] = type | 27;
-      this.#view.setBigUint64(this.#at + 1, BigInt(value));
-      this.#at += 9;
-    }
-  }
-
-  #bytes(bytes: Uint8Array): void {
-    this.#head(2, bytes.length);
-    this.#room(bytes.length);
-    this.#buffer.set(bytes, this.#at);
-    this.#at += bytes.length;
-  }
-
-  #string(text: string): void {
-    // At most three bytes of UTF-8 per UTF-16 unit: write the text after room
-    // for the longest head it could need, then the head, then close the gap.
-    const bytesMax = text.length * 3;
-    const reserved = headBytes(bytesMax);
-    this.#room(reserved + bytesMax);
-    const start = this.#at;
-    const { written } = this.#text.encodeInto(text, this.#buffer.subarray(start + reserved));
-    this.#head(3, written);
-    const used = this.#at - start;
-    if (used !== reserved) this.#buffer.copyWithin(start + used, start + reserved, start + reserved + written);
-    this.#at = start + used + written;
-  }
-
-  #byte(value: number): void {
-    this.#room(1);
-    this.#buffer[this.#at++] = value;
-  }
-
-  #integer(value: number | bigint): void {
-    if (typeof value === 'number') assert(Number.isSafeInteger(value), `the wire carries safe integers only, got ${value}`);
-    const negative = value < 0;
-    // A negative integer n is written as major type 1 with argument −1 − n.
-    if (typeof value === 'bigint') this.#head(negative ? 1 : 0, negative ? -1n - value : value);
-    else this.#head(negative ? 1 : 0, negative ? -1 - value : value);
-  }
-
-  #item(value: WireValue, depth: number): void {
-    assert(depth <= 64, 'wire values nest at most 64 deep');
-    if (typeof value === 'number' || typeof value === 'bigint') return this.#integer(value);
-    if (typeof value === 'string') return this.#string(value);
-    if (value === false) return this.#byte(0xf4);
-    if (value === true) return this.#byte(0xf5);
-    if (value === null) return this.#byte(0xf6);
-    if (value instanceof Uint8Array) return this.#bytes(value);
-    if (Array.isArray(value)) {
-      this.#head(4, value.length);
-      for (const entry of value as readonly WireValue[]) this.#item(entry, depth + 1);
-      return;
-    }
-    if (value instanceof Map) {
-      this.#head(5, value.size);
-      for (const [key, entry] of value as ReadonlyMap<number | string, WireValue>) {
-        assert(typeof key === 'string' || Number.isSafeInteger(key), 'map keys are text or integers');
-        this.#item(key, depth + 1);
-        this.#item(entry, depth + 1);
-      }
-      return;
-    }
-    assert(value instanceof Tagged, `not a wire value: ${typeof value}`);
-    this.#head(6, value.tag);
-    this.#item(value.value as WireValue, depth + 1);
-  }
+  return out ?? (array as unknown[]);
 }
 
-/** Creates an encoder; keep one per endpoint (its buffer is allocated once and reused). */
+function preparedMap(map: ReadonlyMap<number | string, WireValue>, depth: number): Map<unknown, unknown> {
+  const keys = [...map.keys()];
+  let ordered = map.constructor === Map;
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as number | string;
+    if (typeof key !== 'string' && !Number.isSafeInteger(key)) assert(false, `map keys are text or safe integers, got ${String(key)}`);
+    if (ordered && i > 0 && compareMapKeys(keys[i - 1] as number | string, key) > 0) ordered = false;
+  }
+  if (!ordered) keys.sort(compareMapKeys);
+  const entries: [unknown, unknown][] = [];
+  let changed = !ordered;
+  for (const key of keys) {
+    const entry = map.get(key) as WireValue;
+    const readyKey = prepared(key, depth);
+    const ready = prepared(entry, depth);
+    if (readyKey !== key || ready !== entry) changed = true;
+    entries.push([readyKey, ready]);
+  }
+  return changed ? new Map(entries) : (map as Map<unknown, unknown>);
+}
+
+/** The rank of a key's major type in encoded order: unsigned (0) before negative (1) before text (3). */
+function majorRank(key: number | string): number {
+  return typeof key === 'string' ? 2 : key < 0 ? 1 : 0;
+}
+
+/** UTF-8 bytes of well-formed text: the length its head encodes. */
+function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    // A surrogate pair is 4 bytes: 2 for each of its units.
+    bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : unit >= 0xd800 && unit <= 0xdfff ? 2 : 3;
+  }
+  return bytes;
+}
+
+/** A UTF-16 unit moved so that unit order is code point order (surrogates above U+E000–U+FFFF). */
+function codePointRank(unit: number): number {
+  return unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit;
+}
+
+/**
+ * The order of two map keys' deterministic encodings, bytewise (RFC 8949
+ * §4.2.1), computed from the keys: a head's first byte holds the major type,
+ * so unsigned integers come first, then negative ones, then text; within a
+ * major type the shortest head grows with its argument, so unsigned integers
+ * ascend, negative ones descend (-1 before -2: the argument is -1 - n), and
+ * a shorter text (in UTF-8 bytes) comes before a longer one; texts of equal
+ * length compare by their UTF-8 bytes, that is by code point (not by UTF-16
+ * unit, which orders U+E000–U+FFFF after astral characters).
+ */
+export function compareMapKeys(a: number | string, b: number | string): number {
+  const rank = majorRank(a) - majorRank(b);
+  if (rank !== 0) return rank;
+  if (typeof a === 'number') return a < 0 ? (b as number) - a : a - (b as number);
+  const text = b as string;
+  const length = utf8Bytes(a) - utf8Bytes(text);
+  if (length !== 0) return length;
+  // Equal UTF-8 lengths: the first unit that differs decides (neither can be a prefix of the other).
+  for (let i = 0; i < a.length; i += 1) {
+    const left = a.charCodeAt(i);
+    const right = text.charCodeAt(i);
+    if (left !== right) return codePointRank(left) - codePointRank(right);
+  }
+  return 0;
+}
+
+/** Encodes one wire value deterministically (see the module's header). */
+function encode(value: WireValue): Uint8Array {
+  // cbor-x returns a view of its own buffer: copy it out (a fresh Uint8Array the caller owns).
+  return new Uint8Array(encoder.encode(prepared(value, 0)));
+}
+
+const wireEncoder: CborEncoder = Object.freeze({ encode });
+
+/** The wire's encoder (one, stateless to its callers: any number of endpoints may share it). */
 export function createCborEncoder(): CborEncoder {
-  const writer = new Writer();
-  const encode = (value: WireValue): Uint8Array => writer.encode(value);
-  return { encode, encodeFresh: encode };
+  return wireEncoder;
 }

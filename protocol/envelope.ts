@@ -55,7 +55,7 @@ export function createSealer(signer: Signer, direction: Direction, encoder: Cbor
       toWire(messageTime, message.time, 'time'),
       toWire(type.body, message.body, 'body'),
     ];
-    return encoder.encodeFresh(wire);
+    return encoder.encode(wire);
   };
   return {
     kid: signer.kid,

@@ -140,6 +140,15 @@ function header(): string {
 ;   hub session (u32, big-endian; 0 before sign-in).
 ; CRC-32 (${frameCrcBytes} bytes, big-endian): IEEE 802.3 over header and COSE_Sign1.
 ; The header bytes are the COSE external_aad, so direction and session are signed.
+;
+; Encoding: RFC 8949 §4.2.1 core deterministic encoding: shortest heads,
+; definite lengths, no floats, map keys (acc_map) in the bytewise order of
+; their encodings (a shorter text key before a longer one). bill_ref.digest
+; and result_digest are SHA-256 of that encoding of the whole bill's fee
+; lines and of the core's whole result (settle_result with every line of the
+; visit). Receivers refuse non-shortest heads, indefinite lengths, duplicate
+; keys, floats, simple values other than false, true and null, and any tag
+; but the outer 18.
 
 wire_sign1 = #6.18([
   protected: bstr .cbor wire_protected,

@@ -11,7 +11,7 @@
 // value, a record is a CBOR map with text keys. Every integer, string, byte
 // string, list and record has a bound.
 import type { CborValue } from './cbor-decode';
-import type { WireValue } from './cbor-encode';
+import { compareMapKeys, type WireValue } from './cbor-encode';
 
 export interface UintType {
   readonly kind: 'uint';
@@ -241,8 +241,9 @@ function readStruct(type: StructType, wire: CborValue, path: string): Record<str
 
 /**
  * Checks a typed value before it is encoded and signed, and returns its wire
- * form: fresh arrays and maps, integers above 2^32 - 1 as BigInt (so
- * CborEncoder.encodeFresh may skip its normalising copy). A value that breaks its schema here is a programmer error: TypeError
+ * form: fresh arrays and maps, a record's keys in RFC 8949 §4.2.1 order (the
+ * order the encoder writes, so it takes the map as it is). A value that
+ * breaks its schema here is a programmer error: TypeError
  * for a wrong type, RangeError for a wrong range, the field's path in the
  * message (STYLE.md habit 10).
  */
@@ -261,11 +262,8 @@ function write(type: Type<unknown>, value: unknown, path: string): WireValue {
 
 function writeUnchecked(type: Type<unknown>, value: unknown, path: string): WireValue {
   switch (type.kind) {
-    case 'uint': {
-      // cbor-x writes an integer beyond 32 bits as a float; a BigInt it writes as an integer head.
-      const checked = checkUint(type, value, path);
-      return checked > 0xffff_ffff ? BigInt(checked) : checked;
-    }
+    case 'uint':
+      return checkUint(type, value, path);
     case 'text': {
       const checked = checkText(type, value, path);
       if (loneSurrogate.test(checked)) throw new SchemaError(path, 'text holds a lone surrogate');
@@ -290,7 +288,7 @@ function writeUnchecked(type: Type<unknown>, value: unknown, path: string): Wire
       return writeStruct(type, value, path);
     case 'record': {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SchemaError(path, 'expected an object');
-      const keys = Object.keys(value).sort();
+      const keys = Object.keys(value).sort(compareMapKeys);
       if (keys.length > type.max) throw new SchemaError(path, `${keys.length} entries, allowed ${type.max}`);
       const out = new Map<string, WireValue>();
       for (const key of keys) out.set(writeUnchecked(type.key, key, `${path}.<key>`) as string, writeUnchecked(type.value, (value as Record<string, unknown>)[key], `${path}.${key}`));

@@ -10,7 +10,8 @@
 // field command (settle --explain's trace included) and nothing of
 // device/sim/, which ships in sim.js, with the reference hub and the demo in
 // sim-hub.js (not in sim.js, whose emulated boot does not compile them); no
-// bundle requires a path it computes.
+// bundle requires a path it computes. cbor-x is the firmware's encoder,
+// through its no-eval entry (no native extractor, no code built from strings).
 // The firmware loads node:assert only when an assertion fails, and then
 // fails exactly as Node.js's assert does.
 import { test } from 'uvu';
@@ -88,6 +89,15 @@ test('the firmware carries the drivers its terminal runs on, signed updates, rec
   ]) {
     assert.ok(firmware.includes(text as string), `${part}: ${text}`);
   }
+});
+
+test('the firmware carries cbor-x through its no-eval entry and never asks for the native extractor', async () => {
+  const result = await esbuild.build({ absWorkingDir: projectRoot, entryPoints: ['src/main.ts'], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true, logLevel: 'silent', external: ['@serialport/bindings-cpp', 'cbor-extract'] });
+  const inputs = Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules/cbor-'));
+  assert.equal(inputs, ['node_modules/cbor-x/dist/index-no-eval.cjs']);
+  const firmware = readFileSync(terminalBundle, 'utf8');
+  assert.not.ok(firmware.includes('cbor-extract'), 'no require of the native extractor, so the firmware runs where it is absent');
+  assert.not.ok(/new Function\(/.test(firmware), 'and builds no code from strings');
 });
 
 test('the build rewrites nothing: property names and assertion messages reach the bundles as written', () => {
@@ -176,6 +186,7 @@ test('budgets at the real figures pass; the report prints both and names contrib
     assert.is(result.status, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`terminal\\.js: ${size} bytes \\([\\d.]+ KiB\\), gzip -9 ${gzipped} bytes \\([\\d.]+ KiB\\); budgets ${size} bytes \\([\\d.]+ KiB\\) and gzip -9 ${gzipped} bytes`));
     assert.match(result.stdout, /^ {2}\S+\s+\d+ bytes\s+[\d.]+ %$/m);
+    assert.match(result.stdout, /^ {2}cbor-x\s+\d+ bytes/m, 'cbor-x is the firmware\'s encoder');
     assert.is(statSync(path.join(outdir, 'terminal.js')).size, size);
     assert.equal(readdirSync(outdir).filter((name) => name.endsWith('.js')).sort(), ['crypto-tweetnacl.js', 'sim-hub.js', 'sim.js', 'terminal.js'], 'the four bundles and nothing else');
     assert.not.ok(existsSync(path.join(outdir, 'tools.js.map')));

@@ -5,13 +5,18 @@
 // outside of (floats, tags, simple values, indefinite lengths, integers beyond
 // 2^53 - 1); every input of the cbor-wg `bad.cbor` suite is refused; every
 // input of the cbor-wg `good.cbor` suite is either accepted or refused only
-// for being outside the subset, never called malformed.
+// for being outside the subset, never called malformed. And the wire's
+// encoder (cbor-x, deterministic) writes every vector of both sources that
+// is in the wire's data model back to the very bytes given there (each is in
+// preferred form, maps with keys in deterministic order), an oracle that
+// owes nothing to this code.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Decoder } from 'cbor-x/index-no-eval';
 import { decodeStrict, type CborErrorCode, type CborValue } from '../../protocol/cbor-decode';
+import { createCborEncoder, type WireValue } from '../../protocol/cbor-encode';
 import { diagnostic } from '../../protocol/diagnostic';
 import { projectRoot } from '../helpers/cli';
 
@@ -123,6 +128,18 @@ test('RFC 8949 Appendix A: the strict decoder returns the same value or refuses 
   assert.is(accepted, 35);
 });
 
+test('RFC 8949 Appendix A: the wire encoder writes each vector the strict decoder takes back to its very bytes', () => {
+  const encoder = createCborEncoder();
+  let written = 0;
+  for (const vector of appendix) {
+    const result = decodeStrict(Buffer.from(vector.hex, 'hex'));
+    if (!result.ok) continue;
+    assert.is(Buffer.from(encoder.encode(result.value as WireValue)).toString('hex'), vector.hex);
+    written += 1;
+  }
+  assert.is(written, 35);
+});
+
 interface SuiteTest {
   description: string;
   encoded: Uint8Array;
@@ -176,6 +193,18 @@ test('cbor-wg good.cbor: accepted, or refused only as outside the subset (never 
     }
   }
   assert.ok(accepted >= 10, `${accepted} accepted`);
+});
+
+test('cbor-wg good.cbor: the wire encoder writes each round-trip input the strict decoder takes back to its very bytes', () => {
+  const encoder = createCborEncoder();
+  let written = 0;
+  for (const entry of suite('good.cbor')) {
+    const result = decodeStrict(entry.encoded);
+    if (!result.ok || entry.roundtrip === false) continue;
+    assert.is(Buffer.from(encoder.encode(result.value as WireValue)).toString('hex'), Buffer.from(entry.encoded).toString('hex'), entry.description);
+    written += 1;
+  }
+  assert.ok(written >= 10, `${written} written`);
 });
 
 test.run();

@@ -4,8 +4,8 @@
 // that changes something is answered by exactly one event carrying (terminal,
 // seq) and the digest of the request, so a retry finds its answer and a seq
 // reused for other content is refused. Events are CBOR [kind, body], written
-// with the hub's encoder (cbor-x) and read back strictly against the schemas
-// below, which reuse the wire's own records.
+// with the wire's encoder (cbor-x, deterministic) and read back strictly
+// against the schemas below, which reuse the wire's own records.
 import { decodeStrict, type CborValue } from '../../../protocol/cbor-decode';
 import type { CborEncoder } from '../../../protocol/cbor-encode';
 import { seqMax, signInNonceBytes, timeSecondsMax, visitLinesMax } from '../../../protocol/limits';

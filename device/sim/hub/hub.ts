@@ -21,7 +21,7 @@ import assert from 'node:assert';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createCborXEncoder } from '../../../protocol/cbor-oracle';
+import { createCborEncoder } from '../../../protocol/cbor-encode';
 import { decodeStrict, Tagged } from '../../../protocol/cbor-decode';
 import { coseSign1Tag } from '../../../protocol/cose';
 import { bytesEqual, bytesToHex, hexToBytes, type CryptoProvider, type Signer, type Verifier } from '../../../protocol/crypto';
@@ -143,7 +143,7 @@ export class ReferenceHub {
   private readonly ctx: HubContext;
   private readonly sealer: Sealer;
   private readonly opener: Opener;
-  private readonly encoder = createCborXEncoder();
+  private readonly encoder = createCborEncoder();
   private readonly connections = new Map<Port, Connection>();
   /** Network connections not yet vouched for, by address. */
   private readonly pendingByAddress = new Map<string, number>();
