@@ -26,20 +26,21 @@ function build(env: Record<string, string>, outdir: string) {
   });
 }
 
-/** build.mjs's terminalBudgetBytes (raised from 128 KiB: issue 12's hub hardening and issue 18's self-checking stores). */
-const budgetBytes = 148 * 1024;
+/** build.mjs's terminalBudgetBytes (issue 13: 256 KiB, with the specified packages in the firmware). */
+const budgetBytes = 256 * 1024;
 
-test('the shipped bundle is within the 148 KiB budget', () => {
+test('the shipped bundle is within the 256 KiB budget', () => {
   assert.ok(existsSync(terminalBundle), 'run the build first');
   const size = statSync(terminalBundle).size;
   assert.ok(size <= budgetBytes, `${size} bytes`);
 });
 
-test('the firmware carries no emulators, simulator, hub or debug logging; the tools bundle has the emulators', () => {
+test('the firmware carries no emulators, simulator or hub; the tools bundle has the emulators', () => {
   const firmware = readFileSync(terminalBundle, 'utf8');
   assert.not.ok(firmware.includes('card inserted'), 'the card reader emulator does not');
   assert.not.ok(firmware.includes('GS ( k fn'), 'nor the printer emulator');
-  assert.not.ok(firmware.includes('inspectOpts'), 'nor debug');
+  // @serialport/stream logs through debug: DEBUG=serialport/stream traces a port in the field.
+  assert.ok(firmware.includes('serialport/stream') && firmware.includes('inspectOpts'), 'the port is SerialPortStream, with its debug logging');
   const tools = readFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), 'utf8');
   assert.ok(tools.includes('card inserted'), 'the tools bundle has the emulators');
 });
