@@ -41,6 +41,9 @@ test('the firmware carries no emulators, simulator or hub; the tools bundle has 
   assert.not.ok(firmware.includes('GS ( k fn'), 'nor the printer emulator');
   // @serialport/stream logs through debug: DEBUG=serialport/stream traces a port in the field.
   assert.ok(firmware.includes('serialport/stream') && firmware.includes('inspectOpts'), 'the port is SerialPortStream, with its debug logging');
+  const sources = (JSON.parse(readFileSync(`${terminalBundle}.map`, 'utf8')) as { sources: string[] }).sources;
+  assert.ok(sources.some((source) => source.includes('node_modules/@serialport/stream/')), 'the firmware bundles @serialport/stream');
+  assert.not.ok(sources.some((source) => source.includes('typed-emitter')), 'typed-emitter is types only: not a byte of it ships');
   const tools = readFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), 'utf8');
   assert.ok(tools.includes('card inserted'), 'the tools bundle has the emulators');
 });
