@@ -14,9 +14,15 @@
 // once the port has closed, so this adapter refuses them after a close or a
 // failure and itself rejects those still pending at close as `cancelled`
 // (at a failure, with the failure).
+//
+// The stream is loaded at the first open (as src/cli/binding.ts loads the
+// binding): a command that opens no port, and the emulated profile's boot,
+// whose lines are simulated, do not pay for evaluating it and its debug
+// logging (about 3 ms measured here, a failed lookup of debug's optional
+// supports-color included).
 import assert from 'node:assert';
 import type { BindingInterface } from '@serialport/bindings-cpp';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 import type TypedEmitter from 'typed-emitter';
 import { portReceiveBytesMax } from './limits';
 import { frame8N1, PortError, type Port, type SerialFrame } from './port';
@@ -88,7 +94,8 @@ export class StreamPort implements Port {
   open(): Promise<void> {
     assert(this.#stream === null && this.#closing === null && this.#failure === null, 'a StreamPort opens once');
     const { frame, path } = this;
-    const stream = new SerialPortStream({
+    const { SerialPortStream: Stream } = require('@serialport/stream') as typeof import('@serialport/stream');
+    const stream = new Stream({
       binding: this.#options.binding,
       path,
       baudRate: this.#options.baudRate,

@@ -89,6 +89,19 @@ test('every bundle shortens the same internal property names; a name left whole 
   assert.equal(unmangledProps('throw new RangeError("exchangeTimeoutMs must be 1 to 600000")'), [], 'a message naming an option is not a property');
 });
 
+test('a command that opens no port never evaluates @serialport/stream or its debug logging (they load at the first open)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lazy-stream-'));
+  try {
+    const hook = path.join(dir, 'hook.cjs');
+    writeFileSync(hook, "const M = require('module'); const resolve = M._resolveFilename; M._resolveFilename = function (request, ...rest) { if (request === 'stream' || request === 'supports-color') process.stderr.write(`asked for ${request}\\n`); return resolve.call(this, request, ...rest); };");
+    const version = spawnSync(process.execPath, ['-r', hook, terminalBundle, 'version'], { encoding: 'utf8' });
+    assert.is(version.status, 0, version.stderr);
+    assert.not.match(version.stderr, /asked for/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the site bundle has the emulators and the line simulator, not the reference hub', () => {
   const site = readFileSync(path.join(path.dirname(terminalBundle), 'site.js'), 'utf8');
   const tools = readFileSync(path.join(path.dirname(terminalBundle), 'tools.js'), 'utf8');
