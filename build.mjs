@@ -34,11 +34,18 @@ const external = [
   // from node_modules at run time (DESIGN.md, devices).
   '@serialport/bindings-cpp',
   // cbor-x's optional native string extractor (it speeds up decoding only).
-  // The firmware imports `cbor-x/index-no-eval`, which never asks for it
+  // The firmware imports `cbor-x/encode`, which never asks for it
   // (protocol/cbor-encode.ts says why); listing it here keeps a stray `cbor-x`
   // import from pulling a native module into a bundle: it would then be
   // looked up in node_modules at run time, and cbor-x runs without it.
   'cbor-extract',
+  // The logging of @serialport/stream (bundled) and of the native binding:
+  // the binding requires it at run time, so a device that can open a port
+  // has it in node_modules beside the binding (README, deployment). The
+  // firmware requires it from there when the stream first loads, at the
+  // first port opened, rather than carrying a second copy (with `ms`,
+  // 8.2 KB, 2.4 KB of the gzip budget).
+  'debug',
 ];
 
 /**

@@ -21,6 +21,9 @@
 //   minified size each adds to a bundle that uses its Encoder.
 import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { Decoder as NativeDecoder, isNativeAccelerationEnabled } from 'cbor-x';
 import { Decoder, Encoder } from 'cbor-x/index-no-eval';
@@ -138,8 +141,8 @@ const loadMain = "require('cbor-x')";
 const nativeOff = { CBOR_NATIVE_ACCELERATION_DISABLED: 'true' };
 const reportNative = "process.stdout.write(String(require('cbor-x').isNativeAccelerationEnabled))";
 
-/** Minified bytes of a Node.js bundle whose code is an Encoder of the given entry (cbor-extract left out, as build.mjs does). */
-async function bundledBytes(entry: string): Promise<number> {
+/** A minified Node.js bundle whose code is an Encoder of the given entry (cbor-extract left out, as build.mjs does). */
+async function bundled(entry: string): Promise<Uint8Array> {
   const result = await esbuild.build({
     stdin: { contents: `import { Encoder } from '${entry}'; module.exports = new Encoder({ useRecords: false });`, resolveDir: root, loader: 'ts' },
     bundle: true,
@@ -151,25 +154,36 @@ async function bundledBytes(entry: string): Promise<number> {
     external: ['cbor-extract'],
     logLevel: 'silent',
   });
-  return (result.outputFiles[0] as esbuild.OutputFile).contents.length;
+  return (result.outputFiles[0] as esbuild.OutputFile).contents;
 }
+
+const bundledBytes = async (entry: string) => (await bundled(entry)).length;
+
+/** The firmware's cbor-x as terminal.js carries it: `cbor-x/encode` bundled (its source modules, tree-shaken), written to a file at check time. */
+const firmwareEntryDir = mkdtempSync(path.join(tmpdir(), 'cbor-entry-'));
+const firmwareEntryFile = path.join(firmwareEntryDir, 'encoder.js');
+const loadFirmwareEntry = `require(${JSON.stringify(firmwareEntryFile)})`;
 
 const entry: Benchmark = {
   name: 'cbor-entry',
-  title: 'loading cbor-x in a fresh Node.js: the no-eval entry vs the main entry (native extractor) vs node -e 0',
+  title: 'loading cbor-x in a fresh Node.js: the firmware\'s (encode entry, bundled) and the no-eval entry vs the main entry (native extractor) vs node -e 0',
   baseline: { name: 'node -e 0', run: () => load('0') },
   contenders: [
+    { name: 'cbor-x/encode bundled (the firmware\'s)', run: () => load(loadFirmwareEntry) },
     { name: 'cbor-x/index-no-eval', run: () => load(loadNoEval) },
     { name: 'cbor-x main entry, native extractor', run: () => load(loadMain) },
     { name: 'cbor-x main entry, extractor disabled', run: () => load(loadMain, nativeOff) },
   ],
-  check() {
+  async check() {
+    writeFileSync(firmwareEntryFile, await bundled('cbor-x/encode'));
+    assert.equal(load(`${loadFirmwareEntry}; process.stdout.write(String(Object.keys(require.cache).some((file) => file.includes('cbor-extract'))))`), 'false', 'the firmware\'s entry never loads the extractor');
     assert.equal(load(reportNative), 'true', 'the main entry loads the native extractor here (cbor-extract installed)');
     assert.equal(load(reportNative, nativeOff), 'false');
     assert.equal(load(`${loadNoEval}; process.stdout.write(String(Object.keys(require.cache).some((file) => file.includes('cbor-extract'))))`), 'false', 'the no-eval entry never loads it');
   },
-  figures: async () => ({ bundle_bytes_index_no_eval: await bundledBytes('cbor-x/index-no-eval'), bundle_bytes_main_entry: await bundledBytes('cbor-x') }),
-  targets: [{ contender: 'cbor-x/index-no-eval', versus: 'cbor-x main entry, native extractor', ratioMax: 1, note: 'the firmware\'s entry loads faster than the main entry with its native extractor' }],
+  figures: async () => ({ bundle_bytes_encode_entry: await bundledBytes('cbor-x/encode'), bundle_bytes_index_no_eval: await bundledBytes('cbor-x/index-no-eval'), bundle_bytes_main_entry: await bundledBytes('cbor-x') }),
+  targets: [{ contender: 'cbor-x/encode bundled (the firmware\'s)', versus: 'cbor-x main entry, native extractor', ratioMax: 1, note: 'the firmware\'s cbor-x loads faster than the main entry with its native extractor' }],
+  teardown: () => rmSync(firmwareEntryDir, { recursive: true, force: true }),
 };
 
 export default [encode, decode, entry];

@@ -18,6 +18,31 @@ export const systemClock: Clock = Object.freeze({
   clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 });
 
+/**
+ * How a serial line frames each byte and paces the sender: data bits, parity,
+ * stop bits and flow control, set on the port when it opens (the profile's
+ * `data_bits`, `parity`, `stop_bits`, `flow` per device). 8N1 without flow
+ * control is what every device of ours speaks unless its profile says
+ * otherwise. 7 data bits only suit a device whose bytes are all ASCII;
+ * `xon_xoff` only a device whose data never holds XON (0x11) or XOFF (0x13),
+ * which the OS takes out of the stream (src/profile.ts refuses both where
+ * they would corrupt a protocol).
+ */
+export interface SerialFrame {
+  readonly dataBits: 7 | 8;
+  readonly parity: 'none' | 'even' | 'odd';
+  readonly stopBits: 1 | 2;
+  /** `rts_cts`: hardware (the RTS and CTS lines); `xon_xoff`: software, both ways (XON/XOFF bytes). */
+  readonly flow: 'none' | 'rts_cts' | 'xon_xoff';
+}
+
+export const frame8N1: SerialFrame = Object.freeze({ dataBits: 8, parity: 'none', stopBits: 1, flow: 'none' });
+
+/** Bit times one byte takes on the line: a start bit, the data bits, a parity bit if any, the stop bits (8N1 and 7E1: 10; 8E1 and 8N2: 11). */
+export function frameBits(frame: SerialFrame): number {
+  return 1 + frame.dataBits + (frame.parity === 'none' ? 0 : 1) + frame.stopBits;
+}
+
 /** A byte stream to a device. One read and one write in flight at a time. */
 export interface Port {
   readonly path: string;

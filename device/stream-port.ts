@@ -1,28 +1,62 @@
-// The port interface over a serial binding, whatever it is: the real one
-// (`@serialport/bindings-cpp`: hardware and ptys) or the mock one in unit
-// tests. The binding is passed in by the wiring (STYLE.md habit 7).
+// The port interface over `@serialport/stream`'s SerialPortStream, whatever
+// the binding under it: the real one (`@serialport/bindings-cpp`: hardware
+// and ptys) or the mock one in unit tests. The binding is passed in by the
+// wiring (STYLE.md habit 7); the frame (data bits, parity, stop bits, flow
+// control) comes from the device's profile and goes to the binding's open.
 //
-// It talks to the binding's port directly (open, read, write, drain, close):
-// @serialport/stream, which this once wrapped, cost the firmware 5 KB for a
-// Node.js stream we then had to hold back and police. One binding read is in
-// flight at a time, into a receive buffer of `bufferBytes`; the next is
-// issued only once the reader has taken everything, so a slow reader leaves
-// the bytes with the OS (a serial driver's buffer, then flow control) instead
-// of growing ours. Writes go one at a time (the bindings refuse overlapping
-// writes). Close ends a pending read, and writes queued behind it, as `cancelled`.
+// Reads use the stream in paused mode: `read(n)` takes what arrived, at most
+// what the caller has room for, so the stream's high-water mark
+// (`bufferBytes`) bounds what we hold (the stream reads from the binding only
+// while it holds less than that: at most one more binding read on top) and a
+// slow reader leaves the bytes with the OS (a serial driver's buffer, then
+// flow control) instead of growing ours. The stream queues a write or a
+// drain asked while its port is not open until an `open` that never comes
+// once the port has closed, so this adapter refuses them after a close or a
+// failure and itself rejects those still pending at close as `cancelled`
+// (at a failure, with the failure).
+//
+// The stream is loaded at the first open (as src/cli/binding.ts loads the
+// binding): a command that opens no port, and the emulated profile's boot,
+// whose lines are simulated, do not pay for evaluating it and its debug
+// logging (about 3 ms measured here, a failed lookup of debug's optional
+// supports-color included).
 import assert from 'node:assert';
-import type { BindingInterface, BindingPortInterface } from '@serialport/bindings-cpp';
+import type { BindingInterface } from '@serialport/bindings-cpp';
+import type { SerialPortStream } from '@serialport/stream';
+import type TypedEmitter from 'typed-emitter';
 import { portReceiveBytesMax } from './limits';
-import { PortError, type Port } from './port';
+import { frame8N1, PortError, type Port, type SerialFrame } from './port';
 
 export interface StreamPortOptions {
   readonly binding: BindingInterface;
   readonly path: string;
-  /** Line speed; 8N1, no flow control. */
+  /** Line speed, bits per second. */
   readonly baudRate: number;
-  /** The receive buffer, bytes. */
+  /** Data bits, parity, stop bits and flow control; 8N1 without flow control when absent. */
+  readonly frame?: SerialFrame;
+  /** The stream's receive buffer (its high-water mark), bytes. */
   readonly bufferBytes?: number;
 }
+
+/**
+ * The events of a SerialPortStream this adapter listens to, as the stream
+ * emits them. Its own typings inherit Duplex's, whose `on` takes any name
+ * with any listener, so a misspelt event or a listener of the wrong shape
+ * would pass tsc; seen through this map, neither does.
+ */
+export type SerialPortStreamEvents = {
+  /** Bytes wait in the stream's buffer (paused mode). */
+  readable: () => void;
+  /** The stream failed: a write the binding refused (the stream then destroys itself). */
+  error: (error: Error) => void;
+  /** The binding's port closed: `null` when asked to, a DisconnectedError when the device went away; nothing when the stream is destroyed. */
+  close: (error?: Error | null) => void;
+  /** The binding read nothing: the input ended. */
+  end: () => void;
+};
+
+/** Settles one pending write or drain; `null` resolves it. */
+type Settle = (error: PortError | null) => void;
 
 interface PendingRead {
   readonly into: Uint8Array;
@@ -34,15 +68,14 @@ interface PendingRead {
 
 export class StreamPort implements Port {
   readonly path: string;
+  readonly frame: SerialFrame;
   readonly #options: StreamPortOptions;
-  #port: BindingPortInterface | null = null;
-  readonly #inbox: Buffer;
-  #at = 0;
-  #end = 0;
-  /** Wakes the receive loop once the reader has taken everything. */
-  #taken: (() => void) | null = null;
+  #stream: SerialPortStream | null = null;
   #pendingRead: PendingRead | null = null;
-  #writes: Promise<unknown> = Promise.resolve();
+  /** Writes and drains the stream has not answered yet. */
+  readonly #pending = new Set<Settle>();
+  /** The last write asked for, settled: a drain waits for it (the stream drains the binding at once, not after its own queue). */
+  #lastWrite: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | null = null;
   #failure: PortError | null = null;
 
@@ -50,42 +83,53 @@ export class StreamPort implements Port {
     assert(typeof options.path === 'string' && options.path.length > 0, 'path is a non-empty string');
     assert(Number.isSafeInteger(options.baudRate) && options.baudRate > 0, 'baudRate is a positive integer');
     this.path = options.path;
+    this.frame = options.frame ?? frame8N1;
     this.#options = options;
-    this.#inbox = Buffer.alloc(options.bufferBytes ?? portReceiveBytesMax);
   }
 
   get isOpen(): boolean {
-    return this.#port !== null && this.#closing === null && this.#failure === null;
+    return this.#stream !== null && this.#stream.isOpen && this.#closing === null && this.#failure === null;
   }
 
-  async open(): Promise<void> {
-    assert(this.#port === null && this.#closing === null && this.#failure === null, 'a StreamPort opens once');
-    try {
-      this.#port = await this.#options.binding.open({ path: this.path, baudRate: this.#options.baudRate, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true, lock: true });
-    } catch (error) {
-      this.#failure = new PortError('open_failed', `${this.path}: ${(error as Error).message}`);
-      throw this.#failure;
-    }
-    void this.#receive(this.#port);
-  }
-
-  /** Reads from the binding whenever the receive buffer is empty, until close or a failure. */
-  async #receive(port: BindingPortInterface): Promise<void> {
-    while (this.#closing === null && this.#failure === null) {
-      if (this.#at < this.#end) {
-        await new Promise<void>((resolve) => (this.#taken = resolve));
-        continue;
-      }
-      try {
-        const { bytesRead } = await port.read(this.#inbox, 0, this.#inbox.length);
-        this.#at = 0;
-        this.#end = bytesRead;
-      } catch (error) {
-        if (this.#closing === null) this.#fail(new PortError('io_error', `${this.path}: disconnected: ${(error as Error).message}`));
-        return;
-      }
-      this.#serveRead();
-    }
+  open(): Promise<void> {
+    assert(this.#stream === null && this.#closing === null && this.#failure === null, 'a StreamPort opens once');
+    const { frame, path } = this;
+    const { SerialPortStream: Stream } = require('@serialport/stream') as typeof import('@serialport/stream');
+    const stream = new Stream({
+      binding: this.#options.binding,
+      path,
+      baudRate: this.#options.baudRate,
+      dataBits: frame.dataBits,
+      parity: frame.parity,
+      stopBits: frame.stopBits,
+      rtscts: frame.flow === 'rts_cts',
+      xon: frame.flow === 'xon_xoff',
+      xoff: frame.flow === 'xon_xoff',
+      xany: false,
+      hupcl: true,
+      lock: true,
+      autoOpen: false,
+      highWaterMark: this.#options.bufferBytes ?? portReceiveBytesMax,
+    });
+    this.#stream = stream;
+    // The one cast: @serialport/stream's own typings take any event name (above).
+    const events = stream as unknown as TypedEmitter<SerialPortStreamEvents>;
+    events.on('readable', () => this.#serveRead());
+    events.on('error', (error) => this.#fail(new PortError('io_error', `${path}: ${error.message}`)));
+    events.on('close', (error) => error && this.#fail(new PortError('io_error', `${path}: disconnected: ${error.message}`)));
+    events.on('end', () => this.#fail(new PortError('io_error', `${path}: disconnected: the input ended`)));
+    return new Promise((resolve, reject) => {
+      stream.open((error) => {
+        if (error) {
+          this.#failure ??= new PortError('open_failed', `${path}: ${error.message}`);
+          reject(this.#failure);
+        } else if (this.#closing !== null) {
+          // Closed while it opened: the close found nothing open to close.
+          stream.close(() => stream.destroy());
+          reject(new PortError('cancelled', `${path}: port closed while it opened`));
+        } else resolve();
+      });
+    });
   }
 
   read(into: Uint8Array, signal?: AbortSignal): Promise<number> {
@@ -103,15 +147,32 @@ export class StreamPort implements Port {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#pendingRead = { into, resolve, reject, signal, onAbort };
+      // An empty buffer: make sure the next bytes are announced ('readable') and read for.
+      this.#stream?.read(0);
     });
   }
 
   write(bytes: Uint8Array): Promise<void> {
-    return this.#queue((port) => port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+    const refused = this.#refusal();
+    if (refused) return Promise.reject(refused);
+    const stream = this.#stream as SerialPortStream;
+    const written = this.#track((settle) => stream.write(bytes, (error) => settle(error ? this.#asPortError(error) : null)));
+    this.#lastWrite = written.catch(() => undefined);
+    return written;
   }
 
   drain(): Promise<void> {
-    return this.#queue((port) => port.drain());
+    const refused = this.#refusal();
+    if (refused) return Promise.reject(refused);
+    const stream = this.#stream as SerialPortStream;
+    const before = this.#lastWrite;
+    return this.#track((settle) => {
+      void before.then(() => {
+        const now = this.#refusal();
+        if (now) settle(now);
+        else stream.drain((error) => settle(error ? this.#asPortError(error) : null));
+      });
+    });
   }
 
   close(): Promise<void> {
@@ -121,48 +182,41 @@ export class StreamPort implements Port {
 
   async #shutdown(): Promise<void> {
     this.#cancelPending(new PortError('cancelled', `${this.path}: port closed`));
-    this.#taken?.();
-    const port = this.#port;
-    if (port?.isOpen) await port.close().catch(() => undefined);
+    const stream = this.#stream;
+    if (stream === null) return;
+    if (stream.isOpen) await new Promise<void>((resolve) => stream.close(() => resolve()));
+    // Done with: what it still buffers goes, and nothing it queued for an `open` will run.
+    if (!stream.isOpen && !stream.opening) stream.destroy();
   }
 
   /** Why an operation cannot start now, or null. */
   #refusal(): PortError | null {
     if (this.#closing !== null) return new PortError('closed', `${this.path}: port is closed`);
     if (this.#failure !== null) return this.#failure;
-    if (this.#port === null) return new PortError('closed', `${this.path}: port is not open`);
+    if (this.#stream === null || !this.#stream.isOpen) return new PortError('closed', `${this.path}: port is not open`);
     return null;
   }
 
-  /** Runs a write or drain after those before it; one the port closes under is `cancelled`. */
-  #queue(start: (port: BindingPortInterface) => Promise<unknown>): Promise<void> {
-    const refused = this.#refusal();
-    if (refused) return Promise.reject(refused);
-    const port = this.#port as BindingPortInterface;
-    const run = this.#writes.then(() => {
-      const now = this.#refusal();
-      return now ? Promise.reject(now) : start(port);
+  /** Runs `start` and waits for its answer, or for a close or failure that rejects it first. */
+  #track(start: (settle: Settle) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const settle: Settle = (error) => {
+        if (!this.#pending.delete(settle)) return;
+        if (error === null) resolve();
+        else reject(error);
+      };
+      this.#pending.add(settle);
+      start(settle);
     });
-    this.#writes = run.catch(() => undefined);
-    return run.then(
-      () => undefined,
-      (error: Error) => {
-        throw error instanceof PortError ? (error.code === 'closed' ? new PortError('cancelled', error.message) : error) : new PortError(this.#closing ? 'cancelled' : 'io_error', `${this.path}: ${error.message}`);
-      },
-    );
   }
 
-  /** Copies what the receive buffer holds into `into`; wakes the receive loop once it is empty. */
+  /** Copies what the stream holds, at most `into.length` bytes, into `into`. */
   #take(into: Uint8Array): number {
-    const count = Math.min(this.#end - this.#at, into.length);
-    if (count <= 0) return 0;
-    into.set(this.#inbox.subarray(this.#at, this.#at + count));
-    this.#at += count;
-    if (this.#at === this.#end) {
-      const wake = this.#taken;
-      this.#taken = null;
-      wake?.();
-    }
+    const stream = this.#stream;
+    const count = stream === null ? 0 : Math.min(stream.readableLength, into.length);
+    if (count === 0) return 0;
+    // read(n) with n no more than the stream holds returns exactly n bytes.
+    into.set((stream as SerialPortStream).read(count) as Buffer);
     return count;
   }
 
@@ -170,22 +224,31 @@ export class StreamPort implements Port {
     const pending = this.#pendingRead;
     if (pending === null) return;
     const count = this.#take(pending.into);
-    if (count === 0) return;
+    // Nothing to take: an ended input is only seen ('end') by a read.
+    if (count === 0) return void this.#stream?.read(0);
     this.#pendingRead = null;
     pending.signal?.removeEventListener('abort', pending.onAbort);
     pending.resolve(count);
   }
 
+  #asPortError(error: Error): PortError {
+    if (this.#closing !== null) return new PortError('cancelled', `${this.path}: port closed`);
+    return this.#failure ?? new PortError('io_error', `${this.path}: ${error.message}`);
+  }
+
   #fail(error: PortError): void {
+    if (this.#closing !== null) return;
     this.#failure ??= error;
-    this.#cancelPending(error);
+    this.#cancelPending(this.#failure);
   }
 
   #cancelPending(error: PortError): void {
     const pending = this.#pendingRead;
-    if (pending === null) return;
-    this.#pendingRead = null;
-    pending.signal?.removeEventListener('abort', pending.onAbort);
-    pending.reject(error);
+    if (pending !== null) {
+      this.#pendingRead = null;
+      pending.signal?.removeEventListener('abort', pending.onAbort);
+      pending.reject(error);
+    }
+    for (const settle of [...this.#pending]) settle(error);
   }
 }

@@ -16,14 +16,32 @@
 // without passing the schema first (schema.ts `toWire`). The walk copies only
 // what it must change: a message built by `toWire` is handed over as it is.
 //
-// Entry: `cbor-x/index-no-eval` (README, wire protocol, has the figures). The
-// firmware encodes with cbor-x and decodes with the strict gate alone
-// (cbor-decode.ts), so cbor-x's optional native extractor, which only speeds
-// up decoding, would buy nothing and costs 15 to 30 ms of every start to load
-// (measured here: `npm run bench -- cbor-entry`); this entry never loads it
-// and never builds code with `new Function`.
+// Entry: `cbor-x/encode`, imported as an ES module, which under Node.js is
+// cbor-x's `index.js` (its source modules, not a prebuilt bundle), so esbuild
+// keeps only what the Encoder reaches: about 30 KB in the firmware where the
+// prebuilt `cbor-x/index-no-eval` file, which cannot be tree-shaken, costs 41
+// KB (3.1 KB more after gzip -9, which the firmware's 80 KiB budget could not
+// spare: README, runtime dependencies). It does not load cbor-x's optional
+// native extractor (only the main entry does), which speeds up decoding only
+// and costs 15 to 30 ms of every start (`npm run bench -- cbor-entry`); the
+// firmware decodes with the strict gate alone (cbor-decode.ts). What the
+// no-eval file changes, this entry keeps: cbor-x builds code from strings
+// only to read records (`useRecords`, off here, and this Encoder never
+// decodes), and probes once at load whether it may, inside a try. The
+// firmware's commands run under `node --disallow-code-generation-from-strings`
+// (test/unit/build.test.ts), so nothing of it needs code built from strings.
 import assert from 'node:assert';
-import { Encoder, Tag } from 'cbor-x/index-no-eval';
+import { Encoder, Tag } from 'cbor-x/encode';
+
+// cbor-x's type file for this entry (encode.d.ts) leaves out Tag, which the
+// module it resolves to exports (index.js, and dist/node.cjs under require).
+declare module 'cbor-x/encode' {
+  export class Tag {
+    constructor(value?: unknown, tagNumber?: number);
+    value: unknown;
+    tag: number;
+  }
+}
 import { Tagged } from './cbor-decode';
 
 /** What this encoder accepts: the wire's data model (the strict decoder returns the same shapes). */

@@ -10,6 +10,7 @@
 //             terminal on the real serial binding
 //   kiosk     real serial ports from `ports`; the kiosk screen layout
 //   handheld  real serial ports from `ports`; the 20×4 layout
+import type { SerialFrame } from '../device/port';
 import { profileBytesMax } from './limits';
 
 export const profileKinds = ['emulated', 'hil', 'kiosk', 'handheld'] as const;
@@ -18,9 +19,25 @@ export type ProfileKind = (typeof profileKinds)[number];
 export interface SerialSpec {
   readonly path: string;
   readonly baud: number;
+  /** The fields `data_bits` (8), `parity` (none), `stop_bits` (1) and `flow` (none): 8N1 without flow control unless the profile says otherwise. */
+  readonly frame: SerialFrame;
 }
 
-type PortName = 'card_reader' | 'qr_scanner' | 'printer' | 'hub';
+export type PortName = 'card_reader' | 'qr_scanner' | 'printer' | 'hub';
+
+/**
+ * What each device's bytes are, which decides the frames its port may take:
+ * 7 data bits lose every byte's eighth bit, and XON/XOFF flow control takes
+ * the bytes 0x11 and 0x13 out of what the terminal reads. Only the scanner
+ * sends ASCII only; the printer's status bytes (DLE EOT) are never 0x11 or
+ * 0x13 (bit 0 of each is always 0), so it may pace the terminal by XON/XOFF.
+ */
+const portBytes: Record<PortName, { readonly sevenBits: string | null; readonly xonXoff: string | null }> = {
+  card_reader: { sevenBits: "the card reader's frames use all eight bits", xonXoff: "the card reader's frames hold the bytes 0x11 and 0x13" },
+  qr_scanner: { sevenBits: null, xonXoff: null },
+  printer: { sevenBits: 'ESC/POS commands and GB18030 text use all eight bits', xonXoff: null },
+  hub: { sevenBits: "the hub's frames use all eight bits", xonXoff: "the hub's frames hold the bytes 0x11 and 0x13" },
+};
 
 export interface Profile {
   readonly profile: ProfileKind;
@@ -75,10 +92,33 @@ function whole(value: unknown, at: string, min: number, max: number, fallback: n
   return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max ? (value as number) : bad(at, `a whole number from ${min} to ${max}`);
 }
 
-function serial(value: unknown, at: string): SerialSpec | null {
+function oneOf<T>(value: unknown, at: string, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  return choices.includes(value as T) ? (value as T) : bad(at, choices.map(String).join(', ').replace(/, ([^,]*)$/, ' or $1'));
+}
+
+/** The frame fields of a port (`data_bits`, `parity`, `stop_bits`, `flow`), checked against what `port` carries; `at` names the port's object. */
+export function serialFrame(spec: { readonly data_bits?: unknown; readonly parity?: unknown; readonly stop_bits?: unknown; readonly flow?: unknown }, at: string, port: PortName): SerialFrame {
+  const frame: SerialFrame = {
+    dataBits: oneOf(spec.data_bits, `${at}.data_bits`, [7, 8] as const, 8),
+    parity: oneOf(spec.parity, `${at}.parity`, ['none', 'even', 'odd'] as const, 'none'),
+    stopBits: oneOf(spec.stop_bits, `${at}.stop_bits`, [1, 2] as const, 1),
+    flow: oneOf(spec.flow, `${at}.flow`, ['none', 'rts_cts', 'xon_xoff'] as const, 'none'),
+  };
+  const why = portBytes[port];
+  if (frame.dataBits === 7 && why.sevenBits !== null) bad(`${at}.data_bits`, `8: ${why.sevenBits}`);
+  if (frame.flow === 'xon_xoff' && why.xonXoff !== null) bad(`${at}.flow`, `none or rts_cts: ${why.xonXoff}, which XON/XOFF flow control takes out`);
+  return frame;
+}
+
+function serial(value: unknown, at: string, port: PortName): SerialSpec | null {
   if (value === undefined || value === null) return null;
-  const spec = object(value, at, ['path', 'baud']);
-  return { path: text(spec.path, `${at}.path`, /^\/[\x21-\x7e]{1,255}$/, 'an absolute device path'), baud: whole(spec.baud, `${at}.baud`, 300, 4_000_000, 115_200) };
+  const spec = object(value, at, ['path', 'baud', 'data_bits', 'parity', 'stop_bits', 'flow']);
+  return {
+    path: text(spec.path, `${at}.path`, /^\/[\x21-\x7e]{1,255}$/, 'an absolute device path'),
+    baud: whole(spec.baud, `${at}.baud`, 300, 4_000_000, 115_200),
+    frame: serialFrame(spec, at, port),
+  };
 }
 
 /** Parses a profile file's text; `resolve` places a relative state directory (against the file's folder). */
@@ -99,7 +139,12 @@ export function parseProfile(source: string, resolve: (state: string) => string)
   let ports: Profile['ports'] = null;
   if (!simulated) {
     const spec = object(p.ports ?? null, 'ports', ['card_reader', 'qr_scanner', 'printer', 'hub']);
-    ports = { card_reader: serial(spec.card_reader, 'ports.card_reader'), qr_scanner: serial(spec.qr_scanner, 'ports.qr_scanner'), printer: serial(spec.printer, 'ports.printer'), hub: serial(spec.hub, 'ports.hub') };
+    ports = {
+      card_reader: serial(spec.card_reader, 'ports.card_reader', 'card_reader'),
+      qr_scanner: serial(spec.qr_scanner, 'ports.qr_scanner', 'qr_scanner'),
+      printer: serial(spec.printer, 'ports.printer', 'printer'),
+      hub: serial(spec.hub, 'ports.hub', 'hub'),
+    };
     if (ports.printer === null || ports.hub === null) bad('ports', 'given a printer and a hub');
     if (ports.card_reader === null && ports.qr_scanner === null) bad('ports', 'given a card_reader, a qr_scanner or both');
   }

@@ -58,7 +58,12 @@ export interface TerminalParts {
   readonly receiptCells?: number;
   readonly hubTimeoutsMs?: { readonly request?: number; readonly settle?: number; readonly attempts?: number };
   readonly timeoutsMs?: Partial<Record<State, number>>;
-  onState?(state: State, session: Session): void;
+  /**
+   * Where the terminal's lines go (stderr or stdout, a test's list). One sink,
+   * not an event: every line has exactly one place to go. Who wants to watch
+   * the terminal listens to its parts: `terminal.session.on('state', …)`,
+   * `terminal.client.on('heartbeat', …)`, `terminal.catalogue.on('fault', …)`.
+   */
   log?(line: string): void;
 }
 
@@ -119,7 +124,7 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   for (const store of [catalogue, policyBook]) {
     if (store.bootProblem !== null) log(`store: ${store.bootProblem}`);
     if (store.fault !== null) repairs.add(store.type.kind);
-    store.onFault((fault) => {
+    store.on('fault', (fault) => {
       log(`store: ${fault.why}; fetching a snapshot`);
       repairs.add(fault.kind);
     });
@@ -142,10 +147,10 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     requestTimeoutMs: parts.hubTimeoutsMs?.request,
     settleTimeoutMs: parts.hubTimeoutsMs?.settle,
     attemptsMax: parts.hubTimeoutsMs?.attempts,
-    onHeartbeat: (reply) => (behind ||= reply.catalogue_version !== catalogue.version || reply.policy_version !== policyBook.version),
-    // Journaled by the client; the idle screen counts the refused advices for staff.
-    onRefused: (item, code) => log(`${item.kind} ${item.id} refused by the hub: ${code}`),
   });
+  client.on('heartbeat', (reply) => (behind ||= reply.catalogue_version !== catalogue.version || reply.policy_version !== policyBook.version));
+  // Journaled by the client; the idle screen counts the refused advices for staff.
+  client.on('refused', (item, code) => log(`${item.kind} ${item.id} refused by the hub: ${code}`));
   const encoder = new Gb18030Encoder();
   const printer = new ReceiptPrinter(ports.printer, { clock: timers });
   const syncOne = async (kind: 'catalogue' | 'policy_book') => {
@@ -176,7 +181,6 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     offlineFloorFen: parts.offlineFloorFen,
     receiptCells: parts.receiptCells,
     timeoutsMs: parts.timeoutsMs,
-    onState: parts.onState,
     // A damaged page has told its store already; anything else a visit met in a store is told here.
     onStoreFault: (error) => {
       if (error instanceof PolicyBookError) policyBook.reportFault(error.message);

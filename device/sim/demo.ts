@@ -256,9 +256,9 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
         offlineFloorFen: 50_000,
         receiptCells: spec.layout === 'handheld' ? 32 : 48,
         hubTimeoutsMs: { request: 500 + 3 * lineMs(4_000), settle: 1_000 + 3 * lineMs(8_000), attempts: 6 },
-        onState: (state, session) => act(kiosk, state, session, say),
         log: (line) => say(`${spec.id}: ${line}`),
       });
+      kiosk.terminal.session.on('state', (state) => act(kiosk, state, kiosk.terminal.session, say));
       kiosks.set(spec.id, kiosk);
     }
     const running = [...kiosks.values()].map((kiosk) => kiosk.terminal.run());

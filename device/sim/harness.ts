@@ -9,7 +9,7 @@
 import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
 import { autoDetect, type BindingInterface, type OpenOptions } from '@serialport/bindings-cpp';
 import { LineSimulator, type LineOptions } from './line';
-import { systemClock, type Clock, type Port } from '../port';
+import { systemClock, type Clock, type Port, type SerialFrame } from '../port';
 import { openPtyPair, type PtyPair } from './socat';
 import { StreamPort } from '../stream-port';
 
@@ -27,6 +27,8 @@ export interface Link {
 
 export interface LinkOptions {
   readonly baudRate?: number;
+  /** Every port's frame, and the simulator's (8N1 when absent). */
+  readonly frame?: SerialFrame;
   /** Puts a line simulator between host and device. */
   readonly line?: LineOptions;
   readonly clock?: Clock;
@@ -76,8 +78,8 @@ function mockPaths(): { pathA: string; pathB: string } {
   return { pathA, pathB };
 }
 
-async function openPort(binding: BindingInterface, path: string, baudRate: number): Promise<StreamPort> {
-  const port = new StreamPort({ binding, path, baudRate });
+async function openPort(binding: BindingInterface, path: string, baudRate: number, frame?: SerialFrame): Promise<StreamPort> {
+  const port = new StreamPort({ binding, path, baudRate, frame });
   await port.open();
   return port;
 }
@@ -104,22 +106,22 @@ async function linkOver(
   try {
     const first = await pair();
     wires.push(first);
-    const host = await openPort(binding, first.pathA, baudRate);
+    const host = await openPort(binding, first.pathA, baudRate, options.frame);
     ports.push(host);
     let device: StreamPort;
     if (options.line === undefined) {
-      device = await openPort(binding, first.pathB, baudRate);
+      device = await openPort(binding, first.pathB, baudRate, options.frame);
       ports.push(device);
     } else {
       const second = await pair();
       wires.push(second);
-      const lineHost = await openPort(binding, first.pathB, baudRate);
+      const lineHost = await openPort(binding, first.pathB, baudRate, options.frame);
       ports.push(lineHost);
-      const lineDevice = await openPort(binding, second.pathA, baudRate);
+      const lineDevice = await openPort(binding, second.pathA, baudRate, options.frame);
       ports.push(lineDevice);
-      device = await openPort(binding, second.pathB, baudRate);
+      device = await openPort(binding, second.pathB, baudRate, options.frame);
       ports.push(device);
-      line = new LineSimulator(lineHost, lineDevice, options.line, options.clock ?? systemClock);
+      line = new LineSimulator(lineHost, lineDevice, { frame: options.frame, ...options.line }, options.clock ?? systemClock);
       line.start();
     }
     return { host, device, line, close };

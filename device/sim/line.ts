@@ -1,20 +1,24 @@
 // A line simulator between two ports (DESIGN.md, devices): what one port
-// receives it sends on to the other as a serial line would, at a baud rate of
-// 10 bits per byte (8N1: start bit, 8 data bits, stop bit), after a latency,
+// receives it sends on to the other as a serial line would, at a baud rate,
+// each byte taking the bit times of its frame (8N1 and 7E1: 10, a start bit,
+// the data bits, a parity bit if any, the stop bits; 8E1 and 8N2: 11; with 7
+// data bits the eighth bit of a byte is not sent), after a latency,
 // with byte loss, bit flips, duplication and outages. Every fate is drawn
 // from a seeded source, one draw sequence per direction, so the faults that
 // byte n meets replay exactly from the seed, whatever the timing: a seeded
 // outage swallows the bytes a busy line carries in `outageMs` (the next
-// outageMs × baud / 10,000 bytes). `cut(ms)` is an outage in time instead,
+// outageMs × baud / (1,000 × bits a byte) bytes). `cut(ms)` is an outage in time instead,
 // for tests that cut the line at a moment of their choosing.
 import assert from 'node:assert';
 import { lineQueueBytesMax } from '../limits';
-import { PortError, type Clock, type Port } from '../port';
+import { frame8N1, frameBits, PortError, type Clock, type Port, type SerialFrame } from '../port';
 import { seededRandom, type Random } from './prng';
 
 export interface LineOptions {
-  /** Bits per second; a byte takes 10 bit times. */
+  /** Bits per second; a byte takes the bit times of its frame. */
   readonly baud: number;
+  /** How each byte is framed, as both ends' ports are set (8N1 when absent): its bit times, and 7 or 8 data bits. */
+  readonly frame?: SerialFrame;
   /** Added to every byte's arrival, ms. */
   readonly latencyMs?: number;
   /** Chance a byte is lost, per byte. */
@@ -25,7 +29,7 @@ export interface LineOptions {
   readonly dupRate?: number;
   /** Chance an outage starts at a byte, per byte. */
   readonly outageRate?: number;
-  /** How long a seeded outage lasts, ms of a busy line: it swallows outageMs × baud / 10,000 bytes. */
+  /** How long a seeded outage lasts, ms of a busy line: it swallows outageMs × baud / (1,000 × bits a byte) bytes. */
   readonly outageMs?: number;
   /**
    * Chance a frame is spoiled, per frame of the wire's framing (bytes between
@@ -89,7 +93,7 @@ class Direction {
   ) {}
 
   async pump(): Promise<void> {
-    const byteMs = 10_000 / this.options.baud;
+    const byteMs = (frameBits(this.options.frame) * 1_000) / this.options.baud;
     while (!this.signal.aborted) {
       let count: number;
       try {
@@ -150,6 +154,7 @@ class Direction {
       value ^= 1 << bit;
       this.stats.flipped += 1;
     }
+    value &= (1 << o.frame.dataBits) - 1;
     this.enqueue(value, this.lineFreeAtMs + o.latencyMs);
     if (rDup < o.dupRate || frameFault === 2) {
       this.stats.duplicated += 1;
@@ -230,6 +235,7 @@ export class LineSimulator {
     }
     const full: Required<LineOptions> = {
       baud: options.baud,
+      frame: options.frame ?? frame8N1,
       latencyMs: options.latencyMs ?? 0,
       lossRate: checkRate('lossRate', options.lossRate),
       flipRate: checkRate('flipRate', options.flipRate),

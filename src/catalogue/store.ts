@@ -12,14 +12,16 @@
 // A damaged page found at any time (a settlement's read, `verifyAll`, an
 // update) is a fault: the read fails with `store_damaged` (never a wrong
 // value), the store moves the damaged file aside and serves the previous
-// version if it verifies (or nothing), and tells its listeners, which tell
-// the hub and fetch a snapshot (src/terminal.ts). `fault` stays set until an
-// update heals the store.
+// version if it verifies (or nothing), and emits `fault` to its listeners
+// (the terminal logs it, tells the hub and fetches a snapshot:
+// src/terminal.ts). `fault` stays set until an update heals the store.
 //
 // Update (apply.ts): under the store's lock (lock.ts), re-read what the disk
 // holds, verify the update and build the result, prove it is the file the hub
 // built, then replace the file durably. Any refusal is a typed UpdateError
 // and the version held keeps serving.
+import { EventEmitter } from 'node:events';
+import type TypedEmitter from 'typed-emitter';
 import type { Verifier } from '../../protocol/crypto';
 import { bytesEqual } from '../../protocol/crypto';
 import { applyUpdate, verifyFileOnDisk } from './apply';
@@ -120,13 +122,23 @@ interface Loaded<T> {
   readonly exists: boolean;
 }
 
+/**
+ * What a store tells those who watch it. An event source, not a callback
+ * given at open: the terminal, its log and a test may each listen, and a
+ * store opened before anyone listens (boot) still says its boot problem
+ * through `fault` and `bootProblem`.
+ */
+export type SignedStoreEvents = {
+  /** A fault found while the store serves: a damaged page, a value it cannot use, an update's finding; a snapshot heals it. */
+  fault: (fault: StoreFault) => void;
+};
+
 /** A signed store: the catalogue (`catalogueKind`) or the policy book (`policyBookKind`). */
-export class SignedStore<T> {
+export class SignedStore<T> extends (EventEmitter as new () => TypedEmitter<SignedStoreEvents>) {
   #held: Held<T> | null;
   #fault: StoreFault | null = null;
   /** The lock, while an update holds it (a fault found meanwhile uses it). */
   #lock: StoreLock | null = null;
-  readonly #listeners: Array<(fault: StoreFault) => void> = [];
   /** Why the current file could not serve at boot (null when it could). */
   readonly bootProblem: string | null;
   readonly paths: VersionedPaths;
@@ -135,6 +147,7 @@ export class SignedStore<T> {
   readonly options: StoreOptions;
 
   private constructor(type: StoredKind<T>, options: StoreOptions) {
+    super();
     this.type = type;
     this.options = options;
     this.fs = options.fs ?? nodeFileSystem;
@@ -196,21 +209,16 @@ export class SignedStore<T> {
     return this.#fault;
   }
 
-  /** Calls `listener` at each fault found while the store serves. */
-  onFault(listener: (fault: StoreFault) => void): void {
-    this.#listeners.push(listener);
-  }
-
   /** Serves `held` (an update's result, or what the disk holds after one); a healthy current file ends a fault. */
   serve(held: Held<T> | null): void {
     this.#held = held;
     if (held !== null && held.source === 'current') this.#fault = null;
   }
 
-  /** Records a fault found by an update (apply.ts) and tells the listeners. */
+  /** Records a fault found by an update (apply.ts) and tells the listeners (`fault`). */
   fail(fault: StoreFault): void {
     this.#fault = fault;
-    for (const listener of this.#listeners) listener(fault);
+    this.emit('fault', fault);
   }
 
   /**

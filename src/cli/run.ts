@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { bytesToHex, hexToBytes, keyring } from '../../protocol/crypto';
 import { TextDisplay } from '../../device/display';
 import { KeyQueue } from '../../device/keypad';
-import { systemClock, type Port } from '../../device/port';
+import { systemClock, type Port, type SerialFrame } from '../../device/port';
 import { StreamPort } from '../../device/stream-port';
 import { chooseCryptoProvider, cryptoChoices, type CryptoChoice } from '../crypto-choice';
 import { readAhead } from '../catalogue/files';
@@ -49,8 +49,8 @@ function terminalSeed(dir: string, say: (line: string) => void): Uint8Array {
   return hexToBytes(readFileSync(file, 'utf8').trim(), 32, 'terminal.key');
 }
 
-async function openSerial(file: string, baud: number): Promise<Port> {
-  const port = new StreamPort({ binding: realBinding(), path: file, baudRate: baud });
+async function openSerial(file: string, baud: number, frame?: SerialFrame): Promise<Port> {
+  const port = new StreamPort({ binding: realBinding(), path: file, baudRate: baud, frame });
   await port.open();
   return port;
 }
@@ -105,7 +105,7 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
       if (spec === null) {
         ends = await (simulated as SimulatedEnds)(profile, { publicKey: signer.publicKey, timeS, log: say, openSerial });
       } else {
-        const open = (port: keyof typeof spec) => spec[port] && openSerial(spec[port].path, spec[port].baud);
+        const open = (port: keyof typeof spec) => spec[port] && openSerial(spec[port].path, spec[port].baud, spec[port].frame);
         ends = {
           ports: { card: await open('card_reader'), scanner: await open('qr_scanner'), printer: (await open('printer')) as Port },
           connect: () => open('hub') as Promise<Port>,

@@ -25,6 +25,8 @@
 // sign-in by its fresh nonce; the counter moves there durably (journal)
 // before the next sign-in uses it. A settle or cancel refused so is reversed.
 import { createHash, getRandomValues } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type TypedEmitter from 'typed-emitter';
 import { createCborEncoder, type CborEncoder } from '../../protocol/cbor-encode';
 import { bytesEqual, type Signer, type Verifier } from '../../protocol/crypto';
 import { billDigest } from '../../protocol/digests';
@@ -93,15 +95,25 @@ export interface HubClientOptions {
   readonly settleTimeoutMs?: number;
   readonly attemptsMax?: number;
   readonly heartbeatIntervalMs?: number;
-  /** Told each heartbeat's reply (versions to sync, a key rotation pending). */
-  onHeartbeat?(reply: BodyOf<'heartbeat_reply'>): void;
-  /** Told each queued item the hub refused for good (an advice for staff to handle), with the code. */
-  onRefused?(item: { readonly id: string; readonly kind: 'reversal' | 'advice' }, code: ClientErrorCode): void;
   /** The operator signed in at a staffed counter terminal (who may cancel another terminal's settlement); null at a kiosk. */
   readonly operator?: string | null;
   /** A sign-in's fresh nonce (tests pass their own); random bytes by default. */
   nonce?(): Uint8Array;
 }
+
+/**
+ * What the client's background work tells those who watch it (`client.on`).
+ * Events rather than callbacks in the options: they report what happened,
+ * nobody's answer is awaited, and the terminal's sync, its log and a test
+ * may each listen. What the client needs an answer from (`connect`,
+ * `hubKeys`, `nonce`, `timeS`, `random`) stays a function in its options.
+ */
+export type HubClientEvents = {
+  /** Each heartbeat's reply (versions to sync, a key rotation pending). */
+  heartbeat: (reply: BodyOf<'heartbeat_reply'>) => void;
+  /** A queued reversal or advice the hub refused for good (an advice for staff to handle), journaled already, with the code. */
+  refused: (item: { readonly id: string; readonly kind: 'reversal' | 'advice' }, code: ClientErrorCode) => void;
+};
 
 /** Who a settlement is for, journaled with its intent for a reprint (src/journal/records.ts). */
 export type Who = { readonly name: string; readonly id: string; readonly place: string };
@@ -119,7 +131,7 @@ const fail = <T = never>(code: ClientErrorCode, detail = ''): Result<T> => ({ ok
 /** Whether a failure is the hub's verdict on the request (not merely no verdict). */
 const definitive = (code: string) => !inconclusive.includes(code) && !sessionLost.includes(code);
 
-export class HubClient {
+export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClientEvents>) {
   /** What the last sign-in said: institution, versions, offline floor. */
   signedIn: BodyOf<'sign_in_reply'> | null = null;
   readonly stats = { sent: 0, retries: 0, dropped: 0, signIns: 0 };
@@ -147,6 +159,7 @@ export class HubClient {
   readonly #beatMs: number;
 
   private constructor(options: HubClientOptions, seqs: SequenceCounter) {
+    super();
     this.#o = options;
     this.#seqs = seqs;
     this.#journal = options.journal;
@@ -445,7 +458,7 @@ export class HubClient {
       if (!out.ok && !definitive(out.error.code)) return false;
       const reply = out.ok ? (out.value.body as BodyOf<'reversal_reply'> & BodyOf<'advice_reply'>) : null;
       this.#journal.commit({ kind: 'done', id: item.id, setl_id: reply?.setl_id ?? null, time: null, code: out.ok ? null : out.error.code });
-      if (!out.ok) this.#o.onRefused?.({ id: item.id, kind: item.kind }, out.error.code);
+      if (!out.ok) this.emit('refused', { id: item.id, kind: item.kind }, out.error.code);
       return true;
     });
   }
@@ -492,7 +505,7 @@ export class HubClient {
     } else {
       if (this.#timers.nowMs() - this.#lastMs >= beatMs) {
         const beat = await this.request('heartbeat', { state: this.#session ? 'idle' : 'offline', queued: 0 }).catch(() => null);
-        if (beat?.ok) this.#o.onHeartbeat?.(beat.value);
+        if (beat?.ok) this.emit('heartbeat', beat.value);
         this.#lastMs = this.#timers.nowMs();
       }
       delayMs = beatMs - (this.#timers.nowMs() - this.#lastMs);

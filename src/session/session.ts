@@ -10,6 +10,8 @@
 // module only knows them by the small interfaces below, which the drivers of
 // device/ satisfy (the wiring in src/terminal.ts joins them).
 import assert from 'node:assert';
+import { EventEmitter } from 'node:events';
+import type TypedEmitter from 'typed-emitter';
 import { createCborEncoder } from '../../protocol/cbor-encode';
 import type { BodyOf, Credential, Institution, Person } from '../../protocol/messages';
 import { settleRequest, visitCase } from '../../protocol/settle-request';
@@ -95,13 +97,27 @@ export interface SessionOptions {
   readonly receiptCells?: number;
   /** Per-state timeouts, ms (tests shorten them). */
   readonly timeoutsMs?: Partial<Record<State, number>>;
-  /** Told every state entered (the emulated patients and the tests watch it). */
-  onState?(state: State, session: Session): void;
-  /** Work for an idle moment (catalogue sync), run at each idle redraw. */
+  /** Work for an idle moment (catalogue sync), run at each idle redraw. A function, not an event: the session awaits it before it goes on. */
   idleWork?(): Promise<void>;
-  /** Told a store failure a visit met (a damaged page has already told its store; anything else is told here). */
+  /**
+   * Told a store failure a visit met (a damaged page has already told its
+   * store; anything else is told here). One callback, not an event: it is
+   * the wiring's duty (it hands the fault to the store it belongs to, which
+   * starts the repair), not something for others to watch.
+   */
   onStoreFault?(error: Error): void;
 }
+
+/**
+ * What the session tells those who watch it (`session.on`). An event, not a
+ * callback given at construction: the emulated patients, the demo's logs and
+ * the tests each watch the states, and none of them is awaited. The display
+ * is not a listener: it is shown every state's frame before any event.
+ */
+export type SessionEvents = {
+  /** Every state entered, after the display shows its frame (the listener has the session: `session.visit` is what it knows). */
+  state: (state: State) => void;
+};
 
 /** One way of paying for the bill, settled locally: the request the hub will recompute. */
 export interface Local {
@@ -163,7 +179,7 @@ export function chinaMinute(timeS: number): string {
   return new Date((timeS + 8 * 3_600) * 1_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-export class Session {
+export class Session extends (EventEmitter as new () => TypedEmitter<SessionEvents>) {
   state: State = 'idle';
   visit: Visit = freshVisit();
   readonly timeoutsMs: Record<State, number>;
@@ -177,6 +193,7 @@ export class Session {
   #cardHeld = false;
 
   constructor(options: SessionOptions) {
+    super();
     this.#o = options;
     this.timeoutsMs = { ...defaultTimeoutsMs(), ...options.timeoutsMs };
   }
@@ -211,7 +228,7 @@ export class Session {
     if (state === 'idle' && this.state !== 'idle') this.visit = freshVisit();
     this.state = state;
     this.#o.display.show(this.frame());
-    this.#o.onState?.(state, this);
+    this.emit('state', state);
   }
 
   #step(state: State): Promise<Event> {

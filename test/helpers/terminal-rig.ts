@@ -118,8 +118,8 @@ export class TerminalRig {
       receiptCells: 32,
       hubTimeoutsMs: { request: 400, settle: 600, attempts: 3, ...options.hubTimeoutsMs },
       timeoutsMs: { idle: 2_000, ...options.timeoutsMs },
-      onState: (state, session) => rig?.onState(state, session),
     });
+    terminal.session.on('state', (state) => rig?.onState(state, terminal.session));
     rig = new TerminalRig(temp.dir, site, far, terminal, temp.remove);
     void terminal.run();
     // Ready once signed in: the hub line is dialled (a test may cut it) and the clock set by the hub's.

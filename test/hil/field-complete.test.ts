@@ -8,8 +8,10 @@
 // run time, copied from this checkout: what a device gets): probe of the
 // card reader, the QR scanner and the printer, and run on the kiosk profile,
 // whose ports are socat ptys held at their far ends by this test (the
-// emulators and the reference hub), up to a settled patient. Skipped without
-// socat.
+// emulators and the reference hub), up to a settled patient. Every command
+// runs under `node --disallow-code-generation-from-strings`: nothing of the
+// firmware (cbor-x included: protocol/cbor-encode.ts) needs code built from
+// strings. Skipped without socat.
 import * as assert from 'uvu/assert';
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface } from '@serialport/bindings-interface';
@@ -49,7 +51,7 @@ process.on('exit', () => {
 /** Runs the copied firmware from its own folder; the event loop keeps running (the far ends are in this process). */
 function field(args: readonly string[], input?: string | Buffer, timeoutMs = 30_000): Promise<CliResult & { bytes: Buffer }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [firmware, ...args], { cwd: device, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--disallow-code-generation-from-strings', firmware, ...args], { cwd: device, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

@@ -6,10 +6,15 @@
 // the same way itself (node dist/sim.js run). The firmware opens
 // its ports with the real serial binding, fetches its catalogue and policy
 // book over the hub line, settles a seed patient from the card (PIN typed on
-// standard input) or the e-certificate, and prints the receipt.
+// standard input) or the e-certificate, and prints the receipt. The kiosk
+// profile sets a frame per port (two stop bits for the card reader, 7E1 for
+// the scanner, RTS/CTS and odd parity for the printer), and the ptys' termios
+// show what a pty keeps of them (stop bits, odd parity, RTS/CTS; a pty forces
+// 8 data bits and no parity) while the terminal runs on them.
 import * as assert from 'uvu/assert';
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface } from '@serialport/bindings-interface';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bytesToHex } from '../../protocol/crypto';
@@ -57,11 +62,22 @@ test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and pri
     writeFileSync(path.join(state, 'terminal.key'), `${bytesToHex(seed)}\n`, { mode: 0o600 });
     hub.enroll('BJ-K07', nodeCryptoProvider.signer(seed).publicKey, zhang.fixmedins_code);
     const profile = path.join(temp.dir, 'kiosk.json');
-    const spec = (port: { path: string }) => ({ path: port.path, baud: 115_200 });
-    writeFileSync(profile, JSON.stringify({ profile: 'kiosk', terminal: 'BJ-K07', institution: zhang.fixmedins_code, state, hub_key: bytesToHex(hub.publicKey), ports: { card_reader: spec(card), qr_scanner: spec(scanner), printer: spec(printer), hub: spec(line) } }));
+    const spec = (port: { path: string }, frame: Record<string, unknown> = {}) => ({ path: port.path, baud: 115_200, ...frame });
+    const frames = { card_reader: spec(card, { stop_bits: 2 }), qr_scanner: spec(scanner, { data_bits: 7, parity: 'even' }), printer: spec(printer, { parity: 'odd', flow: 'rts_cts' }), hub: spec(line) };
+    writeFileSync(profile, JSON.stringify({ profile: 'kiosk', terminal: 'BJ-K07', institution: zhang.fixmedins_code, state, hub_key: bytesToHex(hub.publicKey), ports: frames }));
     const terminal = startTerminal(['run', '--profile', profile]);
     try {
       await terminal.waitFor(/^run: ready in \d+ ms: terminal BJ-K07 \(kiosk\), catalogue beijing-2026\.03/, 30_000);
+      const termios = (port: { path: string }) => new Set(execFileSync('stty', ['-F', port.path, '-a'], { encoding: 'utf8' }).split(/\s+/));
+      for (const [port, flags] of [
+        [card, ['cstopb', '-parodd', '-crtscts']],
+        [scanner, ['-cstopb', '-parodd', '-crtscts']],
+        [printer, ['-cstopb', 'parodd', 'crtscts']],
+        [line, ['-cstopb', '-parodd', '-crtscts']],
+      ] as const) {
+        const set = termios(port);
+        for (const flag of flags) assert.ok(set.has(flag), `${port.path}: ${flag}`);
+      }
       reader.insert(zhang.psn_no.toLowerCase());
       await terminal.waitFor(/请输入社保卡密码/, 10_000);
       terminal.send('123456');

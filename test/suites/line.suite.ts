@@ -1,12 +1,14 @@
 // The line simulator suite, run on every backend (test/unit/line.test.ts,
 // test/hil/line.test.ts): a 115,200-baud line moves bytes in bytes × 10 /
-// baud (within 10 %), latency delays them, an outage loses what is sent
-// during it, and seeded faults replay exactly from their seed.
+// baud (within 10 %), or in bytes × 12 / baud when the ports and the line
+// are set to 8E2, and with 7 data bits drops each byte's eighth bit; latency
+// delays them, an outage loses what is sent during it, and seeded faults
+// replay exactly from their seed.
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
 import type { Backend, Link } from '../../device/sim/harness';
 import type { LineOptions } from '../../device/sim/line';
-import type { Port } from '../../device/port';
+import type { Port, SerialFrame } from '../../device/port';
 import { runSeed, withSeed } from './seed';
 
 /** Reads `count` bytes or whatever arrives before `idleMs` of silence; resolves with the bytes and when the last came. */
@@ -38,8 +40,8 @@ function pattern(count: number): Uint8Array {
   return Uint8Array.from({ length: count }, (_, i) => (i * 31 + (i >> 8)) & 0xff);
 }
 
-async function withLink(backend: Backend, line: LineOptions, body: (link: Link) => Promise<void>): Promise<void> {
-  const link = await backend.link({ line });
+async function withLink(backend: Backend, line: LineOptions, body: (link: Link) => Promise<void>, frame?: SerialFrame): Promise<void> {
+  const link = await backend.link({ line, frame });
   try {
     await body(link);
   } finally {
@@ -61,6 +63,36 @@ export function lineSuite(test: Test, backend: Backend): void {
       console.log(`  ${backend.name}: ${sent.length} bytes at 115,200 baud in ${elapsedMs.toFixed(1)} ms (line time ${expectedMs} ms)`);
       assert.ok(Math.abs(elapsedMs - expectedMs) <= 0.1 * expectedMs, `${elapsedMs.toFixed(1)} ms for ${expectedMs} ms`);
     }));
+
+  test(`${backend.name}: 11,520 bytes at 115,200 baud, 8E2, take bytes × 12 / baud = 1.2 s, within 10 %`, () =>
+    withLink(
+      backend,
+      { baud: 115_200, seed: 4 },
+      async (link) => {
+        const sent = pattern(11_520);
+        const expectedMs = (sent.length * 12 * 1_000) / 115_200;
+        const arrived = collect(link.device, sent.length, 3_000);
+        const startedMs = performance.now();
+        await link.host.write(sent);
+        const { bytes, lastAtMs } = await arrived;
+        const elapsedMs = lastAtMs - startedMs;
+        assert.equal(Buffer.compare(Buffer.from(bytes), Buffer.from(sent)), 0, 'every byte, in order');
+        assert.ok(Math.abs(elapsedMs - expectedMs) <= 0.1 * expectedMs, `${elapsedMs.toFixed(1)} ms for ${expectedMs} ms`);
+      },
+      { dataBits: 8, parity: 'even', stopBits: 2, flow: 'none' },
+    ));
+
+  test(`${backend.name}: with 7 data bits a byte arrives without its eighth bit`, () =>
+    withLink(
+      backend,
+      { baud: 115_200, seed: 5 },
+      async (link) => {
+        const arrived = collect(link.device, 4, 1_000);
+        await link.host.write(Uint8Array.of(0x41, 0xc1, 0x7f, 0xff));
+        assert.equal([...(await arrived).bytes], [0x41, 0x41, 0x7f, 0x7f]);
+      },
+      { dataBits: 7, parity: 'even', stopBits: 1, flow: 'none' },
+    ));
 
   test(`${backend.name}: latency delays every byte; the other direction is as fast`, () =>
     withLink(backend, { baud: 115_200, latencyMs: 80, seed: 2 }, async (link) => {

@@ -64,7 +64,13 @@ test('the firmware carries nothing of device/sim/; sim.js has the emulators and 
     assert.ok(bundle.includes(text), `the ${what} is in its bundle`);
   }
   assert.not.ok(sim.includes('sign in again') || sim.includes('settled in an earlier run'), 'sim.js has neither the hub nor the demo');
-  assert.not.ok(firmware.includes('inspectOpts'), 'nor debug');
+  // @serialport/stream logs through debug (DEBUG=serialport/stream traces a port in the field):
+  // the binding's own copy beside it on the device, required when the stream first loads.
+  assert.ok(firmware.includes('serialport/stream') && firmware.includes('require("debug")'), 'the port is SerialPortStream, with its debug logging');
+  assert.not.ok(firmware.includes('inspectOpts'), 'debug is not carried a second time');
+  const sources = (JSON.parse(readFileSync(`${terminalBundle}.map`, 'utf8')) as { sources: string[] }).sources;
+  assert.ok(sources.some((source) => source.includes('node_modules/@serialport/stream/')), 'the firmware bundles @serialport/stream');
+  assert.not.ok(sources.some((source) => source.includes('typed-emitter')), 'typed-emitter is types only: not a byte of it ships');
 });
 
 test('the firmware carries the drivers its terminal runs on, signed updates, reconciliation and every field command', () => {
@@ -91,13 +97,15 @@ test('the firmware carries the drivers its terminal runs on, signed updates, rec
   }
 });
 
-test('the firmware carries cbor-x through its no-eval entry and never asks for the native extractor', async () => {
+test('the firmware carries cbor-x from its source modules (encode entry, tree-shaken) and never asks for the native extractor', async () => {
   const result = await esbuild.build({ absWorkingDir: projectRoot, entryPoints: ['src/main.ts'], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true, logLevel: 'silent', external: ['@serialport/bindings-cpp', 'cbor-extract'] });
   const inputs = Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules/cbor-'));
-  assert.equal(inputs, ['node_modules/cbor-x/dist/index-no-eval.cjs']);
+  assert.ok(inputs.includes('node_modules/cbor-x/encode.js') && inputs.includes('node_modules/cbor-x/decode.js'), inputs.join(', '));
+  assert.equal(inputs.filter((input) => input.includes('/dist/') || input.endsWith('node-index.js')), [], 'no prebuilt file, not the main entry');
   const firmware = readFileSync(terminalBundle, 'utf8');
   assert.not.ok(firmware.includes('cbor-extract'), 'no require of the native extractor, so the firmware runs where it is absent');
-  assert.not.ok(/new Function\(/.test(firmware), 'and builds no code from strings');
+  const [output] = Object.values(result.metafile.outputs);
+  assert.is(output?.inputs['node_modules/cbor-x/iterators.js']?.bytesInOutput ?? 0, 0, 'what the Encoder does not reach (the iterators) is left out');
 });
 
 test('the build rewrites nothing: property names and assertion messages reach the bundles as written', () => {
@@ -121,6 +129,19 @@ test('no bundle requires a path it computes: every require names its module in a
   assert.ok(firmware.includes('require("./crypto-tweetnacl.js")'), 'the tweetnacl provider by its fixed name');
   assert.not.ok(/require\("\.\/(sim|sim-hub|tools|site)\.js"\)/.test(firmware), 'never a simulation bundle');
   assert.ok(readFileSync(simBundle, 'utf8').includes('require("./sim-hub.js")'), 'sim.js requires the hub bundle by its fixed name');
+});
+
+test('a command that opens no port never evaluates @serialport/stream or its debug logging (they load at the first open)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lazy-stream-'));
+  try {
+    const hook = path.join(dir, 'hook.cjs');
+    writeFileSync(hook, "const M = require('module'); const resolve = M._resolveFilename; M._resolveFilename = function (request, ...rest) { if (request === 'stream' || request === 'supports-color') process.stderr.write(`asked for ${request}\\n`); return resolve.call(this, request, ...rest); };");
+    const version = spawnSync(process.execPath, ['-r', hook, terminalBundle, 'version'], { encoding: 'utf8' });
+    assert.is(version.status, 0, version.stderr);
+    assert.not.match(version.stderr, /asked for/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a firmware command never loads node:assert; the shim passes what Node.js passes and throws its AssertionError otherwise', async () => {

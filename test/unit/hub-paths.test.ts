@@ -59,7 +59,8 @@ scenario('the background work beats when idle, and only replies that verify coun
   const open = async (hubKeys: (kid: Uint8Array) => ReturnType<typeof hubVerifier> | null) => {
     const tap = new FrameTap();
     void r.hub.serve(tap.hubPort);
-    const client = await HubClient.open({ ...optionsOf(r), connect: async () => tap.terminalEnd, hubKeys, heartbeatIntervalMs: 30, onHeartbeat: (reply) => beats.push(reply.catalogue_version) });
+    const client = await HubClient.open({ ...optionsOf(r), connect: async () => tap.terminalEnd, hubKeys, heartbeatIntervalMs: 30 });
+    client.on('heartbeat', (reply) => beats.push(reply.catalogue_version));
     return { client, tap };
   };
   // A client that does not know the hub's key: nothing verifies, no beat lands.

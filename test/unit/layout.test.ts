@@ -6,7 +6,7 @@
 // that nothing reaches for the clock or randomness inside the core, that
 // protocol/ reads no clock, randomness or I/O, that cbor-x is imported by
 // one module only (protocol/cbor-encode.ts, the wire's one encoder) and
-// through its no-eval entry, and that there are no barrel files (STYLE.md habit 11).
+// through its encode entry, and that there are no barrel files (STYLE.md habit 11).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -174,7 +174,7 @@ test('the wire reaches for no clock, randomness or I/O: time and keys are passed
   assert.equal(found, []);
 });
 
-test('cbor-x is imported by the wire encoder alone, through its no-eval entry', () => {
+test('cbor-x is imported by the wire encoder alone, through its encode entry (never the main one, which loads the native extractor)', () => {
   const found: string[] = [];
   for (const root of ['protocol', 'src', 'device']) {
     for (const file of sources(root)) {
@@ -182,7 +182,7 @@ test('cbor-x is imported by the wire encoder alone, through its no-eval entry', 
       for (const match of text.matchAll(/(?:from |import\(|require\()\s*'(cbor-(?:x|extract)[^']*)'/g)) found.push(`${file}: ${match[1]}`);
     }
   }
-  assert.equal(found, [`${path.join('protocol', 'cbor-encode.ts')}: cbor-x/index-no-eval`]);
+  assert.equal(found, [`${path.join('protocol', 'cbor-encode.ts')}: cbor-x/encode`]);
 });
 
 test('no barrel files: no module only re-exports others', () => {

@@ -5,12 +5,16 @@
 // its stable code and the path of the field at fault, never guessed; and the
 // CLI turns a refusal into one line and exit 2. The firmware runs the kiosk
 // and handheld profiles; the emulated and hil ones it refuses, naming the
-// simulation bundle that runs them.
+// simulation bundle that runs them. A port's frame (data_bits,
+// parity, stop_bits, flow) is 8N1 without flow control unless given, and a
+// frame that would corrupt what the device sends is refused: 7 data bits
+// where bytes use all eight, XON/XOFF where the data holds 0x11 and 0x13.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { frame8N1 } from '../../device/port';
 import { parseProfile, ProfileError } from '../../src/profile';
 import { projectRoot, runTerminal } from '../helpers/cli';
 
@@ -24,7 +28,12 @@ test('the example profiles parse, with their defaults', () => {
   const hil = parseProfile(read('hil'), resolve);
   assert.equal([hil.profile, hil.receipt_cells, hil.timeouts_ms], ['hil', 32, { patient: 60_000, hub_request: 3_000, hub_settle: 8_000 }]);
   const kiosk = parseProfile(read('kiosk'), resolve);
-  assert.equal([kiosk.layout, kiosk.ports?.card_reader, kiosk.ports?.hub, kiosk.offline_floor_fen], ['kiosk', { path: '/dev/ttyUSB0', baud: 115_200 }, { path: '/dev/ttyS0', baud: 115_200 }, 20_000]);
+  assert.equal(
+    [kiosk.layout, kiosk.ports?.card_reader, kiosk.ports?.hub, kiosk.offline_floor_fen],
+    ['kiosk', { path: '/dev/ttyUSB0', baud: 115_200, frame: frame8N1 }, { path: '/dev/ttyS0', baud: 115_200, frame: frame8N1 }, 20_000],
+  );
+  assert.equal(kiosk.ports?.qr_scanner?.frame, { dataBits: 7, parity: 'even', stopBits: 1, flow: 'none' }, 'the scanner is 7E1');
+  assert.equal(kiosk.ports?.printer?.frame, { dataBits: 8, parity: 'none', stopBits: 1, flow: 'rts_cts' }, 'the printer paces by RTS/CTS');
   const handheld = parseProfile(read('handheld'), resolve);
   assert.equal([handheld.layout, handheld.ports?.card_reader, handheld.state], ['handheld', null, '/var/lib/settle-terminal']);
   assert.is(parseProfile(JSON.stringify({ ...JSON.parse(read('emulated')), state: 'state-here' }), resolve).state, '/profiles/state-here');
@@ -49,6 +58,17 @@ const bad: readonly [string, unknown, RegExp][] = [
   ['a relative port path', { ...kiosk, ports: { ...ports, printer: { path: 'ttyS1' } } }, /ports\.printer\.path must be an absolute device path/],
   ['a baud out of range', { ...kiosk, ports: { ...ports, hub: { path: '/dev/ttyS0', baud: 12 } } }, /ports\.hub\.baud must be a whole number from 300 to 4000000/],
   ['an unknown port', { ...kiosk, ports: { ...ports, display: { path: '/dev/ttyS5' } } }, /ports\.display must be absent/],
+  ['an unknown port field', { ...kiosk, ports: { ...ports, hub: { path: '/dev/ttyS0', handshake: 'rts' } } }, /ports\.hub\.handshake must be absent/],
+  ['data bits 5', { ...kiosk, ports: { ...ports, printer: { path: '/dev/ttyS1', data_bits: 5 } } }, /ports\.printer\.data_bits must be 7 or 8$/],
+  ['data bits as text', { ...kiosk, ports: { ...ports, qr_scanner: { path: '/dev/ttyS2', data_bits: '7' } } }, /ports\.qr_scanner\.data_bits must be 7 or 8$/],
+  ['parity mark', { ...kiosk, ports: { ...ports, hub: { path: '/dev/ttyS0', parity: 'mark' } } }, /ports\.hub\.parity must be none, even or odd$/],
+  ['stop bits 1.5', { ...kiosk, ports: { ...ports, hub: { path: '/dev/ttyS0', stop_bits: 1.5 } } }, /ports\.hub\.stop_bits must be 1 or 2$/],
+  ['flow dtr', { ...kiosk, ports: { ...ports, printer: { path: '/dev/ttyS1', flow: 'dtr_dsr' } } }, /ports\.printer\.flow must be none, rts_cts or xon_xoff$/],
+  ['7 data bits for the card reader', { ...kiosk, ports: { ...ports, card_reader: { path: '/dev/ttyUSB0', data_bits: 7 } } }, /ports\.card_reader\.data_bits must be 8: the card reader's frames use all eight bits/],
+  ['7 data bits for the printer', { ...kiosk, ports: { ...ports, printer: { path: '/dev/ttyS1', data_bits: 7 } } }, /ports\.printer\.data_bits must be 8: ESC\/POS/],
+  ['7 data bits for the hub', { ...kiosk, ports: { ...ports, hub: { path: '/dev/ttyS0', data_bits: 7 } } }, /ports\.hub\.data_bits must be 8/],
+  ['XON/XOFF for the card reader', { ...kiosk, ports: { ...ports, card_reader: { path: '/dev/ttyUSB0', flow: 'xon_xoff' } } }, /ports\.card_reader\.flow must be none or rts_cts: .*0x11 and 0x13/],
+  ['XON/XOFF for the hub', { ...kiosk, ports: { ...ports, hub: { path: '/dev/ttyS0', flow: 'xon_xoff' } } }, /ports\.hub\.flow must be none or rts_cts/],
   ['a negative floor', { ...kiosk, offline_floor_fen: -1 }, /offline_floor_fen must be a whole number/],
   ['a fractional floor', { ...kiosk, offline_floor_fen: 1.5 }, /offline_floor_fen must be a whole number/],
   ['receipt cells 40', { ...kiosk, receipt_cells: 40 }, /receipt_cells must be 32/],
@@ -62,6 +82,22 @@ const bad: readonly [string, unknown, RegExp][] = [
   ['a control character in the name', { ...kiosk, institution_name: 'a\nb' }, /institution_name must be/],
   ['too large', { ...kiosk, institution_name: 'x'.repeat(70_000) }, /at most 65536 bytes/],
 ];
+
+test('a port takes the frame its device can carry: the fields, read into the frame the port opens with', () => {
+  const frameOf = (port: string, fields: Record<string, unknown>) => {
+    const parsed = parseProfile(JSON.stringify({ ...kiosk, ports: { ...ports, [port]: { path: '/dev/ttyS9', ...fields } } }), resolve);
+    return parsed.ports?.[port as 'hub']?.frame;
+  };
+  for (const [port, fields, frame] of [
+    ['hub', {}, frame8N1],
+    ['hub', { parity: 'even', stop_bits: 2, flow: 'rts_cts' }, { dataBits: 8, parity: 'even', stopBits: 2, flow: 'rts_cts' }],
+    ['card_reader', { parity: 'odd' }, { dataBits: 8, parity: 'odd', stopBits: 1, flow: 'none' }],
+    ['printer', { flow: 'xon_xoff' }, { dataBits: 8, parity: 'none', stopBits: 1, flow: 'xon_xoff' }],
+    ['qr_scanner', { data_bits: 7, parity: 'odd', stop_bits: 2, flow: 'xon_xoff' }, { dataBits: 7, parity: 'odd', stopBits: 2, flow: 'xon_xoff' }],
+  ] as const) {
+    assert.equal(frameOf(port, fields), frame, `${port} ${JSON.stringify(fields)}`);
+  }
+});
 
 test('bad profiles are refused with their code and the field at fault', () => {
   for (const [what, value, expected] of bad) {
