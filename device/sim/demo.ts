@@ -28,6 +28,7 @@ import type { TerminalJournal } from '../../src/journal/journal';
 import type { State } from '../../src/session/machine';
 import { layouts } from '../../src/session/screens';
 import type { Session } from '../../src/session/session';
+import { textFields } from '../../src/log';
 import { bootTerminal, type Terminal } from '../../src/terminal';
 import { TextDisplay } from '../display';
 import { KeyQueue } from '../keypad';
@@ -256,7 +257,8 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
         offlineFloorFen: 50_000,
         receiptCells: spec.layout === 'handheld' ? 32 : 48,
         hubTimeoutsMs: { request: 500 + 3 * lineMs(4_000), settle: 1_000 + 3 * lineMs(8_000), attempts: 6 },
-        log: (line) => say(`${spec.id}: ${line}`),
+        // The demo's console is a story, not a log: each entry as its kiosk's line, without the time.
+        log: (level, msg, fields) => say(`${spec.id}: ${level === 'info' ? '' : `${level} `}${msg}${textFields(fields ?? {})}`),
       });
       kiosk.terminal.session.on('state', (state) => act(kiosk, state, kiosk.terminal.session, say));
       kiosks.set(spec.id, kiosk);
