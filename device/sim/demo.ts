@@ -21,7 +21,7 @@ import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { keyring } from '../../protocol/crypto';
 import type { BodyOf, Person } from '../../protocol/messages';
 import { applyAccDelta } from '../../src/core/accumulators';
-import { UsageError, type CliIo } from '../../src/cli/command';
+import { parseOptions, UsageError, type CliIo } from '../../src/cli/command';
 import { decodeRecord } from '../../src/journal/records';
 import { nodeJournalStorage, type JournalStorage } from '../../src/journal/storage';
 import type { TerminalJournal } from '../../src/journal/journal';
@@ -38,7 +38,7 @@ import { systemClock, type Port } from '../port';
 import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
 import { fillStores } from './hub/provision';
-import { demoUsage } from './usage';
+import { demoSyntax } from './usage';
 
 
 export interface DemoOptions {
@@ -55,10 +55,10 @@ export interface DemoOptions {
 export function parseDemoArgs(args: readonly string[]): DemoOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
-    const parsed = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: { seed: { type: 'string' }, baud: { type: 'string' }, loss: { type: 'string' }, patients: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } } });
-    values = parsed.values;
+    const parsed = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: parseOptions(demoSyntax.flags) });
+    values = parsed.values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    throw new UsageError(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: ${demoUsage})`);
+    throw new UsageError(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: settle-sim ${demoSyntax.synopsis})`);
   }
   const whole = (name: string, min: number, max: number, fallback: number): number => {
     const text = values[name] as string | undefined;

@@ -25,12 +25,12 @@ import { StreamPort } from '../../device/stream-port';
 import { chooseCryptoProvider, cryptoChoices, type CryptoChoice } from '../crypto-choice';
 import { readAhead } from '../catalogue/files';
 import { catalogueKind } from '../catalogue/store';
-import { parseProfile, ProfileError, type Profile } from '../profile';
+import { parseProfile, profileHelp, ProfileError, type Profile } from '../profile';
 import { lineLog, logFormats, type Log, type LogFormat } from '../log';
 import { layouts } from '../session/screens';
 import { bootTerminal, type Terminal } from '../terminal';
 import { realBinding } from './binding';
-import { parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { cryptoFlag, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 
 function readProfile(file: string): Profile {
   try {
@@ -74,12 +74,24 @@ export type SimulatedEnds = (
   parts: { readonly publicKey: Uint8Array; timeS(): number; readonly log: Log; openSerial(path: string, baud: number): Promise<Port> },
 ) => Promise<RunEnds>;
 
+const runSyntax = {
+  synopsis: 'run --profile FILE [--crypto C] [--log text|json] [--check]',
+  flags: {
+    profile: { value: 'FILE', help: 'the device profile (JSON, below)' },
+    crypto: cryptoFlag,
+    log: { value: 'text|json', help: 'the log on stderr as text or JSON lines (default text); the screen is stdout' },
+    check: { help: 'read the profile, print it as run takes it (one JSON line) and exit; opens nothing' },
+  },
+  positionalsMax: 0,
+} as const satisfies Syntax;
+
 /** `run`, given the far ends of the simulated profiles (the simulation bundle's) or none (the firmware's). */
-export function runCommandWith(simulated: SimulatedEnds | null, program = 'settle-terminal'): Command {
+export function runCommandWith(simulated: SimulatedEnds | null): Command {
   return {
     name: 'run',
     summary: simulated === null ? 'run the terminal on the ports of a profile (kiosk, handheld)' : 'run the terminal on the ports of a profile (emulated, hil, kiosk, handheld)',
-    usage: `${program} run --profile FILE [--crypto auto|node|tweetnacl]`,
+    syntax: [runSyntax],
+    more: profileHelp,
     run: (args, io) => run(args, io, simulated),
   };
 }
@@ -87,7 +99,7 @@ export function runCommandWith(simulated: SimulatedEnds | null, program = 'settl
 export const runCommand: Command = runCommandWith(null);
 
 async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds | null): Promise<number> {
-    const { values } = parseCommandArgs(args, { profile: { type: 'string' }, crypto: { type: 'string' }, log: { type: 'string' } }, 0);
+    const { values } = parseCommandArgs(args, runSyntax);
     if (values.profile === undefined) throw new UsageError('--profile FILE is required');
     const choice = (values.crypto ?? 'auto') as CryptoChoice;
     if (!cryptoChoices.includes(choice)) throw new UsageError(`--crypto must be one of ${cryptoChoices.join(', ')}`);
@@ -96,6 +108,10 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
     const profile = readProfile(values.profile);
     if (profile.ports === null && simulated === null) {
       throw new UsageError(`profile_simulated: the ${profile.profile} profile runs the device emulators and the reference hub, which are not in the firmware: run it with 'node dist/sim.js run --profile ${values.profile}'`);
+    }
+    if (values.check) {
+      await writeOut(io.stdout, `${JSON.stringify(profile)}\n`);
+      return 0;
     }
     // The stored catalogue (10 MB at 200,000 items) is read on the thread pool while the rest of boot goes on.
     const storeFs = readAhead(join(profile.state, catalogueKind.fileName));
