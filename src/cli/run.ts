@@ -22,7 +22,7 @@ import { TextDisplay } from '../../device/display';
 import { KeyQueue } from '../../device/keypad';
 import { systemClock, type Port, type SerialFrame } from '../../device/port';
 import { StreamPort } from '../../device/stream-port';
-import { chooseCryptoProvider, cryptoChoices, type CryptoChoice } from '../crypto-choice';
+import { cryptoChoices, type CryptoChoice } from '../crypto-choice';
 import { readAhead } from '../catalogue/files';
 import { catalogueKind } from '../catalogue/store';
 import { parseProfile, profileHelp, ProfileError, type Profile } from '../profile';
@@ -30,6 +30,7 @@ import { lineLog, logFormats, type Log, type LogFormat } from '../log';
 import { layouts } from '../session/screens';
 import { bootTerminal, type Terminal } from '../terminal';
 import { realBinding } from './binding';
+import { providerFor } from './cose-run';
 import { cryptoFlag, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 
 function readProfile(file: string): Profile {
@@ -117,7 +118,8 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
     const storeFs = readAhead(join(profile.state, catalogueKind.fileName));
     // The log on stderr, the screen alone on stdout.
     const log = lineLog(format, (line) => void writeOut(io.stderr, `${line}\n`), Date.now);
-    const crypto = chooseCryptoProvider(choice);
+    // A provider that cannot load (no crypto-tweetnacl.js beside the firmware where it is needed) is a refused start, exit 2.
+    const crypto = providerFor(choice);
     const signer = crypto.signer(terminalSeed(profile.state, log));
     const keypad = new KeyQueue();
     const timeS = () => Math.floor(Date.now() / 1_000);
