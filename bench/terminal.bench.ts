@@ -1,4 +1,4 @@
-// The terminal's two budgets (issue 8; DESIGN.md, performance):
+// The terminal's two budgets (issue 8; docs/design.md, budgets):
 //
 // - terminal-line: an outpatient settlement over a 115,200-baud simulated hub
 //   line takes at most 1.3 × the line's physical time for the bytes it moves,

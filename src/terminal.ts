@@ -1,9 +1,9 @@
-// Boot and wiring of one terminal (DESIGN.md, one settlement end to end, step
+// Boot and wiring of one terminal (docs/design.md, one settlement end to end, step
 // 1): the journal replayed, the catalogue and policy book opened under the
 // pinned hub key, the hub client, the drivers given their ports, the session
 // on top; then whatever a power cut left is resolved (reversals queued,
 // receipts reprinted) before the first patient. What the terminal runs on is
-// passed in: ports, the link to the hub, time, storage, keys (STYLE.md habit
+// passed in: ports, the link to the hub, time, storage, keys (docs/conventions.md habit
 // 6), so `run` (real ports, src/cli/run.ts), the emulated profile and the
 // tests boot the same way.
 import assert from 'node:assert';
