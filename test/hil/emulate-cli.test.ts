@@ -119,7 +119,7 @@ test('printer: the receipt shows on the emulator\'s output; `paper-out` on stdin
     }
   }));
 
-test('probe (firmware drivers) against emulate (tools), both bundles, over a pty pair', async () => {
+test('probe (firmware drivers) against emulate (simulation), both bundles, over a pty pair', async () => {
   await withEmulator('card-reader', [], async (_emulator, hostPath) => {
     const result = runTerminal(['probe', 'card-reader', '--port', hostPath, '--pin', '123456'], { timeoutMs: 10_000 });
     assert.is(result.code, 0, result.stderr);
