@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
-/** The firmware budget: `dist/terminal.js`, minified, native binding excluded (DESIGN.md, budgets). */
+/** The firmware budget: `dist/terminal.js`, minified, native binding excluded (docs/design.md, budgets). */
 export const terminalBudgetBytes = 256 * 1024;
 /** The firmware budget over a slow line: `dist/terminal.js` compressed with gzip -9 (zlib level 9), about 6 s at 115,200 baud. */
 export const terminalGzipBudgetBytes = 80 * 1024;
@@ -31,7 +31,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 /** Native and optional modules that stay outside every bundle. */
 const external = [
   // The serial binding is a native addon with shipped prebuilds; it is loaded
-  // from node_modules at run time (DESIGN.md, devices).
+  // from node_modules at run time (docs/design.md, devices).
   '@serialport/bindings-cpp',
   // cbor-x's optional native string extractor (it speeds up decoding only).
   // The firmware imports `cbor-x/encode`, which never asks for it

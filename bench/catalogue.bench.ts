@@ -1,4 +1,4 @@
-// The catalogue at 200,000 items (issue 6; DESIGN.md budgets: load ≤ 50 ms
+// The catalogue at 200,000 items (issue 6; docs/design.md, budgets: load ≤ 50 ms
 // and a tenth of JSON.parse, ≤ 40 MiB heap, lookup ≤ 0.3 µs).
 // Two benchmarks, each checked before it is timed:
 // - load: reading the compact file from disk into fresh memory and opening it,

@@ -1,4 +1,4 @@
-// Driver round-trip overhead over ptys (DESIGN.md, devices): each driver
+// Driver round-trip overhead over ptys (docs/design.md, devices): each driver
 // request, on the real serial binding, against its emulator on the other end
 // of a socat pty pair, compared with a raw pty echo measured in the same run
 // (same adapter, same ptys, the far end writes back what it reads with no

@@ -1,4 +1,4 @@
-// The benchmark harness (STYLE.md habit 14): every benchmark first checks the
+// The benchmark harness (docs/conventions.md habit 14): every benchmark first checks the
 // results of its contenders, then times them after a warm-up, interleaved with
 // a baseline measured in the same run, and reports ratios to that baseline.
 // Targets are judged on those figures, never in timed tests.

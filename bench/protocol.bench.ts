@@ -1,4 +1,4 @@
-// The wire protocol's two budgets (DESIGN.md, budgets), checked before timed:
+// The wire protocol's two budgets (docs/design.md, budgets), checked before timed:
 // - bytes: a 20-line outpatient settle request, as framed on the line, is at
 //   most 10 % of the same request as national-interface JSON (2204 fee
 //   details + 2207 input, usual envelopes, ≈ 17 KB); the check fails the

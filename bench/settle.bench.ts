@@ -1,4 +1,4 @@
-// The settlement core on a 1,000-line inpatient bill (DESIGN.md budget:
+// The settlement core on a 1,000-line inpatient bill (docs/design.md, budgets:
 // ≤ 0.2 ms, and less than decoding the same case), against decoding that case
 // with JSON.parse (the baseline) and with cbor-x, all in this run. It checks
 // first that every contender produces the right result. A second figure

@@ -1,6 +1,6 @@
 // Cold start of the firmware bundle (`node dist/terminal.js version`) against
 // bare Node.js (`node -e 0`), both spawned in this run. The boot budget of
-// DESIGN.md (≤ 1.5 × `node -e 0`) is measured on the emulated profile by the
+// docs/design.md (≤ 1.5 × `node -e 0`) is measured on the emulated profile by the
 // terminal's own benchmark; this one watches what the bundle alone adds.
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert';

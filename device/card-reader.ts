@@ -1,8 +1,8 @@
-// Card reader driver (DESIGN.md, devices): the framed serial protocol of
+// Card reader driver (docs/design.md, devices): the framed serial protocol of
 // device/card-reader-protocol.md to a contact reader, and ISO 7816-4 to the
-// social-security card in it. It is given its port and clock (STYLE.md habit
+// social-security card in it. It is given its port and clock (docs/conventions.md habit
 // 7); one request is in flight at a time; every exchange ends by its deadline;
-// every expected failure is a value with a stable code (STYLE.md habit 1).
+// every expected failure is a value with a stable code (docs/conventions.md habit 1).
 import assert from 'node:assert';
 import {
   CardCommand,
@@ -93,7 +93,7 @@ export class CardReader {
   readonly #clock: Clock;
   readonly #exchangeTimeoutMs: number;
   readonly #attemptTimeoutMs: number;
-  // Buffers allocated once (STYLE.md habit 7).
+  // Buffers allocated once (docs/conventions.md habit 7).
   readonly #tx = new Uint8Array(cardFrameBytesMax);
   readonly #rx = new Uint8Array(2 * cardFrameBytesMax);
   readonly #reply = new Uint8Array(cardFrameDataBytesMax);

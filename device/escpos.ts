@@ -1,4 +1,4 @@
-// ESC/POS for the receipt printer (DESIGN.md, devices): the commands the
+// ESC/POS for the receipt printer (docs/design.md, devices): the commands the
 // terminal sends, built into a buffer allocated once, and the DLE EOT status
 // bits it reads back. Command references are to Epson's ESC/POS command
 // reference (the de facto standard Chinese thermal printers follow).

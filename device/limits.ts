@@ -1,5 +1,5 @@
-// Limits of the hardware side (DESIGN.md, devices; STYLE.md habit 3). device/
-// may import nothing from src/ (DESIGN.md, layout), so the drivers own their
+// Limits of the hardware side (docs/design.md, devices; docs/conventions.md habit 3). device/
+// may import nothing from src/ (docs/design.md, layout), so the drivers own their
 // limits here, like the core and the wire own theirs; src/limits.ts imports
 // them and asserts how they relate to the runtime's.
 import assert from 'node:assert';

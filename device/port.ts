@@ -1,4 +1,4 @@
-// The one port interface every driver is given (DESIGN.md, devices; STYLE.md
+// The one port interface every driver is given (docs/design.md, devices; docs/conventions.md
 // habits 6–8), the clock they time out with, and the typed failures they
 // return. Drivers never import a binding: the wiring opens a port (a real
 // serial line or pty through `device/stream-port.ts`, or the mock binding in
@@ -77,7 +77,7 @@ export class PortError extends Error {
   }
 }
 
-/** Stable codes of the expected failures drivers return as values (STYLE.md habit 1). */
+/** Stable codes of the expected failures drivers return as values (docs/conventions.md habit 1). */
 export type DeviceErrorCode =
   | 'timeout' // the device did not answer within the exchange timeout
   | 'cancelled' // the port closed while the request was pending
@@ -119,7 +119,7 @@ export function fail<T = never>(code: DeviceErrorCode, message: string, extra?: 
   return { ok: false, error: { code, message, ...extra } };
 }
 
-/** Checks an integer option or argument (STYLE.md habit 10): TypeError names a wrong type, RangeError a wrong range. */
+/** Checks an integer option or argument (docs/conventions.md habit 10): TypeError names a wrong type, RangeError a wrong range. */
 export function checkInt(name: string, value: unknown, min: number, max: number): number {
   if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return value as number;
   if (typeof value !== 'number') throw new TypeError(`${name} must be an integer, got ${typeof value}`);

@@ -1,4 +1,4 @@
-// Receipt printer driver (DESIGN.md, devices): writes an ESC/POS job built by
+// Receipt printer driver (docs/design.md, devices): writes an ESC/POS job built by
 // `ReceiptBuilder` and watches the printer with DLE EOT real-time status
 // (n = 2 offline cause, n = 4 roll paper), which a printer answers even when
 // it has stopped. Cover open and paper out, before or during a receipt, are
@@ -53,7 +53,7 @@ export class ReceiptPrinter {
   readonly #clock: Clock;
   readonly #exchangeTimeoutMs: number;
   readonly #chunkBytes: number;
-  // Buffers allocated once (STYLE.md habit 7).
+  // Buffers allocated once (docs/conventions.md habit 7).
   readonly #query = Uint8Array.from(statusQuery);
   readonly #rx = new Uint8Array(64);
   #busy = false;

@@ -1,4 +1,4 @@
-// QR scanner driver (DESIGN.md, devices): the scanner types what it reads as
+// QR scanner driver (docs/design.md, devices): the scanner types what it reads as
 // an ASCII line ended by CR (LF and CR LF are taken too). Lines are bounded;
 // noise before a token on the same line, lines that hold no token, overlong
 // lines and a partial line left stale by an interrupted scan are dropped and
@@ -46,7 +46,7 @@ export class QrScanner {
   readonly stats: QrScannerStats = { tokens: 0, rejected: 0, overlong: 0, stale: 0 };
   readonly #clock: Clock;
   readonly #lineIdleMs: number;
-  // Buffers allocated once (STYLE.md habit 7).
+  // Buffers allocated once (docs/conventions.md habit 7).
   readonly #line: Uint8Array;
   readonly #rx = new Uint8Array(512);
   #lineLength = 0;

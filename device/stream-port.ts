@@ -1,7 +1,7 @@
 // The port interface over `@serialport/stream`'s SerialPortStream, whatever
 // the binding under it: the real one (`@serialport/bindings-cpp`: hardware
 // and ptys) or the mock one in unit tests. The binding is passed in by the
-// wiring (STYLE.md habit 7); the frame (data bits, parity, stop bits, flow
+// wiring (docs/conventions.md habit 7); the frame (data bits, parity, stop bits, flow
 // control) comes from the device's profile and goes to the binding's open.
 //
 // Reads use the stream in paused mode: `read(n)` takes what arrived, at most

@@ -1,6 +1,6 @@
 // The strict CBOR decoder: the gate every received payload (frames, COSE
 // headers and payloads, update statements, journal and event records read
-// back) passes first (DESIGN.md, codec; STYLE.md habit 9), and the decoder
+// back) passes first (docs/protocol.md, CBOR; docs/conventions.md habit 9), and the decoder
 // itself after the gate.
 //
 // Why it exists: cbor-x, the wire's encoder (cbor-encode.ts), is a

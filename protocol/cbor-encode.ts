@@ -1,4 +1,4 @@
-// The wire's CBOR encoder: cbor-x (DESIGN.md, codec), in the firmware and in
+// The wire's CBOR encoder: cbor-x (docs/protocol.md, CBOR), in the firmware and in
 // the tools alike, writing core deterministic encoding (RFC 8949 §4.2.1), so
 // every message, journal record and digest has exactly one encoding:
 // - every head in its shortest form, definite lengths only (cbor-x does this

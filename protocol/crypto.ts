@@ -1,4 +1,4 @@
-// The crypto provider interface (DESIGN.md, crypto provider): Ed25519 only,
+// The crypto provider interface (docs/protocol.md, crypto provider): Ed25519 only,
 // two implementations that must produce the same bytes (Ed25519 is
 // deterministic, RFC 8032 §5.1.6): node:crypto (crypto-node.ts, the default,
 // fast) and tweetnacl (crypto-tweetnacl.ts, portable, shipped as a separate
@@ -33,7 +33,7 @@ export interface CryptoProvider {
   verifier(publicKey: Uint8Array): Verifier;
 }
 
-/** The key id of a public key (DESIGN.md, keys: kid = first 8 bytes of the public key). */
+/** The key id of a public key (docs/protocol.md, keys: kid = first 8 bytes of the public key). */
 export function kidOf(publicKey: Uint8Array): Uint8Array {
   checkBytes(publicKey, ed25519PublicKeyBytes, 'publicKey');
   return publicKey.slice(0, kidBytes);
@@ -57,7 +57,7 @@ export function isCanonicalSignature(signature: Uint8Array): boolean {
   return false; // S == L
 }
 
-/** Checker helper (STYLE.md habit 10): a byte string of an exact length, named in the error. */
+/** Checker helper (docs/conventions.md habit 10): a byte string of an exact length, named in the error. */
 export function checkBytes(value: unknown, length: number, field: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`${field} must be a Uint8Array, got ${typeof value}`);
   if (value.length !== length) throw new RangeError(`${field} must be ${length} bytes, got ${value.length}`);

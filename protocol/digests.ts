@@ -18,7 +18,7 @@ export function billDigest(encoder: CborEncoder, lines: readonly FeeLine[]): Uin
   return sha256(encoder.encode(toWire(billLinesType, lines as FeeLine[], 'lines')));
 }
 
-/** SHA-256 of the CBOR of the core's whole result (SETTLEMENT.md §9), every line included. */
+/** SHA-256 of the CBOR of the core's whole result (docs/settlement.md §9), every line included. */
 export function resultDigest(encoder: CborEncoder, result: SettleResultFull): Uint8Array {
   return sha256(encoder.encode(toWire(resultDigestType, result, 'result')));
 }

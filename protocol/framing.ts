@@ -1,4 +1,4 @@
-// Framing on a byte stream (DESIGN.md, wire protocol; hub.cddl's header):
+// Framing on a byte stream (docs/protocol.md; hub.cddl's header):
 //
 //   0x00 | COBS( header | COSE_Sign1 | CRC-32 ) | 0x00
 //

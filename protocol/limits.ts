@@ -1,4 +1,4 @@
-// Limits of the wire protocol. protocol/ imports nothing of ours (DESIGN.md,
+// Limits of the wire protocol. protocol/ imports nothing of ours (docs/design.md,
 // layout), so the wire owns its limits; src/limits.ts asserts how they relate
 // to the core's and the runtime's. test/unit/protocol-schema.test.ts checks
 // that the worst-case encoding of every message the schema allows fits in
@@ -55,7 +55,7 @@ export const sessionMax = 0xffff_ffff;
 /** Latest message time, integer seconds since 1970 (u32: the year 2106). */
 export const timeSecondsMax = 0xffff_ffff;
 
-// SETTLEMENT.md §1 bounds as the wire carries them. protocol/ imports
+// docs/settlement.md §1 bounds as the wire carries them. protocol/ imports
 // nothing of ours outside itself, so they are repeated here; src/limits.ts
 // asserts at load time that they equal the core's (src/core/limits.ts).
 /** A line's `amt` and a line's parts, fen. */
@@ -84,7 +84,7 @@ export const reconEntriesPerMessageMax = 200;
 export const chunkCountMax = 2_048;
 /** Accumulator keys carried in one person record or one `acc_delta`. */
 export const accKeysMax = 32;
-/** Longest accumulator key, bytes (SETTLEMENT.md §1 gives the pattern, the wire the bound). */
+/** Longest accumulator key, bytes (docs/settlement.md §1 gives the pattern, the wire the bound). */
 export const accKeyBytesMax = 32;
 
 assert(frameBytesMax >= chunkBytesMax + envelopeOverheadBytesMax + 64, 'a chunk and its envelope fit in one frame');

@@ -8,7 +8,7 @@
 // 9002 sign-out, 1101 person query, 2204 fee lines, 2206 pre-settle, 2207
 // settle, 2208 cancel, 2601 reversal, 3201/3202 reconciliation, 1312-like
 // catalogue transfer; field names are the national ones where they exist
-// (SETTLEMENT.md keeps them too). Enums travel as their index: their value
+// (docs/settlement.md keeps them too). Enums travel as their index: their value
 // lists only ever grow at the end.
 //
 // Each message's type id is written out in `messageTable`, never taken from
@@ -94,7 +94,7 @@ export const errorCodes = [
   'blob_not_found',
   'chunk_out_of_range',
   'key_rejected',
-  // The core's refusals (SETTLEMENT.md §3), when the hub's own settlement refuses.
+  // The core's refusals (docs/settlement.md §3), when the hub's own settlement refuses.
   'invalid_input',
   'policy_not_found',
   'institution_not_networked',

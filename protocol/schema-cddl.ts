@@ -134,7 +134,7 @@ function header(): string {
 ; GENERATED from protocol/messages.ts by protocol/schema-cddl.ts; do not edit
 ; by hand: test/unit/protocol-schema.test.ts fails when the two differ.
 ;
-; Frame on a byte stream (DESIGN.md, wire protocol):
+; Frame on a byte stream (docs/protocol.md):
 ;   0x00 | COBS( header | COSE_Sign1 | CRC-32 ) | 0x00
 ; header (${frameHeaderBytes} bytes): version (1), direction (0 terminal->hub, 1 hub->terminal),
 ;   hub session (u32, big-endian; 0 before sign-in).

@@ -147,7 +147,7 @@ function utf8Length(value: string): number {
   return value.length;
 }
 
-/** Whether `YYYY-MM-DD` names a real calendar day (SETTLEMENT.md §1), leap years included. */
+/** Whether `YYYY-MM-DD` names a real calendar day (docs/settlement.md §1), leap years included. */
 export function isCalendarDay(value: string): boolean {
   const year = Number(value.slice(0, 4));
   const month = Number(value.slice(5, 7));
@@ -245,7 +245,7 @@ function readStruct(type: StructType, wire: CborValue, path: string): Record<str
  * order the encoder writes, so it takes the map as it is). A value that
  * breaks its schema here is a programmer error: TypeError
  * for a wrong type, RangeError for a wrong range, the field's path in the
- * message (STYLE.md habit 10).
+ * message (docs/conventions.md habit 10).
  */
 export function toWire<T>(type: Type<T>, value: T, path: string): WireValue {
   return write(type, value, path);

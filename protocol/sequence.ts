@@ -1,4 +1,4 @@
-// Sequence numbers and replay (DESIGN.md, sequence). The sender's counter is
+// Sequence numbers and replay (docs/protocol.md, sequence numbers). The sender's counter is
 // persisted through a storage interface before a number is handed out, so a
 // frame never leaves with a number a crash could hand out again; a retry
 // reuses its number (re-sealed with a fresh time). The receiver keeps a

@@ -16,7 +16,7 @@ import type { BodyOf, FeeLine, Institution, Person, SettleInput, SettleResult, S
 /** The bill as the hub's bill query gave it, all pages joined. */
 export type BillForSettle = Pick<BodyOf<'bill_query_reply'>, 'mdtrt_id' | 'date' | 'med_type' | 'opsp_dise' | 'bill' | 'lines'>;
 
-/** The core's settlement of a visit (SETTLEMENT.md §9), as the wire names its parts. */
+/** The core's settlement of a visit (docs/settlement.md §9), as the wire names its parts. */
 export interface SettlementParts {
   readonly setlinfo: SettleResultFull['setlinfo'];
   readonly lines: readonly SettleResultFull['lines'][number][];
@@ -45,7 +45,7 @@ export function resultAsSent(settlement: SettlementParts, input: Pick<SettleInpu
 }
 
 /**
- * The case the core settles for a visit (SETTLEMENT.md §2, without catalogue
+ * The case the core settles for a visit (docs/settlement.md §2, without catalogue
  * and policy, which each end takes from its own stores): the hub's person
  * record less the name, with the patient's choice of the personal account.
  */

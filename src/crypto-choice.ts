@@ -1,4 +1,4 @@
-// Chooses the Ed25519 provider the firmware uses (DESIGN.md, crypto
+// Chooses the Ed25519 provider the firmware uses (docs/protocol.md, crypto
 // provider). node:crypto is the default; it must pass the RFC 8032 self-test
 // first (an OpenSSL built without Ed25519 fails it). tweetnacl costs 12 KB of
 // the firmware's 80 KiB gzip budget (33 KB minified) for a provider a kiosk

@@ -1,8 +1,8 @@
 // The runtime's constants module: every loop, queue, buffer, retry and
-// timeout of the terminal has its maximum (STYLE.md habit 3), here or in the
+// timeout of the terminal has its maximum (docs/conventions.md habit 3), here or in the
 // limits module of the folder that owns it: the core, the wire and the
 // drivers (which may import nothing of the runtime), the catalogue, the
-// journal and the hub client (which may import only what DESIGN.md allows
+// journal and the hub client (which may import only what docs/design.md allows
 // them). This module imports them all and asserts, at load time, how they
 // relate.
 import assert from 'node:assert';

@@ -1,11 +1,15 @@
 // The device profile (issue 8): one JSON file that says what a terminal is
 // and what it runs on, read strictly: an unknown key, a wrong type or a value
 // out of range is refused with the field's path (`profile_invalid:
-// ports.printer.baud must be …`), never guessed. README.md, "Profiles",
-// documents every field; device/profiles/ holds the kiosk and handheld examples, device/sim/profiles/ the emulated and hil ones.
+// ports.printer.baud must be …`), never guessed. Every field is a row of one
+// table (`profileTable`): what its value must be, its default, what it means.
+// The parser reads each field by its row and `run --help` prints the rows
+// (`profileHelp`), so the help and the checks cannot drift. device/profiles/
+// holds the kiosk and handheld examples, device/sim/profiles/ the emulated
+// and hil ones.
 //
 //   emulated  everything in one process: the device emulators and the
-//             reference hub over simulated serial lines (tools bundle)
+//             reference hub over simulated serial lines (simulation bundle)
 //   hil       the same emulators and hub on socat pseudo-terminals, the
 //             terminal on the real serial binding
 //   kiosk     real serial ports from `ports`; the kiosk screen layout
@@ -62,17 +66,102 @@ export class ProfileError extends Error {
   override readonly name = 'ProfileError';
   constructor(
     readonly code: 'profile_not_json' | 'profile_invalid',
-    message: string,
+    /** The refusal without its code: `ports.hub.baud must be …`. */
+    readonly detail: string,
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${detail}`);
   }
 }
 
-type Json = Record<string, unknown>;
+/**
+ * One row of the profile's table: what a value must be (the refusal says
+ * `FIELD must be WHAT`), the check, the value when the field is absent
+ * (undefined: required, or a default that depends on another field, which
+ * `doc` says), and what the field means.
+ */
+export interface ProfileField {
+  readonly what: string;
+  ok(value: unknown): boolean;
+  readonly fallback?: string | number;
+  readonly doc: string;
+}
+
+type Table = Readonly<Record<string, ProfileField>>;
+
+const text = (pattern: RegExp, what: string, doc: string): ProfileField => ({ what, ok: (value) => typeof value === 'string' && pattern.test(value), doc });
+const whole = (min: number, max: number, fallback: number, doc: string): ProfileField => ({
+  what: `a whole number from ${min} to ${max}`,
+  ok: (value) => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max,
+  fallback,
+  doc,
+});
+const oneOf = (choices: readonly (string | number)[], fallback: string | number | undefined, doc: string): ProfileField => ({
+  what: choices.join(', ').replace(/, ([^,]*)$/, ' or $1'),
+  ok: (value) => choices.includes(value as string),
+  fallback,
+  doc,
+});
+const baud = whole(300, 4_000_000, 115_200, 'line speed');
+
+/** A real port: `ports.card_reader`, `ports.qr_scanner`, `ports.printer`, `ports.hub`. */
+export const portTable: Table = {
+  path: text(/^\/[\x21-\x7e]{1,255}$/, 'an absolute device path', 'the serial device, e.g. /dev/ttyUSB0'),
+  baud,
+  data_bits: oneOf([7, 8], 8, '7 only for the QR scanner (ASCII)'),
+  parity: oneOf(['none', 'even', 'odd'], 'none', 'parity bit'),
+  stop_bits: oneOf([1, 2], 1, 'stop bits'),
+  flow: oneOf(['none', 'rts_cts', 'xon_xoff'], 'none', 'flow control; xon_xoff not for the card reader or the hub (their bytes hold 0x11, 0x13)'),
+};
+
+/** The simulated lines (emulated, hil). */
+const lineTable: Table = {
+  baud,
+  loss: { what: 'a number from 0 to 0.5', ok: (value) => typeof value === 'number' && value >= 0 && value <= 0.5, fallback: 0, doc: "the hub line's frame fault rate" },
+  seed: whole(0, 0xffff_ffff, 1, 'seeds the line faults'),
+};
+
+const timeoutTable: Table = {
+  patient: whole(1_000, 600_000, 60_000, 'the PIN, review and confirm screens'),
+  hub_request: whole(100, 60_000, 3_000, 'a hub query'),
+  hub_settle: whole(100, 60_000, 8_000, 'a settle or cancel'),
+};
+
+export const profileTable: Table = {
+  profile: oneOf(profileKinds, undefined, 'kiosk, handheld: real ports; emulated, hil: emulators and the reference hub (node dist/sim.js run)'),
+  terminal: text(/^[A-Za-z0-9_-]{1,32}$/, '1 to 32 of A-Z, a-z, 0-9, _ and -', 'the terminal id the hub enrolled'),
+  // The national form: the kind letter, the place's six-digit area code, a five-digit serial. The area's province names the catalogue line the terminal accepts.
+  institution: text(/^[A-Z][0-9]{11}$/, 'a national fixmedins code (a capital letter, the six-digit area code and five digits, e.g. H11010600001)', 'its province is the catalogue line accepted'),
+  institution_name: text(/^[^\u0000-\u001f\u007f]{1,64}$/, '1 to 64 printable characters', 'on the receipt; default the institution code'),
+  state: text(/^[^\u0000]{1,1024}$/, 'a directory', 'the state directory, relative to the profile file: terminal.key, journal, catalogue, policy book'),
+  hub_key: text(/^[0-9a-f]{64}$/, 'the hub public key, 64 lowercase hex digits', 'kiosk, handheld (required): the pinned hub key'),
+  layout: oneOf(['kiosk', 'handheld'], undefined, 'the screen; default the profile kind\'s (handheld for handheld, else kiosk)'),
+  offline_floor_fen: whole(0, 10_000_000, 0, 'a bill up to it settles offline (0: never)'),
+  receipt_cells: oneOf([32, 48], 32, '32 for 58 mm paper, 48 for 80 mm'),
+};
+
+/** The profile's groups of fields, by key: their tables and what each group is. */
+const groups: Readonly<Record<string, readonly [Table, string]>> = {
+  ports: [portTable, 'an object (kiosk, handheld: required); card_reader, qr_scanner (one or both), printer, hub, each {'],
+  line: [lineTable, 'an object (emulated, hil); the simulated lines {'],
+  timeouts_ms: [timeoutTable, 'an object; ms {'],
+};
+
+/** The profile's fields as `run --help` prints them, one line each: name, what its value must be, its default, what it means. */
+export function profileHelp(): string {
+  const rows = (table: Table, indent: string) =>
+    Object.entries(table).map(([name, field]) => `${indent}${name}: ${field.what}${field.fallback === undefined ? '' : `, default ${field.fallback}`}; ${field.doc}`);
+  return [
+    'profile (JSON; an unknown field is refused):',
+    ...rows(profileTable, '  '),
+    ...Object.entries(groups).flatMap(([name, [table, doc]]) => [`  ${name}: ${doc}`, ...rows(table, '    '), '  }']),
+  ].join('\n');
+}
 
 const bad = (at: string, what: string): never => {
   throw new ProfileError('profile_invalid', `${at} must be ${what}`);
 };
+
+type Json = Record<string, unknown>;
 
 /** An object with only the keys named; absent keys read as undefined. */
 function object(value: unknown, at: string, keys: readonly string[]): Json {
@@ -82,43 +171,54 @@ function object(value: unknown, at: string, keys: readonly string[]): Json {
   return extra === undefined ? (value as Json) : bad(`${at}.${extra}`, 'absent: it is not a profile field');
 }
 
-function text(value: unknown, at: string, pattern: RegExp, what: string, fallback?: string): string {
-  if (value === undefined && fallback !== undefined) return fallback;
-  return typeof value === 'string' && pattern.test(value) ? value : bad(at, what);
+/** A field read by its row: its default when absent (if it has one), else checked; `at` names it in a refusal. */
+function read<T>(table: Table, name: string, value: unknown, at: string): T {
+  const field = table[name] as ProfileField;
+  if (value === undefined && field.fallback !== undefined) return field.fallback as T;
+  return field.ok(value) ? (value as T) : bad(at, field.what);
 }
 
-function whole(value: unknown, at: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max ? (value as number) : bad(at, `a whole number from ${min} to ${max}`);
+/** Every field of a group's table read from `value`, an object of only those keys. */
+function readAll<T>(table: Table, value: unknown, at: string): T {
+  const json = object(value, at, Object.keys(table));
+  return Object.fromEntries(Object.keys(table).map((name) => [name, read(table, name, json[name], `${at}.${name}`)])) as T;
 }
 
-function oneOf<T>(value: unknown, at: string, choices: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  return choices.includes(value as T) ? (value as T) : bad(at, choices.map(String).join(', ').replace(/, ([^,]*)$/, ' or $1'));
-}
-
-/** The frame fields of a port (`data_bits`, `parity`, `stop_bits`, `flow`), checked against what `port` carries; `at` names the port's object. */
-export function serialFrame(spec: { readonly data_bits?: unknown; readonly parity?: unknown; readonly stop_bits?: unknown; readonly flow?: unknown }, at: string, port: PortName): SerialFrame {
-  const frame: SerialFrame = {
-    dataBits: oneOf(spec.data_bits, `${at}.data_bits`, [7, 8] as const, 8),
-    parity: oneOf(spec.parity, `${at}.parity`, ['none', 'even', 'odd'] as const, 'none'),
-    stopBits: oneOf(spec.stop_bits, `${at}.stop_bits`, [1, 2] as const, 1),
-    flow: oneOf(spec.flow, `${at}.flow`, ['none', 'rts_cts', 'xon_xoff'] as const, 'none'),
-  };
+/**
+ * A port's frame fields (`data_bits`, `parity`, `stop_bits`, `flow`) read by
+ * their rows and checked against what `port` carries; `name` says a field in
+ * a refusal (`ports.hub.flow` in a profile, `--flow` for probe).
+ */
+export function serialFrame(spec: Readonly<Record<'data_bits' | 'parity' | 'stop_bits' | 'flow', unknown>>, name: (field: string) => string, port: PortName): SerialFrame {
+  const field = <T>(key: keyof typeof spec) => read<T>(portTable, key, spec[key], name(key));
+  const frame: SerialFrame = { dataBits: field('data_bits'), parity: field('parity'), stopBits: field('stop_bits'), flow: field('flow') };
   const why = portBytes[port];
-  if (frame.dataBits === 7 && why.sevenBits !== null) bad(`${at}.data_bits`, `8: ${why.sevenBits}`);
-  if (frame.flow === 'xon_xoff' && why.xonXoff !== null) bad(`${at}.flow`, `none or rts_cts: ${why.xonXoff}, which XON/XOFF flow control takes out`);
+  if (frame.dataBits === 7 && why.sevenBits !== null) bad(name('data_bits'), `8: ${why.sevenBits}`);
+  if (frame.flow === 'xon_xoff' && why.xonXoff !== null) bad(name('flow'), `none or rts_cts: ${why.xonXoff}, which XON/XOFF flow control takes out`);
   return frame;
 }
 
 function serial(value: unknown, at: string, port: PortName): SerialSpec | null {
   if (value === undefined || value === null) return null;
-  const spec = object(value, at, ['path', 'baud', 'data_bits', 'parity', 'stop_bits', 'flow']);
+  const spec = object(value, at, Object.keys(portTable));
   return {
-    path: text(spec.path, `${at}.path`, /^\/[\x21-\x7e]{1,255}$/, 'an absolute device path'),
-    baud: whole(spec.baud, `${at}.baud`, 300, 4_000_000, 115_200),
-    frame: serialFrame(spec, at, port),
+    path: read(portTable, 'path', spec.path, `${at}.path`),
+    baud: read(portTable, 'baud', spec.baud, `${at}.baud`),
+    frame: serialFrame(spec as Record<'data_bits' | 'parity' | 'stop_bits' | 'flow', unknown>, (field) => `${at}.${field}`, port),
   };
+}
+
+function realPorts(value: unknown): Profile['ports'] {
+  const spec = object(value ?? null, 'ports', ['card_reader', 'qr_scanner', 'printer', 'hub']);
+  const ports = {
+    card_reader: serial(spec.card_reader, 'ports.card_reader', 'card_reader'),
+    qr_scanner: serial(spec.qr_scanner, 'ports.qr_scanner', 'qr_scanner'),
+    printer: serial(spec.printer, 'ports.printer', 'printer'),
+    hub: serial(spec.hub, 'ports.hub', 'hub'),
+  };
+  if (ports.printer === null || ports.hub === null) bad('ports', 'given a printer and a hub');
+  if (ports.card_reader === null && ports.qr_scanner === null) bad('ports', 'given a card_reader, a qr_scanner or both');
+  return ports;
 }
 
 /** Parses a profile file's text; `resolve` places a relative state directory (against the file's folder). */
@@ -130,48 +230,26 @@ export function parseProfile(source: string, resolve: (state: string) => string)
   } catch (error) {
     throw new ProfileError('profile_not_json', (error as Error).message);
   }
-  const p = object(json ?? null, 'profile', ['profile', 'terminal', 'institution', 'institution_name', 'state', 'hub_key', 'layout', 'offline_floor_fen', 'receipt_cells', 'ports', 'line', 'timeouts_ms']);
-  const kind = text(p.profile, 'profile', /^(emulated|hil|kiosk|handheld)$/, profileKinds.join(', ')) as ProfileKind;
+  const p = object(json ?? null, 'profile', [...Object.keys(profileTable), ...Object.keys(groups)]);
+  const field = <T>(name: string, fallback?: T): T => (p[name] === undefined && fallback !== undefined ? fallback : read<T>(profileTable, name, p[name], name));
+  const kind = field<ProfileKind>('profile');
   const simulated = kind === 'emulated' || kind === 'hil';
   for (const [key, present] of [['ports', simulated], ['hub_key', simulated], ['line', !simulated]] as const) {
     if (present && p[key] !== undefined) bad(key, `absent in the ${kind} profile${simulated ? ': its devices and hub are emulated' : ''}`);
   }
-  let ports: Profile['ports'] = null;
-  if (!simulated) {
-    const spec = object(p.ports ?? null, 'ports', ['card_reader', 'qr_scanner', 'printer', 'hub']);
-    ports = {
-      card_reader: serial(spec.card_reader, 'ports.card_reader', 'card_reader'),
-      qr_scanner: serial(spec.qr_scanner, 'ports.qr_scanner', 'qr_scanner'),
-      printer: serial(spec.printer, 'ports.printer', 'printer'),
-      hub: serial(spec.hub, 'ports.hub', 'hub'),
-    };
-    if (ports.printer === null || ports.hub === null) bad('ports', 'given a printer and a hub');
-    if (ports.card_reader === null && ports.qr_scanner === null) bad('ports', 'given a card_reader, a qr_scanner or both');
-  }
-  const line = object(p.line, 'line', ['baud', 'loss', 'seed']);
-  const timeouts = object(p.timeouts_ms, 'timeouts_ms', ['patient', 'hub_request', 'hub_settle']);
-  const loss = line.loss ?? 0;
-  if (typeof loss !== 'number' || !(loss >= 0 && loss <= 0.5)) bad('line.loss', 'a number from 0 to 0.5');
-  const cells = whole(p.receipt_cells, 'receipt_cells', 32, 48, 32);
-  if (cells !== 32 && cells !== 48) bad('receipt_cells', '32 (58 mm paper) or 48 (80 mm)');
-  // The national form: the kind letter, the place's six-digit area code, a five-digit serial. The area's province names the catalogue line the terminal accepts.
-  const institution = text(p.institution, 'institution', /^[A-Z][0-9]{11}$/, 'a national fixmedins code (a capital letter, the six-digit area code and five digits, e.g. H11010600001)');
+  const institution = field<string>('institution');
   return {
     profile: kind,
-    terminal: text(p.terminal, 'terminal', /^[A-Za-z0-9_-]{1,32}$/, '1 to 32 of A-Z, a-z, 0-9, _ and -'),
+    terminal: field('terminal'),
     institution,
-    institution_name: text(p.institution_name, 'institution_name', /^[^\u0000-\u001f\u007f]{1,64}$/, '1 to 64 printable characters', institution),
-    state: resolve(text(p.state, 'state', /^[^\u0000]{1,1024}$/, 'a directory')),
-    hub_key: simulated ? null : text(p.hub_key, 'hub_key', /^[0-9a-f]{64}$/, 'the hub public key, 64 lowercase hex digits'),
-    layout: text(p.layout, 'layout', /^(kiosk|handheld)$/, 'kiosk or handheld', kind === 'handheld' ? 'handheld' : 'kiosk') as Profile['layout'],
-    offline_floor_fen: whole(p.offline_floor_fen, 'offline_floor_fen', 0, 10_000_000, 0),
-    receipt_cells: cells as 32 | 48,
-    ports,
-    line: { baud: whole(line.baud, 'line.baud', 300, 4_000_000, 115_200), loss: loss as number, seed: whole(line.seed, 'line.seed', 0, 0xffff_ffff, 1) },
-    timeouts_ms: {
-      patient: whole(timeouts.patient, 'timeouts_ms.patient', 1_000, 600_000, 60_000),
-      hub_request: whole(timeouts.hub_request, 'timeouts_ms.hub_request', 100, 60_000, 3_000),
-      hub_settle: whole(timeouts.hub_settle, 'timeouts_ms.hub_settle', 100, 60_000, 8_000),
-    },
+    institution_name: field('institution_name', institution),
+    state: resolve(field('state')),
+    hub_key: simulated ? null : field('hub_key'),
+    layout: field('layout', kind === 'handheld' ? 'handheld' : 'kiosk'),
+    offline_floor_fen: field('offline_floor_fen'),
+    receipt_cells: field('receipt_cells'),
+    ports: simulated ? null : realPorts(p.ports),
+    line: readAll(lineTable, p.line, 'line'),
+    timeouts_ms: readAll(timeoutTable, p.timeouts_ms, 'timeouts_ms'),
   };
 }

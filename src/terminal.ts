@@ -1,9 +1,9 @@
-// Boot and wiring of one terminal (DESIGN.md, one settlement end to end, step
+// Boot and wiring of one terminal (docs/design.md, one settlement end to end, step
 // 1): the journal replayed, the catalogue and policy book opened under the
 // pinned hub key, the hub client, the drivers given their ports, the session
 // on top; then whatever a power cut left is resolved (reversals queued,
 // receipts reprinted) before the first patient. What the terminal runs on is
-// passed in: ports, the link to the hub, time, storage, keys (STYLE.md habit
+// passed in: ports, the link to the hub, time, storage, keys (docs/conventions.md habit
 // 6), so `run` (real ports, src/cli/run.ts), the emulated profile and the
 // tests boot the same way.
 import assert from 'node:assert';
@@ -22,6 +22,7 @@ import { PolicyBookError, type PolicyBook } from './catalogue/policy-book';
 import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from './catalogue/store';
 import type { FileSystem } from './catalogue/files';
 import { terminalVersion } from './cli/version';
+import type { Log } from './log';
 import { HubClient, type HubLink } from './hub/client';
 import { TerminalJournal } from './journal/journal';
 import { chinaDate } from './journal/recon';
@@ -59,12 +60,13 @@ export interface TerminalParts {
   readonly hubTimeoutsMs?: { readonly request?: number; readonly settle?: number; readonly attempts?: number };
   readonly timeoutsMs?: Partial<Record<State, number>>;
   /**
-   * Where the terminal's lines go (stderr or stdout, a test's list). One sink,
-   * not an event: every line has exactly one place to go. Who wants to watch
-   * the terminal listens to its parts: `terminal.session.on('state', …)`,
+   * Where the terminal's log entries go (src/log.ts: `run` writes them on
+   * stderr; the demo's console, a test's list). One sink, not an event: every
+   * entry has exactly one place to go. Who wants to watch the terminal
+   * listens to its parts: `terminal.session.on('state', …)`,
    * `terminal.client.on('heartbeat', …)`, `terminal.catalogue.on('fault', …)`.
    */
-  log?(line: string): void;
+  readonly log?: Log;
 }
 
 export interface Terminal {
@@ -109,10 +111,10 @@ async function printReceipt(printer: ReceiptPrinter, encoder: Gb18030Encoder, do
 /** Boots a terminal: everything up to the point where it can take a patient. */
 export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   const { dir, timers, ports, hubKeys } = parts;
-  const log = parts.log ?? (() => {});
+  const log: Log = parts.log ?? (() => {});
   mkdirSync(dir, { recursive: true });
   const journal = TerminalJournal.open({ storage: parts.storage ?? nodeJournalStorage(), file: join(dir, 'journal') });
-  if (journal.tornBytes > 0) log(`journal: ${journal.tornBytes} torn bytes cut`);
+  if (journal.tornBytes > 0) log('warn', 'journal torn tail cut', { bytes: journal.tornBytes });
   const line = catalogueLine(parts.fixmedinsCode);
   assert(line !== null, 'the institution is a national fixmedins code (the profile checks it)');
   const catalogue = SignedStore.open(catalogueKind, { dir, hubKeys, line, fs: parts.storeFs });
@@ -122,10 +124,10 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   const repairs = new Set<'catalogue' | 'policy_book'>();
   let repairAfterMs = 0;
   for (const store of [catalogue, policyBook]) {
-    if (store.bootProblem !== null) log(`store: ${store.bootProblem}`);
+    if (store.bootProblem !== null) log('warn', 'store cannot serve', { kind: store.type.kind, why: store.bootProblem });
     if (store.fault !== null) repairs.add(store.type.kind);
     store.on('fault', (fault) => {
-      log(`store: ${fault.why}; fetching a snapshot`);
+      log('warn', 'store fault, fetching a snapshot', { kind: fault.kind, why: fault.why });
       repairs.add(fault.kind);
     });
   }
@@ -150,14 +152,14 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   });
   client.on('heartbeat', (reply) => (behind ||= reply.catalogue_version !== catalogue.version || reply.policy_version !== policyBook.version));
   // Journaled by the client; the idle screen counts the refused advices for staff.
-  client.on('refused', (item, code) => log(`${item.kind} ${item.id} refused by the hub: ${code}`));
+  client.on('refused', (item, code) => log('warn', 'refused by the hub', { kind: item.kind, id: item.id, code }));
   const encoder = new Gb18030Encoder();
   const printer = new ReceiptPrinter(ports.printer, { clock: timers });
   const syncOne = async (kind: 'catalogue' | 'policy_book') => {
     // A store with a fault asks for a snapshot and says why: the hub records it (the manifest's `fault`).
     const fault = stores[kind].fault !== null;
     const out = await client.sync(kind, { fault });
-    log(`sync ${kind}${fault ? ' (repair)' : ''}: ${out.ok ? out.value.version : out.error.code}`);
+    log(out.ok ? 'info' : 'warn', 'sync', { kind, repair: fault, ...(out.ok ? { version: out.value.version } : { code: out.error.code }) });
     if (out.ok && stores[kind].fault === null) repairs.delete(kind);
     else if (fault) repairAfterMs = timers.nowMs() + storeRepairRetryMs;
   };
@@ -201,13 +203,13 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
       const first = journal.entries()[0];
       if (reconciled < yesterday && first !== undefined && chinaDate(first.setlTime ?? first.time) <= yesterday) {
         const out = await client.reconcile(chinaDate(Math.max(first.setlTime ?? first.time, client.nowS() - reconDaysMax * 86_400)), yesterday);
-        log(`reconciliation through ${yesterday}: ${out.ok ? (out.value.agree ? 'agrees' : `${out.value.mismatches.length} differences`) : out.error.code}`);
+        log(out.ok && out.value.agree ? 'info' : 'warn', 'reconciliation', { through: yesterday, ...(out.ok ? { differences: out.value.mismatches.length } : { code: out.error.code }) });
         if (out.ok && out.value.agree) reconciled = yesterday;
       }
     },
   });
   const recovered = await session.recover();
-  if (recovered.reversed.length + recovered.reprinted.length > 0) log(`recovered: reversed ${recovered.reversed.join(' ') || '-'}, reprinted ${recovered.reprinted.join(' ') || '-'}`);
+  if (recovered.reversed.length + recovered.reprinted.length > 0) log('warn', 'recovered', { reversed: recovered.reversed.join(' '), reprinted: recovered.reprinted.join(' ') });
   // A terminal that never had a catalogue or policy book fetches them before its first patient.
   if (catalogue.version === null || policyBook.version === null) await sync();
   let running: Promise<void> | null = null;
@@ -221,7 +223,7 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     run() {
       // Signing in, sending what is queued and preparing the printer's code table happen while the idle screen shows.
       client.start();
-      void client.signIn().then((out) => log(`sign-in: ${out.ok ? out.value.session : out.error.code}`));
+      void client.signIn().then((out) => log(out.ok ? 'info' : 'warn', 'hub sign-in', out.ok ? { session: out.value.session } : { code: out.error.code }));
       timers.setTimeout(() => encoder.prepare(), 0);
       running = session.run();
       return running;

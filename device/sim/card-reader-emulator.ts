@@ -1,4 +1,4 @@
-// An emulated card reader with virtual social-security cards (DESIGN.md,
+// An emulated card reader with virtual social-security cards (docs/design.md,
 // devices). It speaks the framed protocol of device/card-reader-protocol.md
 // on a port, byte for byte as a reader would, and behind it each card answers
 // ISO 7816-4 as a card would: valid, PIN blocked, wrong PIN (a card whose PIN

@@ -5,17 +5,38 @@
 //   catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N --line NN
 import { writeFileSync } from 'node:fs';
 import type { Catalogue } from '../../src/catalogue/layout';
-import { catalogueCommandOf, catalogueSubcommands, catalogueUsage, lineFlag, opened, readFile, wholeNumber } from '../../src/cli/catalogue';
-import { exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from '../../src/cli/command';
+import { catalogueCommandOf, catalogueSubcommands, lineFlag, opened, readFile, wholeNumber } from '../../src/cli/catalogue';
+import { exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from '../../src/cli/command';
 import { parseHexFlag } from '../../src/cli/input';
 import { catalogueItemsMax } from '../../src/catalogue/limits';
 
+/** Signing a generated snapshot or a delta: the hub's seed, the serial, the line (given together). */
+const signFlags = {
+  'sign-seed': { value: 'HEX64', help: "the hub's Ed25519 seed: write a signed update container" },
+  serial: { value: 'N', help: 'the update\'s serial, 1 to 4294967295 (only grows at a terminal)' },
+  line: { value: 'NN', help: "the catalogue line: the province's two digits, e.g. 11" },
+} as const;
+
+const generateSyntax = {
+  synopsis: 'catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N --line NN]',
+  flags: {
+    items: { value: 'N', help: 'synthetic items (national code formats)' },
+    seed: { value: 'S', help: 'the generator seed, 0 to 4294967295' },
+    out: { value: 'FILE', help: 'where to write the catalogue (or the signed snapshot)' },
+    version: { value: 'V', help: 'its version, 1 to 32 printable characters (default gen-SEED-ITEMS)' },
+    ...signFlags,
+  },
+  positionalsMax: 0,
+} as const satisfies Syntax;
+
+const deltaSyntax = {
+  synopsis: 'catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N --line NN',
+  flags: { out: { value: 'FILE', help: 'where to write the signed delta from catalogue FROM to TO' }, ...signFlags },
+  positionalsMax: 2,
+} as const satisfies Syntax;
+
 async function generate(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(
-    args,
-    { items: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, version: { type: 'string' }, 'sign-seed': { type: 'string' }, serial: { type: 'string' }, line: { type: 'string' } },
-    0,
-  );
+  const { values } = parseCommandArgs(args, generateSyntax);
   const items = wholeNumber(values.items, 'items', 0, catalogueItemsMax);
   const seed = wholeNumber(values.seed, 'seed', 0, 0xffff_ffff);
   if (values.out === undefined) throw new UsageError('--out FILE is required');
@@ -31,7 +52,7 @@ async function generate(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function delta(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { out: { type: 'string' }, 'sign-seed': { type: 'string' }, serial: { type: 'string' }, line: { type: 'string' } }, 2);
+  const { values, positionals } = parseCommandArgs(args, deltaSyntax);
   const [fromFile, toFile] = positionals;
   if (fromFile === undefined || toFile === undefined || values.out === undefined) throw new UsageError('usage: catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N --line NN');
   const load = (file: string): Catalogue => {
@@ -48,11 +69,6 @@ async function delta(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 export const simCatalogueCommand: Command = catalogueCommandOf(
-  { ...catalogueSubcommands, generate, delta },
-  [
-    ...catalogueUsage.map((line) => line.replace('settle-terminal', 'settle-sim')),
-    'settle-sim catalogue generate --items N --seed S --out FILE [--version V] [--sign-seed HEX64 --serial N --line NN]',
-    'settle-sim catalogue delta FROM TO --out FILE --sign-seed HEX64 --serial N --line NN',
-  ],
+  { ...catalogueSubcommands, generate: { syntax: generateSyntax, run: generate }, delta: { syntax: deltaSyntax, run: delta } },
   'inspect, look up, update, generate or diff catalogue files',
 );

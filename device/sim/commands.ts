@@ -8,7 +8,7 @@
 // emulators, the line simulator, the generators) is imported when they run,
 // so a `run --profile emulated` evaluates its far ends while it reads its
 // catalogue ahead.
-import type { Command } from '../../src/cli/command';
+import type { Command, Syntax } from '../../src/cli/command';
 import { coseCommand } from '../../src/cli/cose-run';
 import { frameCommand } from '../../src/cli/frame-run';
 import { probeCommand } from '../../src/cli/probe-run';
@@ -17,24 +17,24 @@ import { settleCommand } from '../../src/cli/settle';
 import { versionCommand } from '../../src/cli/version';
 import { simCatalogueCommand } from './catalogue-cli';
 import { simHub } from './sim-hub';
-import { demoSummary, demoUsage, emulateUsage, hubSummary, hubUsage, simProgram } from './usage';
+import { demoSummary, demoSyntax, emulateSyntax, hubSummary, hubSyntax } from './usage';
 
 /** A command whose work runs in dist/sim-hub.js (device/sim/hub-commands.ts). */
-const inSimHub = (name: string, summary: string, usage: string): Command => ({ name, summary, usage, run: (args, io) => simHub().runHubBundleCommand([name, ...args], io) });
+const inSimHub = (name: string, summary: string, syntax: readonly Syntax[]): Command => ({ name, summary, syntax, run: (args, io) => simHub().runHubBundleCommand([name, ...args], io) });
 
 const emulateCommand: Command = {
   name: 'emulate',
   summary: 'an emulated card reader, QR scanner or printer on a port',
-  usage: emulateUsage,
+  syntax: [emulateSyntax],
   run: async (args, io) => (await import('./emulate')).runEmulate(args, io),
 };
 
 
 export const simCommands: readonly Command[] = [
   // The far ends' code (emulators, line simulator, seeds) is evaluated once run has started reading its catalogue ahead.
-  runCommandWith(async (profile, parts) => (await import('./run-ends')).simulatedEnds(profile, parts), simProgram.name),
-  inSimHub('demo', demoSummary, demoUsage),
-  inSimHub('hub', hubSummary, hubUsage),
+  runCommandWith(async (profile, parts) => (await import('./run-ends')).simulatedEnds(profile, parts)),
+  inSimHub('demo', demoSummary, [demoSyntax]),
+  inSimHub('hub', hubSummary, Object.values(hubSyntax)),
   emulateCommand,
   simCatalogueCommand,
   probeCommand,

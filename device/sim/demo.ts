@@ -21,13 +21,14 @@ import { nodeCryptoProvider } from '../../protocol/crypto-node';
 import { keyring } from '../../protocol/crypto';
 import type { BodyOf, Person } from '../../protocol/messages';
 import { applyAccDelta } from '../../src/core/accumulators';
-import { UsageError, type CliIo } from '../../src/cli/command';
+import { parseOptions, UsageError, type CliIo } from '../../src/cli/command';
 import { decodeRecord } from '../../src/journal/records';
 import { nodeJournalStorage, type JournalStorage } from '../../src/journal/storage';
 import type { TerminalJournal } from '../../src/journal/journal';
 import type { State } from '../../src/session/machine';
 import { layouts } from '../../src/session/screens';
 import type { Session } from '../../src/session/session';
+import { textFields } from '../../src/log';
 import { bootTerminal, type Terminal } from '../../src/terminal';
 import { TextDisplay } from '../display';
 import { KeyQueue } from '../keypad';
@@ -37,7 +38,7 @@ import { systemClock, type Port } from '../port';
 import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
 import { fillStores } from './hub/provision';
-import { demoUsage } from './usage';
+import { demoSyntax } from './usage';
 
 
 export interface DemoOptions {
@@ -54,10 +55,10 @@ export interface DemoOptions {
 export function parseDemoArgs(args: readonly string[]): DemoOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
-    const parsed = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: { seed: { type: 'string' }, baud: { type: 'string' }, loss: { type: 'string' }, patients: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } } });
-    values = parsed.values;
+    const parsed = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: parseOptions(demoSyntax.flags) });
+    values = parsed.values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    throw new UsageError(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: ${demoUsage})`);
+    throw new UsageError(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: settle-sim ${demoSyntax.synopsis})`);
   }
   const whole = (name: string, min: number, max: number, fallback: number): number => {
     const text = values[name] as string | undefined;
@@ -256,7 +257,8 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
         offlineFloorFen: 50_000,
         receiptCells: spec.layout === 'handheld' ? 32 : 48,
         hubTimeoutsMs: { request: 500 + 3 * lineMs(4_000), settle: 1_000 + 3 * lineMs(8_000), attempts: 6 },
-        log: (line) => say(`${spec.id}: ${line}`),
+        // The demo's console is a story, not a log: each entry as its kiosk's line, without the time.
+        log: (level, msg, fields) => say(`${spec.id}: ${level === 'info' ? '' : `${level} `}${msg}${textFields(fields ?? {})}`),
       });
       kiosk.terminal.session.on('state', (state) => act(kiosk, state, kiosk.terminal.session, say));
       kiosks.set(spec.id, kiosk);

@@ -14,6 +14,7 @@ import { QrScannerEmulator, sampleToken } from './qr-scanner-emulator';
 import { StreamPort } from '../stream-port';
 import { realBinding } from '../../src/cli/binding';
 import { parseCommandArgs, UsageError, type CliIo } from '../../src/cli/command';
+import { emulateSyntax } from './usage';
 import { parseBaud } from '../../src/cli/input';
 
 export const emulatorKinds = Object.freeze(['card-reader', 'qr-scanner', 'printer'] as const);
@@ -166,7 +167,7 @@ function readCards(file: string): string {
 
 /** `emulate KIND --port PATH …` on the process: the real binding; SIGINT or SIGTERM stops it. */
 export async function runEmulate(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { port: { type: 'string' }, cards: { type: 'string' }, baud: { type: 'string' } }, 1);
+  const { values, positionals } = parseCommandArgs(args, emulateSyntax);
   const kind = positionals[0];
   if (kind === undefined || !(emulatorKinds as readonly string[]).includes(kind)) throw new UsageError(`the device must be one of ${emulatorKinds.join(', ')}, got '${kind ?? ''}'`);
   if (values.port === undefined || values.port === '') throw new UsageError('--port PATH is required');

@@ -1,5 +1,5 @@
 // The hardware-in-loop harness: backends that give a driver a port and an
-// emulator the far end of the same line (STYLE.md habit 8). Each driver suite
+// emulator the far end of the same line (docs/conventions.md habit 8). Each driver suite
 // is written once against `Backend` and run twice: on the mock binding (unit
 // tier) and on the real binding over socat ptys (hil tier), optionally through
 // the line simulator.

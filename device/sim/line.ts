@@ -1,4 +1,4 @@
-// A line simulator between two ports (DESIGN.md, devices): what one port
+// A line simulator between two ports (docs/design.md, devices): what one port
 // receives it sends on to the other as a serial line would, at a baud rate,
 // each byte taking the bit times of its frame (8N1 and 7E1: 10, a start bit,
 // the data bits, a parity bit if any, the stop bits; 8E1 and 8N2: 11; with 7

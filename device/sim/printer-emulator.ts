@@ -1,4 +1,4 @@
-// An emulated ESC/POS receipt printer (DESIGN.md, devices): parses what the
+// An emulated ESC/POS receipt printer (docs/design.md, devices): parses what the
 // terminal sends back into printed lines (GB18030 decoded, with alignment,
 // emphasis and size), QR codes with their payloads, feeds and cut marks, and
 // answers DLE EOT real-time status. Paper out and cover open come on demand,

@@ -1,5 +1,5 @@
 // A seeded pseudo-random source (sfc32, from PractRand by Chris Doty-Humphrey),
-// so every simulated fault replays from its seed (STYLE.md habit 6). Not for
+// so every simulated fault replays from its seed (docs/conventions.md habit 6). Not for
 // keys or anything secret.
 import assert from 'node:assert';
 

@@ -12,6 +12,8 @@ import { simHub } from './sim-hub';
 import { Site, type SiteTerminal } from './site';
 
 export const simulatedEnds: SimulatedEnds = async (profile, parts) => {
+  // The far ends' lines join the terminal's log, each as a field (one line whatever it holds): the reference hub's, and each line the printer emulator prints.
+  const log = (line: string) => parts.log('info', 'reference hub', { line });
   const site = new Site({
     kind: profile.profile as 'emulated' | 'hil',
     dir: profile.state,
@@ -19,11 +21,11 @@ export const simulatedEnds: SimulatedEnds = async (profile, parts) => {
     clock: systemClock,
     timeS: parts.timeS,
     binding: realBinding,
-    log: parts.log,
-    openHub: (dir) => simHub().ReferenceHub.open({ dir, timeS: parts.timeS, log: parts.log }),
+    log,
+    openHub: (dir) => simHub().ReferenceHub.open({ dir, timeS: parts.timeS, log }),
   });
   try {
-    const far = await site.terminal({ id: profile.terminal, fixmedinsCode: profile.institution, dir: profile.state, publicKey: parts.publicKey, printerLog: (line) => parts.log(`printer: ${line}`) });
+    const far = await site.terminal({ id: profile.terminal, fixmedinsCode: profile.institution, dir: profile.state, publicKey: parts.publicKey, printerLog: (line) => parts.log('info', 'printer', { line }) });
     const baud = profile.line.baud;
     const paths = far.paths;
     const ports: RunEnds['ports'] =

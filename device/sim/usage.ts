@@ -1,28 +1,88 @@
-// The simulation's program name, and the summary and usage of its commands
+// The simulation's program name, and the summary and syntax of its commands
 // whose code is loaded only when they run (device/sim/commands.ts): `--help`
-// and the commands' own messages read them here, so listing them loads
-// nothing else.
+// reads them here, so listing them loads nothing else, and the commands parse
+// their arguments by these same tables (src/cli/command.ts, Syntax).
 import type { Program } from '../../src/cli/cli';
+import type { Flag, Syntax } from '../../src/cli/command';
 
 export const simProgram: Program = {
   name: 'settle-sim',
   about: 'The settlement terminal off the device: the demo, the reference hub, device emulators, the emulated and hil profiles, generators.',
 };
 
-export const emulateUsage = 'settle-sim emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]';
+const baud = { value: 'N', help: 'line speed, 300 to 4000000 (default 115200)' } as const satisfies Flag;
+
+export const emulateSyntax = {
+  synopsis: 'emulate card-reader|qr-scanner|printer --port PATH [--cards FILE] [--baud N]',
+  flags: {
+    port: { value: 'PATH', help: "the serial port or pty the emulator answers on (the terminal's is the other end)" },
+    cards: { value: 'FILE', help: 'card-reader: its virtual cards, JSON (README, emulators); default the seed patients\' cards' },
+    baud,
+  },
+  positionalsMax: 1,
+} as const satisfies Syntax;
 
 export const demoSummary = 'the kiosk demo on the emulated profile with the seed patients (npm start)';
-export const demoUsage = 'settle-sim demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json]';
+export const demoSyntax = {
+  synopsis: 'demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json]',
+  flags: {
+    seed: { value: 'N', help: 'seeds the line faults and the synthetic patients (default 1)' },
+    baud: { value: 'N', help: 'the simulated lines\' speed (default 115200)' },
+    loss: { value: 'P', help: "the hub lines' frame fault rate, 0 to 0.5 (default 0)" },
+    patients: { value: 'N', help: 'adds N synthetic patients (default 0)' },
+    state: { value: 'DIR', help: "keeps the hub's and terminals' state there (default a fresh temporary directory)" },
+    json: { help: 'a machine-readable summary as the last line' },
+  },
+  positionalsMax: 0,
+} as const satisfies Syntax;
 
-export const hubUsageLines: readonly string[] = [
-  'hub init --state DIR',
-  'hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [--offline-floor FEN] [--session-hours H] [--connections-max N] [--connections-per-address N] [--sign-in-seconds S]',
-  'hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
-  'hub enroll --state DIR --terminal ID --institution CODE --pub HEX64 [--role kiosk|counter]',
-  'hub clearing --state DIR --month YYYY-MM',
-  'hub audit --state DIR',
-  'hub show --state DIR [--person PSN_NO]',
-];
+const state = { value: 'DIR', help: "the hub's state directory" } as const satisfies Flag;
+const count = (help: string) => ({ value: 'N', help }) as const satisfies Flag;
+
+/** The hub's subcommands, by name: what each takes, and only that. */
+export const hubSyntax = {
+  init: { synopsis: 'hub init --state DIR', flags: { state }, positionalsMax: 0 },
+  serve: {
+    synopsis: 'hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [flags]',
+    flags: {
+      state,
+      port: { value: 'PATH', help: 'serve one serial line or pty' },
+      baud,
+      listen: { value: 'HOST:PORT', help: 'serve TCP connections (port 0 picks one)' },
+      'offline-floor': { value: 'FEN', help: 'the offline floor limit it announces (default 50000)' },
+      'session-hours': { value: 'H', help: 'how long a session lasts (default 12)' },
+      'connections-max': count('connections at once (default 4096)'),
+      'connections-per-address': count('connections from one address before their first signed request (default 64)'),
+      'sign-in-seconds': { value: 'S', help: 'a network connection must carry a signed request within this (default 10)' },
+    },
+    positionalsMax: 0,
+  },
+  generate: {
+    synopsis: 'hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
+    flags: {
+      state,
+      persons: count('synthetic persons'),
+      seed: { value: 'S', help: 'the population seed' },
+      'bills-per-person': { value: 'K', help: 'pending bills each (default 4)' },
+      terminals: { value: 'M', help: 'synthetic terminals enrolled (default 0)' },
+      date: { value: 'YYYY-MM-DD', help: "the bills' date (default today, China time)" },
+    },
+    positionalsMax: 0,
+  },
+  enroll: {
+    synopsis: 'hub enroll --state DIR --terminal ID --institution CODE --pub HEX64 [--role kiosk|counter]',
+    flags: {
+      state,
+      terminal: { value: 'ID', help: "the terminal's id" },
+      institution: { value: 'CODE', help: 'its institution (a fixmedins code the hub knows)' },
+      pub: { value: 'HEX64', help: "the terminal's Ed25519 public key" },
+      role: { value: 'kiosk|counter', help: "a counter terminal's operator may cancel the institution's settlements (default kiosk)" },
+    },
+    positionalsMax: 0,
+  },
+  clearing: { synopsis: 'hub clearing --state DIR --month YYYY-MM', flags: { state, month: { value: 'YYYY-MM', help: 'the month to clear' } }, positionalsMax: 0 },
+  audit: { synopsis: 'hub audit --state DIR', flags: { state }, positionalsMax: 0 },
+  show: { synopsis: 'hub show --state DIR [--person PSN_NO]', flags: { state, person: { value: 'PSN_NO', help: 'one person instead of the summary' } }, positionalsMax: 0 },
+} as const satisfies Readonly<Record<string, Syntax>>;
 
 export const hubSummary = 'the reference hub: init, serve, generate, enroll, clearing, audit, show';
-export const hubUsage = hubUsageLines.map((line) => `settle-sim ${line}`).join('\n       ');

@@ -1,5 +1,5 @@
 // Builds the compact catalogue file of layout.ts from records: validates each
-// one (SETTLEMENT.md §2 ITEM through the core's own checks, plus code, name,
+// one (docs/settlement.md §2 ITEM through the core's own checks, plus code, name,
 // unit and price), sorts by code, and lays the sections out. Deterministic:
 // the same records give the same bytes, so the hub and a terminal agree on a
 // catalogue's digest.

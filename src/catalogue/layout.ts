@@ -2,7 +2,7 @@
 // typed arrays over it: no parsing, no per-item objects. Items sit in code
 // order in fixed-size records; an open-addressing hash table (built once,
 // stored in the file) finds a code in about one probe. The fields of
-// SETTLEMENT.md §2 ITEM, with the unit and list price, are a 16-byte row that
+// docs/settlement.md §2 ITEM, with the unit and list price, are a 16-byte row that
 // the item's code follows in the same record, so a lookup touches two places
 // in memory (the hash slot, the record) rather than one per field: columns
 // suit scans, a terminal does point lookups. Names and
@@ -54,7 +54,7 @@ export const ageNull = 255;
 export const itemKinds: readonly ItemKind[] = ['drug', 'service', 'consumable'];
 export const itemLevels: readonly ItemLevel[] = ['01', '02', '03'];
 
-/** A catalogue entry: SETTLEMENT.md §2 ITEM plus what a receipt and a screen show. */
+/** A catalogue entry: docs/settlement.md §2 ITEM plus what a receipt and a screen show. */
 export interface CatalogueRecord extends Item {
   readonly code: string;
   /** The item's name as printed on the receipt (GB18030-encodable text). */

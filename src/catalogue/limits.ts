@@ -1,4 +1,4 @@
-// The catalogue's and the policy book's limits (STYLE.md habit 3): what a
+// The catalogue's and the policy book's limits (docs/conventions.md habit 3): what a
 // stored file, an item and a policy may hold. src/limits.ts checks at load
 // time how they relate to the rest.
 /** Items a catalogue may hold. */

@@ -1,5 +1,5 @@
 // The policy book: the POLICY of every insured place the terminal may meet
-// (SETTLEMENT.md §2), keyed by the place's area code. A person's
+// (docs/settlement.md §2), keyed by the place's area code. A person's
 // `insuplc_admdvs` finds its policy at the county code, else the city
 // (first four digits + "00"), else the province (first two + "0000").
 //
@@ -181,7 +181,7 @@ export class PolicyBook {
     return policy;
   }
 
-  /** The policy for a person's insured place: county, then city, then province (SETTLEMENT.md §2 POLICY). */
+  /** The policy for a person's insured place: county, then city, then province (docs/settlement.md §2 POLICY). */
   lookup(insuplcAdmdvs: string): { readonly area: string; readonly policy: Policy } | undefined {
     if (!isAreaCode(insuplcAdmdvs)) return undefined;
     for (const area of [insuplcAdmdvs, `${insuplcAdmdvs.slice(0, 4)}00`, `${insuplcAdmdvs.slice(0, 2)}0000`]) {

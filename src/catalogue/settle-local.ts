@@ -17,7 +17,7 @@ export interface LocalSettlement {
 }
 
 /**
- * Settles a case given as `{ date, person, institution, visit }` (SETTLEMENT.md
+ * Settles a case given as `{ date, person, institution, visit }` (docs/settlement.md
  * §2 without catalogue and policy). With no policy for the insured place, a
  * valid case is `policy_not_found`: it is checked against an empty policy of
  * that place, so an invalid case is still `invalid_input` first (§3 order).

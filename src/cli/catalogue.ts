@@ -15,7 +15,7 @@ import { catalogueSummary, openCatalogueFile } from '../catalogue/inspect';
 import { catalogueKind, SignedStore } from '../catalogue/store';
 import { UpdateError } from '../catalogue/update';
 import { catalogueFileBytesMax } from '../catalogue/limits';
-import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 import { parseHexFlag } from './input';
 
 /** Reads a catalogue file whole, under the bound of one; a missing or unreadable one is a usage error. */
@@ -57,8 +57,17 @@ export function opened(bytes: Uint8Array, file: string, keys?: (kid: Uint8Array 
   }
 }
 
+const inspectSyntax = {
+  synopsis: 'catalogue inspect FILE [--hub-pub HEX64]... [--json]',
+  flags: {
+    'hub-pub': { value: 'HEX64', many: true, help: 'a hub key: the verdict is verified (else intact at best); exit 1 if damaged' },
+    json: { help: 'one JSON object instead of lines' },
+  },
+  positionalsMax: 1,
+} as const satisfies Syntax;
+
 async function inspect(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { 'hub-pub': { type: 'string', multiple: true }, json: { type: 'boolean' } }, 1);
+  const { values, positionals } = parseCommandArgs(args, inspectSyntax);
   const file = positionals[0];
   const result = opened(readFile(file, 'FILE'), file as string, hubKeysOf(values['hub-pub']));
   const summary = {
@@ -78,8 +87,10 @@ async function inspect(args: readonly string[], io: CliIo): Promise<number> {
   return result.signed !== null && result.signed.verdict !== 'intact' && result.signed.verdict !== 'verified' ? exitNegative : exitOk;
 }
 
+const lookupSyntax: Syntax = { synopsis: 'catalogue lookup FILE CODE', flags: {}, positionalsMax: 2 };
+
 async function lookup(args: readonly string[], io: CliIo): Promise<number> {
-  const { positionals } = parseCommandArgs(args, {}, 2);
+  const { positionals } = parseCommandArgs(args, lookupSyntax);
   const [file, code] = positionals;
   if (code === undefined) throw new UsageError('usage: catalogue lookup FILE CODE');
   const { catalogue, signed } = opened(readFile(file, 'FILE'), file as string);
@@ -98,8 +109,17 @@ async function lookup(args: readonly string[], io: CliIo): Promise<number> {
   return exitOk;
 }
 
+const applySyntax = {
+  synopsis: 'catalogue apply FILE UPDATE --hub-pub HEX64... --line NN',
+  flags: {
+    'hub-pub': { value: 'HEX64', many: true, help: 'a hub key the update must be signed by' },
+    line: { value: 'NN', help: "the catalogue line it must be of: the province's two digits, e.g. 11" },
+  },
+  positionalsMax: 2,
+} as const satisfies Syntax;
+
 async function apply(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { 'hub-pub': { type: 'string', multiple: true }, line: { type: 'string' } }, 2);
+  const { values, positionals } = parseCommandArgs(args, applySyntax);
   const [file, updateFile] = positionals;
   if (file === undefined || updateFile === undefined) throw new UsageError('usage: catalogue apply FILE UPDATE --hub-pub HEX64 --line NN');
   const hubKeys = hubKeysOf(values['hub-pub']);
@@ -119,31 +139,34 @@ async function apply(args: readonly string[], io: CliIo): Promise<number> {
   return exitOk;
 }
 
-export type Subcommand = (args: readonly string[], io: CliIo) => Promise<number>;
+/** A subcommand: its syntax and what it does. */
+export interface Subcommand {
+  readonly syntax: Syntax;
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
 
-/** The firmware's subcommands and their usage lines. */
-export const catalogueSubcommands: Readonly<Record<string, Subcommand>> = { inspect, lookup, apply };
-export const catalogueUsage: readonly string[] = [
-  'settle-terminal catalogue inspect FILE [--hub-pub HEX64]... [--json]',
-  'settle-terminal catalogue lookup FILE CODE',
-  'settle-terminal catalogue apply FILE UPDATE --hub-pub HEX64... --line NN',
-];
+/** The firmware's subcommands. */
+export const catalogueSubcommands: Readonly<Record<string, Subcommand>> = {
+  inspect: { syntax: inspectSyntax, run: inspect },
+  lookup: { syntax: lookupSyntax, run: lookup },
+  apply: { syntax: applySyntax, run: apply },
+};
 
 /** A `catalogue SUBCOMMAND …` command over these subcommands (the simulation bundle adds generate and delta). */
-export function catalogueCommandOf(subcommands: Readonly<Record<string, Subcommand>>, usage: readonly string[], summary: string): Command {
+export function catalogueCommandOf(subcommands: Readonly<Record<string, Subcommand>>, summary: string): Command {
   return {
     name: 'catalogue',
     summary,
-    usage: usage.join('\n       '),
+    syntax: Object.values(subcommands).map((subcommand) => subcommand.syntax),
     run(args: readonly string[], io: CliIo): Promise<number> {
       const [name, ...rest] = args;
-      const run = name === undefined ? undefined : subcommands[name];
-      if (run === undefined || !Object.hasOwn(subcommands, name as string)) {
+      const subcommand = name === undefined ? undefined : subcommands[name];
+      if (subcommand === undefined || !Object.hasOwn(subcommands, name as string)) {
         throw new UsageError(`unknown or missing subcommand${name === undefined ? '' : ` '${name}'`} (${Object.keys(subcommands).join(', ')})`);
       }
-      return run(rest, io);
+      return subcommand.run(rest, io);
     },
   };
 }
 
-export const catalogueCommand: Command = catalogueCommandOf(catalogueSubcommands, catalogueUsage, 'inspect, look up or apply an update to a catalogue file');
+export const catalogueCommand: Command = catalogueCommandOf(catalogueSubcommands, 'inspect, look up or apply an update to a catalogue file');

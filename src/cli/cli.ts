@@ -2,7 +2,7 @@
 // src/main.ts) and `settle-sim COMMAND [ARGS]` (the simulation bundle,
 // device/sim/main.ts) share it. Usage for --help, `--version` as the version
 // command, a one-line error and exit 2 for anything it does not know.
-import { exitOk, exitUsage, UsageError, writeOut, type CliIo, type Command } from './command';
+import { exitOk, exitUsage, UsageError, writeOut, type CliIo, type Command, type Flag } from './command';
 
 /** What a bundle's CLI calls itself and says it is. */
 export interface Program {
@@ -31,6 +31,16 @@ export function usageText(commands: readonly Command[], program: Program = firmw
   ].join('\n');
 }
 
+/** A command's `--help`: each synopsis with its flags, one line each (`--name VALUE  what it does`), then what more it says. */
+export function commandHelp(command: Command, programName: string): string {
+  const label = ([name, flag]: [string, Flag]) => `--${name}${flag.value === undefined ? '' : ` ${flag.value}`}${flag.many ? '...' : ''}`;
+  const width = Math.max(0, ...command.syntax.flatMap((syntax) => Object.entries(syntax.flags).map((entry) => label(entry).length)));
+  const blocks = command.syntax.map((syntax) =>
+    [`usage: ${programName} ${syntax.synopsis}`, ...Object.entries(syntax.flags).map((entry) => `  ${label(entry).padEnd(width)}  ${entry[1].help}`)].join('\n'),
+  );
+  return `${[...blocks, ...(command.more === undefined ? [] : [command.more()])].join('\n\n')}\n`;
+}
+
 /** Runs one CLI invocation and resolves to its exit code; never throws for bad usage. */
 export async function runCli(argv: readonly string[], commands: readonly Command[], io: CliIo, program: Program = firmwareProgram): Promise<number> {
   const [first, ...args] = argv;
@@ -50,7 +60,7 @@ export async function runCli(argv: readonly string[], commands: readonly Command
     return exitUsage;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    await writeOut(io.stdout, `usage: ${command.usage}\n`);
+    await writeOut(io.stdout, commandHelp(command, programName));
     return exitOk;
   }
   try {

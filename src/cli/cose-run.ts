@@ -13,7 +13,7 @@ import { signSign1, verifySign1, wireProtectedHeader, type CoseErrorCode, generi
 import { ed25519PublicKeyBytes, ed25519SeedBytes, type CryptoProvider } from '../../protocol/crypto';
 import { frameBytesMax } from '../../protocol/limits';
 import { chooseCryptoProvider, cryptoChoices, CryptoUnavailableError, type CryptoChoice } from '../crypto-choice';
-import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { cryptoFlag, exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 import { parseHexFlag, parseOptionalHex, readAllBytes } from './input';
 
 /** Refusals that mean the input is not a COSE_Sign1 at all (exit 2); the rest are verdicts (exit 1). */
@@ -21,12 +21,19 @@ const malformedCodes: ReadonlySet<CoseErrorCode> = new Set(['malformed', 'not_si
 /** Longest external_aad accepted on the command line, bytes. */
 const aadBytesMax = 1_024;
 
-const options = {
-  seed: { type: 'string' },
-  pub: { type: 'string' },
-  aad: { type: 'string' },
-  crypto: { type: 'string' },
-} as const;
+const aadFlag = { value: 'HEX', help: 'external_aad bound into the signature (hex, default none)' } as const;
+
+const signSyntax = {
+  synopsis: 'cose sign --seed HEX64 [--aad HEX] [--crypto C] < payload > cose_sign1',
+  flags: { seed: { value: 'HEX64', help: 'the Ed25519 seed' }, aad: aadFlag, crypto: cryptoFlag },
+  positionalsMax: 0,
+} as const satisfies Syntax;
+
+const verifySyntax = {
+  synopsis: 'cose verify --pub HEX64 [--aad HEX] [--crypto C] < cose_sign1 > payload',
+  flags: { pub: { value: 'HEX64', help: 'the Ed25519 public key; exit 0 verified, 1 not, 2 malformed' }, aad: aadFlag, crypto: cryptoFlag },
+  positionalsMax: 0,
+} as const satisfies Syntax;
 
 /** The provider a --crypto value names; an unknown name or an unavailable provider is a usage error. */
 export function providerFor(value: string | undefined): CryptoProvider {
@@ -46,8 +53,7 @@ function writeBytes(stream: NodeJS.WritableStream, bytes: Uint8Array): Promise<v
 }
 
 async function sign(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(args, options, 0);
-  if (values.pub !== undefined) throw new UsageError('cose sign takes --seed, not --pub');
+  const { values } = parseCommandArgs(args, signSyntax);
   const seed = parseHexFlag(values.seed, ed25519SeedBytes, 'seed');
   const aad = parseOptionalHex(values.aad, aadBytesMax, 'aad');
   const provider = providerFor(values.crypto);
@@ -59,8 +65,7 @@ async function sign(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function verify(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(args, options, 0);
-  if (values.seed !== undefined) throw new UsageError('cose verify takes --pub, not --seed');
+  const { values } = parseCommandArgs(args, verifySyntax);
   const publicKey = parseHexFlag(values.pub, ed25519PublicKeyBytes, 'pub');
   const aad = parseOptionalHex(values.aad, aadBytesMax, 'aad');
   const verifier = providerFor(values.crypto).verifier(publicKey);
@@ -79,11 +84,7 @@ async function verify(args: readonly string[], io: CliIo): Promise<number> {
 export const coseCommand: Command = {
   name: 'cose',
   summary: 'sign or verify a COSE_Sign1 (Ed25519)',
-  usage: [
-    'settle-terminal cose sign --seed HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < payload > cose',
-    'settle-terminal cose verify --pub HEX64 [--aad HEX] [--crypto auto|node|tweetnacl] < cose > payload',
-    'verify exits 0 when the signature verifies, 1 when it does not, 2 on malformed input',
-  ].join('\n       '),
+  syntax: [signSyntax, verifySyntax],
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const [sub, ...rest] = args;
     if (sub === 'sign') return sign(rest, io);

@@ -16,7 +16,7 @@ import { diagnostic } from '../../protocol/diagnostic';
 import { decodePayload } from '../../protocol/envelope';
 import { FrameDecoder, type FrameEvent } from '../../protocol/framing';
 import { messageTypeById } from '../../protocol/messages';
-import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { cryptoFlag, exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 import { providerFor } from './cose-run';
 import { parseHexFlag } from './input';
 import { decodeStrict } from '../../protocol/cbor-decode';
@@ -72,12 +72,17 @@ function describePayload(payload: Uint8Array): Record<string, unknown> {
   return out;
 }
 
+const decodeSyntax = {
+  synopsis: 'frame decode [--pub HEX64]... [--crypto C] [FILE|-]',
+  flags: {
+    pub: { value: 'HEX64', many: true, help: 'a terminal or hub key to verify frames (chosen by kid); exit 1 if one does not verify' },
+    crypto: cryptoFlag,
+  },
+  positionalsMax: 1,
+} as const satisfies Syntax;
+
 async function decode(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    { pub: { type: 'string', multiple: true }, crypto: { type: 'string' } },
-    1,
-  );
+  const { values, positionals } = parseCommandArgs(args, decodeSyntax);
   const pubs = values.pub ?? [];
   if (pubs.length > keysMax) throw new UsageError(`at most ${keysMax} --pub keys`);
   const provider = pubs.length > 0 ? providerFor(values.crypto) : null;
@@ -118,11 +123,7 @@ async function decode(args: readonly string[], io: CliIo): Promise<number> {
 export const frameCommand: Command = {
   name: 'frame',
   summary: 'decode a line capture, one JSON line per frame',
-  usage: [
-    'settle-terminal frame decode [--pub HEX64]... [--crypto auto|node|tweetnacl] [FILE]',
-    'prints one JSON line per frame (and per run of garbage) of FILE or stdin;',
-    'with --pub, exits 1 when some frame does not verify',
-  ].join('\n       '),
+  syntax: [decodeSyntax],
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const [sub, ...rest] = args;
     if (sub === 'decode') return decode(rest, io);

@@ -2,17 +2,21 @@
 // field engineer's check of one peripheral with the firmware's own drivers,
 // on the real serial binding: is a card there and what does it say, does the
 // scanner deliver a token, what does the printer report (and print a test
-// receipt). Exit 0 when the device answered well, 1 with the failure's stable
+// receipt). The port opens with the frame `--data-bits --parity --stop-bits
+// --flow` give (8N1 without flow control when absent), checked by the
+// profile's own rows (src/profile.ts, serialFrame): what a profile refuses for
+// a device, probe refuses too. Exit 0 when the device answered well, 1 with the failure's stable
 // code when it answered with a failure, 2 for bad usage.
 import { realBinding } from './binding';
 import { CardProbe } from '../../device/card-probe';
 import { ReceiptBuilder } from '../../device/escpos';
 import { Gb18030Encoder } from '../../device/gb18030';
-import { systemClock, type DeviceError, type Result } from '../../device/port';
+import { systemClock, type DeviceError, type Result, type SerialFrame } from '../../device/port';
 import { ReceiptPrinter } from '../../device/printer';
 import { QrScanner } from '../../device/qr-scanner';
 import { StreamPort } from '../../device/stream-port';
-import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { ProfileError, serialFrame, type PortName } from '../profile';
+import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 import { parseBaud } from './input';
 
 const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
@@ -66,12 +70,27 @@ async function probePrinter(port: StreamPort, testPrint: boolean, say: (line: st
   return printed;
 }
 
+const probeSyntax = {
+  synopsis: 'probe card-reader|qr-scanner|printer --port PATH [flags]',
+  flags: {
+    port: { value: 'PATH', help: 'the serial device, e.g. /dev/ttyUSB0' },
+    baud: { value: 'N', help: 'line speed, 300 to 4000000 (default 115200)' },
+    'data-bits': { value: '7|8', help: 'default 8; 7 only for the qr-scanner (the frame as a profile port takes it)' },
+    parity: { value: 'none|even|odd', help: 'default none' },
+    'stop-bits': { value: '1|2', help: 'default 1' },
+    flow: { value: 'none|rts_cts|xon_xoff', help: 'flow control, default none' },
+    pin: { value: 'PIN', help: 'card-reader: read the credential with it (else presence and ATR)' },
+    'wait-ms': { value: 'N', help: 'qr-scanner: wait for one token (default 10000)' },
+    'test-print': { help: 'printer: print a test receipt after the status' },
+  },
+  positionalsMax: 1,
+} as const satisfies Syntax;
+
+/** A whole-number frame flag as the profile's JSON number (anything else stays text, which the profile's check refuses). */
+const numeric = (text: string | undefined): unknown => (text !== undefined && /^[0-9]{1,2}$/.test(text) ? Number(text) : text);
+
 async function runProbe(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    { port: { type: 'string' }, baud: { type: 'string' }, pin: { type: 'string' }, 'wait-ms': { type: 'string' }, 'test-print': { type: 'boolean' } },
-    1,
-  );
+  const { values, positionals } = parseCommandArgs(args, probeSyntax);
   const kind = positionals[0];
   if (kind === undefined || !(kinds as readonly string[]).includes(kind)) throw new UsageError(`the device must be one of ${kinds.join(', ')}, got '${kind ?? ''}'`);
   if (values.port === undefined || values.port === '') throw new UsageError('--port PATH is required');
@@ -79,7 +98,18 @@ async function runProbe(args: readonly string[], io: CliIo): Promise<number> {
   const waitText = values['wait-ms'];
   if (waitText !== undefined && (kind !== 'qr-scanner' || !/^[0-9]{1,7}$/.test(waitText))) throw new UsageError('--wait-ms is a whole number of ms, for the qr-scanner');
   if (values['test-print'] && kind !== 'printer') throw new UsageError('--test-print is for the printer');
-  const port = new StreamPort({ binding: realBinding(), path: values.port, baudRate: parseBaud(values.baud) });
+  let frame: SerialFrame;
+  try {
+    frame = serialFrame(
+      { data_bits: numeric(values['data-bits']), parity: values.parity, stop_bits: numeric(values['stop-bits']), flow: values.flow },
+      (field) => `--${field.replace('_', '-')}`,
+      kind.replace('-', '_') as PortName,
+    );
+  } catch (error) {
+    if (error instanceof ProfileError) throw new UsageError(error.detail);
+    throw error;
+  }
+  const port = new StreamPort({ binding: realBinding(), path: values.port, baudRate: parseBaud(values.baud), frame });
   try {
     await port.open();
   } catch (error) {
@@ -109,11 +139,6 @@ async function runProbe(args: readonly string[], io: CliIo): Promise<number> {
 export const probeCommand: Command = {
   name: 'probe',
   summary: 'check a card reader, QR scanner or printer with the drivers',
-  usage: [
-    'settle-terminal probe card-reader|qr-scanner|printer --port PATH [--baud N]',
-    '  card-reader: [--pin PIN] reads the credential with the PIN, else shows presence and ATR',
-    '  qr-scanner:  [--wait-ms N] waits for one e-certificate token (default 10000 ms)',
-    '  printer:     [--test-print] prints a test receipt after the status',
-  ].join('\n       '),
+  syntax: [probeSyntax],
   run: runProbe,
 };

@@ -4,7 +4,9 @@
 //
 // kiosk, handheld  real serial ports; the patient's keys come as lines on
 //                  standard input and the frames go to standard output (the
-//                  touch screen's or the handheld's UI process sits there).
+//                  touch screen's or the handheld's UI process sits there);
+//                  standard output carries the screen and nothing else, the
+//                  log goes to standard error (src/log.ts; `--log json`).
 // emulated, hil    the far ends are emulators and the reference hub, which
 //                  are not in the firmware: the simulation bundle runs these
 //                  profiles (`node dist/sim.js run --profile FILE`, the same
@@ -20,14 +22,16 @@ import { TextDisplay } from '../../device/display';
 import { KeyQueue } from '../../device/keypad';
 import { systemClock, type Port, type SerialFrame } from '../../device/port';
 import { StreamPort } from '../../device/stream-port';
-import { chooseCryptoProvider, cryptoChoices, type CryptoChoice } from '../crypto-choice';
+import { cryptoChoices, type CryptoChoice } from '../crypto-choice';
 import { readAhead } from '../catalogue/files';
 import { catalogueKind } from '../catalogue/store';
-import { parseProfile, ProfileError, type Profile } from '../profile';
+import { parseProfile, profileHelp, ProfileError, type Profile } from '../profile';
+import { lineLog, logFormats, type Log, type LogFormat } from '../log';
 import { layouts } from '../session/screens';
 import { bootTerminal, type Terminal } from '../terminal';
 import { realBinding } from './binding';
-import { parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { providerFor } from './cose-run';
+import { cryptoFlag, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 
 function readProfile(file: string): Profile {
   try {
@@ -39,12 +43,12 @@ function readProfile(file: string): Profile {
 }
 
 /** The terminal's Ed25519 seed, `terminal.key` in the state directory (0600), made on first boot. */
-function terminalSeed(dir: string, say: (line: string) => void): Uint8Array {
+function terminalSeed(dir: string, log: Log): Uint8Array {
   const file = join(dir, 'terminal.key');
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, `${bytesToHex(randomBytes(32))}\n`, { mode: 0o600, flag: 'wx' });
-    say(`run: a new terminal key in ${file}`);
+    log('info', 'terminal key made', { file });
   }
   return hexToBytes(readFileSync(file, 'utf8').trim(), 32, 'terminal.key');
 }
@@ -68,15 +72,27 @@ export interface RunEnds {
 /** The far ends of a simulated profile (emulated, hil): emulators and the reference hub, which only the simulation bundle has. */
 export type SimulatedEnds = (
   profile: Profile,
-  parts: { readonly publicKey: Uint8Array; timeS(): number; log(line: string): void; openSerial(path: string, baud: number): Promise<Port> },
+  parts: { readonly publicKey: Uint8Array; timeS(): number; readonly log: Log; openSerial(path: string, baud: number): Promise<Port> },
 ) => Promise<RunEnds>;
 
+const runSyntax = {
+  synopsis: 'run --profile FILE [--crypto C] [--log text|json] [--check]',
+  flags: {
+    profile: { value: 'FILE', help: 'the device profile (JSON, below)' },
+    crypto: cryptoFlag,
+    log: { value: 'text|json', help: 'the log on stderr as text or JSON lines (default text); the screen is stdout' },
+    check: { help: 'read the profile, print it as run takes it (one JSON line) and exit; opens nothing' },
+  },
+  positionalsMax: 0,
+} as const satisfies Syntax;
+
 /** `run`, given the far ends of the simulated profiles (the simulation bundle's) or none (the firmware's). */
-export function runCommandWith(simulated: SimulatedEnds | null, program = 'settle-terminal'): Command {
+export function runCommandWith(simulated: SimulatedEnds | null): Command {
   return {
     name: 'run',
     summary: simulated === null ? 'run the terminal on the ports of a profile (kiosk, handheld)' : 'run the terminal on the ports of a profile (emulated, hil, kiosk, handheld)',
-    usage: `${program} run --profile FILE [--crypto auto|node|tweetnacl]`,
+    syntax: [runSyntax],
+    more: profileHelp,
     run: (args, io) => run(args, io, simulated),
   };
 }
@@ -84,26 +100,34 @@ export function runCommandWith(simulated: SimulatedEnds | null, program = 'settl
 export const runCommand: Command = runCommandWith(null);
 
 async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds | null): Promise<number> {
-    const { values } = parseCommandArgs(args, { profile: { type: 'string' }, crypto: { type: 'string' } }, 0);
+    const { values } = parseCommandArgs(args, runSyntax);
     if (values.profile === undefined) throw new UsageError('--profile FILE is required');
     const choice = (values.crypto ?? 'auto') as CryptoChoice;
     if (!cryptoChoices.includes(choice)) throw new UsageError(`--crypto must be one of ${cryptoChoices.join(', ')}`);
+    const format = (values.log ?? 'text') as LogFormat;
+    if (!logFormats.includes(format)) throw new UsageError(`--log must be one of ${logFormats.join(', ')}`);
     const profile = readProfile(values.profile);
     if (profile.ports === null && simulated === null) {
       throw new UsageError(`profile_simulated: the ${profile.profile} profile runs the device emulators and the reference hub, which are not in the firmware: run it with 'node dist/sim.js run --profile ${values.profile}'`);
     }
+    if (values.check) {
+      await writeOut(io.stdout, `${JSON.stringify(profile)}\n`);
+      return 0;
+    }
     // The stored catalogue (10 MB at 200,000 items) is read on the thread pool while the rest of boot goes on.
     const storeFs = readAhead(join(profile.state, catalogueKind.fileName));
-    const say = (line: string) => void writeOut(io.stdout, `${line}\n`);
-    const crypto = chooseCryptoProvider(choice);
-    const signer = crypto.signer(terminalSeed(profile.state, say));
+    // The log on stderr, the screen alone on stdout.
+    const log = lineLog(format, (line) => void writeOut(io.stderr, `${line}\n`), Date.now);
+    // A provider that cannot load (no crypto-tweetnacl.js beside the firmware where it is needed) is a refused start, exit 2.
+    const crypto = providerFor(choice);
+    const signer = crypto.signer(terminalSeed(profile.state, log));
     const keypad = new KeyQueue();
     const timeS = () => Math.floor(Date.now() / 1_000);
     let ends: RunEnds;
     try {
       const spec = profile.ports;
       if (spec === null) {
-        ends = await (simulated as SimulatedEnds)(profile, { publicKey: signer.publicKey, timeS, log: say, openSerial });
+        ends = await (simulated as SimulatedEnds)(profile, { publicKey: signer.publicKey, timeS, log, openSerial });
       } else {
         const open = (port: keyof typeof spec) => spec[port] && openSerial(spec[port].path, spec[port].baud, spec[port].frame);
         ends = {
@@ -150,9 +174,9 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
         receiptCells: profile.receipt_cells,
         hubTimeoutsMs: { request: profile.timeouts_ms.hub_request, settle: profile.timeouts_ms.hub_settle },
         timeoutsMs: { pin: profile.timeouts_ms.patient, review: profile.timeouts_ms.patient, confirm: profile.timeouts_ms.patient },
-        log: say,
+        log,
       });
-      say(`run: ready in ${Math.round(performance.now())} ms: terminal ${profile.terminal} (${profile.profile}), catalogue ${terminal.catalogue.version}, policy book ${terminal.policyBook.version}, ${terminal.journal.queueLength} queued`);
+      log('info', 'ready', { ms: Math.round(performance.now()), terminal: profile.terminal, profile: profile.profile, catalogue: terminal.catalogue.version, policy_book: terminal.policyBook.version, queued: terminal.journal.queueLength });
       lines = createInterface({ input: io.stdin, terminal: false });
       lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
       if (!stopping) await terminal.run();
@@ -163,6 +187,6 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
       process.off('SIGTERM', stop);
       await ends.close();
     }
-    say('run: stopped');
+    log('info', 'stopped');
     return 0;
 }

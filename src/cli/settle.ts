@@ -10,7 +10,7 @@
 // unreadable file, 1 when output cannot be written.
 import { caseBytesMax, cliWriteBatchBytes } from '../limits';
 import { explainCase, settleCase, settleCaseTelling } from '../core/case';
-import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command } from './command';
+import { exitNegative, exitOk, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 import { InputTooLarge, openInput, readAll, readLines, type Line } from './input';
 
 const invalidJson = '{"ok":false,"error":{"code":"invalid_json"}}';
@@ -79,8 +79,17 @@ async function settleOne(file: string | undefined, explainIt: boolean, io: CliIo
   return exitOk;
 }
 
+const settleSyntax = {
+  synopsis: 'settle [--explain] [FILE|-] | settle --jsonl',
+  flags: {
+    explain: { help: 'after the output line, how it was reached, in words' },
+    jsonl: { help: 'one case a line on stdin, one output line each, in order' },
+  },
+  positionalsMax: 1,
+} as const satisfies Syntax;
+
 async function runSettle(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseCommandArgs(args, { jsonl: { type: 'boolean' }, explain: { type: 'boolean' } }, 1);
+    const { values, positionals } = parseCommandArgs(args, settleSyntax);
     if (values.jsonl && (values.explain || positionals.length > 0)) {
       throw new UsageError('--jsonl reads stdin only and takes neither FILE nor --explain');
     }
@@ -97,6 +106,6 @@ async function runSettle(args: readonly string[], io: CliIo): Promise<number> {
 export const settleCommand: Command = {
   name: 'settle',
   summary: 'settle cases of docs/settlement.md (a file, stdin, or --jsonl)',
-  usage: 'settle-terminal settle [--explain] [FILE] | settle-terminal settle --jsonl',
+  syntax: [settleSyntax],
   run: runSettle,
 };

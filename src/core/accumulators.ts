@@ -1,5 +1,5 @@
 // Applying a settlement's acc_delta to a person's year-to-date accumulators,
-// and undoing it on a cancellation or reversal (SETTLEMENT.md §9: "a
+// and undoing it on a cancellation or reversal (docs/settlement.md §9: "a
 // cancellation applies the negated acc_delta of the settlement it cancels").
 // The hub applies each exactly once; the core only computes the new figures.
 import assert from 'node:assert';

@@ -1,4 +1,4 @@
-// The core's arithmetic (SETTLEMENT.md §1): integer fen, basis points and
+// The core's arithmetic (docs/settlement.md §1): integer fen, basis points and
 // milli-units. Every rounding of money goes through mulBp or capAmount; no
 // floats ever hold a fraction of a fen.
 import assert from 'node:assert';

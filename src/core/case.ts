@@ -1,4 +1,4 @@
-// The core's entry points for a whole JSON case (SETTLEMENT.md §2): validate,
+// The core's entry points for a whole JSON case (docs/settlement.md §2): validate,
 // then settle. Never throws on bad input: anything that breaks §1–§2 is the
 // `invalid_input` refusal.
 import { settle, refusal } from './settle';

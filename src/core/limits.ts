@@ -1,5 +1,5 @@
-// Limits of the settlement core, from SETTLEMENT.md §1 and §2. The core may
-// import nothing of ours (DESIGN.md, layout), so its limits live here; the
+// Limits of the settlement core, from docs/settlement.md §1 and §2. The core may
+// import nothing of ours (docs/design.md, layout), so its limits live here; the
 // runtime's constants module (src/limits.ts) imports them and asserts how they
 // relate to the wire and storage limits.
 import assert from 'node:assert';

@@ -1,4 +1,4 @@
-// The settlement rules of SETTLEMENT.md §3–§9: checks in order, lines, basic
+// The settlement rules of docs/settlement.md §3–§9: checks in order, lines, basic
 // insurance, the second layer, medical assistance, totals, and the output.
 // Pure: no I/O, no clock, no floats; the input is never mutated. One pass over
 // the lines allocates only their output records; the trace, when asked for,
@@ -245,7 +245,7 @@ function accDelta(changes: ReadonlyArray<readonly [string, number]>): Record<str
 }
 
 /**
- * Settles a validated case (SETTLEMENT.md §3 checks 2–5, then §4–§9). Pass a
+ * Settles a validated case (docs/settlement.md §3 checks 2–5, then §4–§9). Pass a
  * trace object to have the derivation recorded into it.
  */
 export function settle(input: SettleInput, trace: SettleTrace | null = null): SettleOutput {

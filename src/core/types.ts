@@ -1,4 +1,4 @@
-// The shapes of SETTLEMENT.md §2 (input) and §9 (output), as the core sees
+// The shapes of docs/settlement.md §2 (input) and §9 (output), as the core sees
 // them once validated. Field names are the national interface's own; they
 // cross the wire and reach the receipt as they are.
 

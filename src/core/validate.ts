@@ -1,4 +1,4 @@
-// Validation of a case against SETTLEMENT.md §1 and §2: types, enums, limits,
+// Validation of a case against docs/settlement.md §1 and §2: types, enums, limits,
 // dates, keys, bands and segments. Anything that breaks them is
 // `invalid_input` (§3 check 1). The public functions never throw on bad input;
 // inside, checkers throw a private InvalidInput carrying the field's path,

@@ -1,4 +1,4 @@
-// The hub client's limits (STYLE.md habit 3): attempts, timeouts, heartbeat,
+// The hub client's limits (docs/conventions.md habit 3): attempts, timeouts, heartbeat,
 // store-and-forward backoff, what one sync may fetch. src/limits.ts checks at
 // load time how they relate to the rest.
 import assert from 'node:assert';

@@ -1,5 +1,5 @@
 // The terminal's journal: every commit point of a settlement's life is one
-// record appended and fsynced before the terminal acts on it (DESIGN.md, one
+// record appended and fsynced before the terminal acts on it (docs/design.md, one
 // settlement end to end, steps 5-9). Opening it cuts a torn tail and replays
 // the records into the state the terminal resumes from: which settlements and
 // cancellations were left in flight (to reverse), what waits in the

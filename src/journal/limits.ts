@@ -1,4 +1,4 @@
-// The journal's limits (STYLE.md habit 3): a record, the file before
+// The journal's limits (docs/conventions.md habit 3): a record, the file before
 // rotation, the seqs one record reserves, the store-and-forward queue it
 // keeps. src/limits.ts checks at load time how they relate to the wire's.
 /** One journal record, bytes. */

@@ -1,5 +1,5 @@
 // The terminal journal's records: one per commit point of a settlement's life
-// (DESIGN.md, one settlement end to end; issue #8). Each is the CBOR array
+// (docs/design.md, one settlement end to end; issue #8). Each is the CBOR array
 // [kind, body]; bodies are described with the wire's schema language, so a
 // record is checked before it is written (a bad one is a programmer error)
 // and strictly again when it is read back (a bad one is a damaged journal).

@@ -1,4 +1,4 @@
-// The file operations a journal needs, passed in (STYLE.md habit 6) so a test
+// The file operations a journal needs, passed in (docs/conventions.md habit 6) so a test
 // can tear a write or cut the power between any two of them, and the real
 // ones. Synchronous: a commit point is a write and an fsync that must finish,
 // in order, before the caller acts on it.

@@ -1,4 +1,4 @@
-// The terminal's session as data (issue 8; DESIGN.md, one settlement end to
+// The terminal's session as data (issue 8; docs/design.md, one settlement end to
 // end): the states a patient passes through, and for each state where every
 // event leads. The control flow on top (session.ts) performs a state's work,
 // which yields one event, and looks the next state up here; an event a state

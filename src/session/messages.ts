@@ -18,7 +18,7 @@ const counter: Message = { zh: '请到人工窗口办理', en: 'Please go to a s
  * staff read the code in the log.
  */
 const entries: readonly (readonly string[])[] = [
-  // SETTLEMENT.md §3 refusals.
+  // docs/settlement.md §3 refusals.
   ['结算数据有误，请到人工窗口核对', 'The bill data is not valid; please have it checked at a staffed counter.', 'invalid_input'],
   ['参保地政策不支持本次结算，请到人工窗口办理', 'Your insured place does not cover this kind of visit here; please go to a staffed counter.', 'policy_not_found'],
   ['本机构未开通异地就医直接结算', 'This institution is not networked for off-site direct settlement.', 'institution_not_networked'],
@@ -81,7 +81,7 @@ export function hasMessage(code: string): boolean {
   return table.has(code);
 }
 
-/** The funds of setldetail (SETTLEMENT.md §9) by fund_pay_type. */
+/** The funds of setldetail (docs/settlement.md §9) by fund_pay_type. */
 const funds: Readonly<Record<string, readonly [string, string]>> = {
   '310100': ['职工基本医疗保险统筹基金', "Employees' basic insurance pool"],
   '390100': ['城乡居民基本医疗保险基金', "Residents' basic insurance fund"],

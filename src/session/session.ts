@@ -1,4 +1,4 @@
-// The terminal's session (issue 8; DESIGN.md, one settlement end to end): the
+// The terminal's session (issue 8; docs/design.md, one settlement end to end): the
 // control flow on top of the state machine in machine.ts. Each state's work
 // is one method that waits for the patient, a device or the hub within the
 // state's timeout and yields one event; `run` looks the next state up in the
@@ -6,7 +6,7 @@
 // point of a settlement (intent, the hub's verdict, reversal, advice); the
 // session adds `printed`.
 //
-// The devices, the display and the keypad are given (STYLE.md habit 7); this
+// The devices, the display and the keypad are given (docs/conventions.md habit 7); this
 // module only knows them by the small interfaces below, which the drivers of
 // device/ satisfy (the wiring in src/terminal.ts joins them).
 import assert from 'node:assert';

@@ -104,9 +104,11 @@ async function lane(index: number, seed: number, kills: number): Promise<Lane> {
   let reversed = 0;
   let reprinted = 0;
   const recoveries = (stdout: string) => {
-    for (const match of stdout.matchAll(/recovered: reversed ([^,]*), reprinted (.*)$/gm)) {
-      reversed += (match[1] as string).trim() === '-' ? 0 : (match[1] as string).trim().split(' ').length;
-      reprinted += (match[2] as string).trim() === '-' ? 0 : (match[2] as string).trim().split(' ').length;
+    // The demo's line for a terminal's log entry `recovered`: `K1: warn recovered reversed="S1 S2" reprinted=S3` (src/log.ts).
+    const ids = (value: string) => (value.startsWith('"') ? (JSON.parse(value) as string) : value).split(' ').filter((id) => id !== '').length;
+    for (const match of stdout.matchAll(/ recovered reversed=("[^"]*"|\S*) reprinted=("[^"]*"|\S*)$/gm)) {
+      reversed += ids(match[1] as string);
+      reprinted += ids(match[2] as string);
     }
   };
   try {

@@ -3,30 +3,44 @@
 // with emulators and the reference hub at the far ends): the first boot
 // makes the terminal's key, the emulated site enrols it at the reference hub,
 // and the terminal fetches its catalogue and policy book over its own line
-// (the firmware's own signed update);
-// it says when it is ready; standard input drives the emulators and the
-// patient's keys; the screens and the printed receipt come out on standard
-// output; SIGTERM stops it cleanly. A second boot on the same state is ready
-// without fetching anything.
+// (the firmware's own signed update); it logs when it is ready; standard
+// input drives the emulators and the patient's keys; SIGTERM stops it
+// cleanly. A second boot on the same state is ready without fetching
+// anything. Standard output carries the screen and nothing else: every line
+// of it is a line of a frame. The log is on standard error, every line of it
+// an entry with its time and level: as text by default (the printed receipt
+// is there too, as the printer emulator's lines), as JSON lines with
+// `--log json`, the time, level and message first.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startSim } from '../helpers/cli';
+import { startSim, type RunningTerminal } from '../helpers/cli';
 import { tempDir } from '../helpers/hub-rig';
+import { isScreenLine, parseJsonLog, parseTextLog } from '../helpers/log';
 import { wang } from '../helpers/terminal-rig';
 
-test('run --profile emulated: boots (syncing its stores the first time), serves Aunt Wang, prints her receipt, stops on SIGTERM', async () => {
+/** Every stdout line a line of a frame, every stderr line a log entry as `parse` reads it. */
+function checkStreams(run: RunningTerminal, parse: (line: string) => unknown): void {
+  assert.ok(run.lines.length > 0, 'the screen was drawn');
+  for (const line of run.lines) assert.ok(isScreenLine(line), `not a screen line on stdout: ${JSON.stringify(line)}`);
+  const logs = run.logs.filter((line) => line !== '');
+  assert.ok(logs.length > 0, 'something was logged');
+  for (const line of logs) assert.ok(parse(line) !== null, `not a log entry on stderr: ${JSON.stringify(line)}`);
+}
+
+test('run --profile emulated: boots (syncing its stores the first time), serves Aunt Wang, prints her receipt, stops on SIGTERM; screen on stdout, log on stderr', async () => {
   const temp = tempDir('run-emulated-');
   try {
     const profile = path.join(temp.dir, 'emulated.json');
     writeFileSync(profile, JSON.stringify({ profile: 'emulated', terminal: 'SH-K09', institution: wang.fixmedins_code, state: 'state', offline_floor_fen: 50_000, line: { baud: 921_600 } }));
     const first = startSim(['run', '--profile', profile]);
     try {
-      await first.waitFor(/^sync catalogue: shanghai-2026\.03$/, 20_000);
-      await first.waitFor(/^sync policy_book: policy-book-2026\.1$/, 20_000);
-      await first.waitFor(/^run: ready in \d+ ms: terminal SH-K09 \(emulated\)/, 20_000);
-      await first.waitFor(/^sign-in: \d+$/, 10_000);
+      await first.waitForLog(/ info terminal key made file=\S+terminal\.key$/, 20_000);
+      await first.waitForLog(/ info sync kind=catalogue repair=false version=shanghai-2026\.03$/, 20_000);
+      await first.waitForLog(/ info sync kind=policy_book repair=false version=policy-book-2026\.1$/, 20_000);
+      await first.waitForLog(/ info ready ms=\d+ terminal=SH-K09 profile=emulated catalogue=shanghai-2026\.03 policy_book=policy-book-2026\.1 queued=0$/, 20_000);
+      await first.waitForLog(/ info hub sign-in session=\d+$/, 10_000);
       first.send(`scan ${wang.ecert}`);
       await first.waitFor(/费用明细 Bill/, 10_000);
       first.send('ok');
@@ -35,20 +49,25 @@ test('run --profile emulated: boots (syncing its stores the first time), serves 
       first.send('1');
       first.send('ok');
       await first.waitFor(/结算完成 Settled/, 10_000);
-      const qr = await first.waitFor(/^printer: \[QR M 6\] S\d+$/, 10_000);
-      assert.ok(first.lines.some((line) => line.includes('账户余额 Account balance  552.86')), 'her balance after paying from her account');
+      const qr = await first.waitForLog(/ info printer line="\[QR M 6\] S\d+"$/, 10_000);
+      assert.ok(first.logs.some((line) => parseTextLog(line)?.fields.line?.includes('账户余额 Account balance  552.86')), 'her balance after paying from her account, on the receipt');
       first.send('ok');
       assert.is(await first.stop('SIGTERM'), 0, first.stderr());
-      assert.ok(first.lines.includes('run: stopped'));
-      const second = startSim(['run', '--profile', profile]);
+      assert.ok(first.logs.some((line) => / info stopped$/.test(line)));
+      checkStreams(first, parseTextLog);
+      const second = startSim(['run', '--profile', profile, '--log', 'json']);
       try {
-        await second.waitFor(/^run: ready in \d+ ms/, 20_000);
-        assert.not.ok(second.lines.some((line) => line.startsWith('sync ')), 'nothing to fetch');
-        assert.not.ok(second.lines.some((line) => line.startsWith('a new terminal key')));
+        const ready = parseJsonLog(await second.waitForLog(/"msg":"ready"/, 20_000));
+        assert.equal([ready?.level, ready?.terminal, ready?.profile, ready?.catalogue, ready?.queued], ['info', 'SH-K09', 'emulated', 'shanghai-2026.03', 0]);
+        await second.waitFor(/\|/, 10_000);
+        assert.not.ok(second.logs.some((line) => parseJsonLog(line)?.msg === 'sync'), 'nothing to fetch');
+        assert.not.ok(second.logs.some((line) => parseJsonLog(line)?.msg === 'terminal key made'), 'the key kept');
         assert.ok(qr.length > 0);
       } finally {
         assert.is(await second.stop('SIGTERM'), 0, second.stderr());
       }
+      assert.ok(second.logs.some((line) => parseJsonLog(line)?.msg === 'stopped'));
+      checkStreams(second, parseJsonLog);
     } finally {
       await first.stop('SIGKILL');
     }

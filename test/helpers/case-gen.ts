@@ -1,4 +1,4 @@
-// A seeded generator of settlement cases (SETTLEMENT.md §2) for property
+// A seeded generator of settlement cases (docs/settlement.md §2) for property
 // tests, differential tests, the --jsonl soak and the benchmarks. Every case
 // comes from a 32-bit seed, so a failing one is replayed from the seed the
 // test prints. Cases are valid by construction unless `mutate` corrupts them;

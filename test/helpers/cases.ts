@@ -1,4 +1,4 @@
-// The worked settlement cases of SETTLEMENT.md, copied into test/fixtures/cases.
+// The worked settlement cases, test/fixtures/cases (the rules they follow: docs/settlement.md).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './cli';

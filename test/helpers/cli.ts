@@ -57,8 +57,12 @@ export interface RunningTerminal {
   readonly pid: number;
   /** Everything it printed on stdout so far, by line. */
   readonly lines: string[];
+  /** Everything it printed on stderr so far (a terminal's log, src/log.ts), by line. */
+  readonly logs: string[];
   /** Resolves with the first stdout line (already printed or to come) matching `pattern`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the first stderr line (already printed or to come) matching `pattern`. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Types a line on its stdin. */
   send(line: string): void;
   /** Sends `signal` and resolves with the exit code; kills it if it lingers. */
@@ -79,42 +83,49 @@ export function startSim(args: readonly string[]): RunningTerminal {
 function startBundle(bundle: string, args: readonly string[]): RunningTerminal {
   const child = spawn(process.execPath, [bundle, ...args], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  let partial = '';
+  const logs: string[] = [];
   let stderr = '';
   const waiters = new Set<() => void>();
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-    for (const waiter of waiters) waiter();
-  });
-  child.stderr.setEncoding('utf8');
+  /** Splits a stream into `into`'s lines as it comes, waking the waiters. */
+  const byLine = (stream: NodeJS.ReadableStream, into: string[]) => {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      into.push(...parts);
+      for (const waiter of waiters) waiter();
+    });
+  };
+  byLine(child.stdout, lines);
+  byLine(child.stderr, logs);
   child.stderr.on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const kill = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
   process.once('exit', kill);
+  const waitIn = (where: string[], pattern: RegExp, timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const found = where.find((line) => pattern.test(line));
+        if (found === undefined) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
   return {
     pid: child.pid ?? -1,
     lines,
+    logs,
     stderr: () => stderr,
-    waitFor(pattern, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = lines.find((line) => pattern.test(line));
-          if (found === undefined) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (pattern, timeoutMs = 5_000) => waitIn(lines, pattern, timeoutMs),
+    waitForLog: (pattern, timeoutMs = 5_000) => waitIn(logs, pattern, timeoutMs),
     send(line) {
       child.stdin.write(`${line}\n`);
     },

@@ -1,4 +1,4 @@
-// A disk in memory that loses power (STYLE.md habit 6): files are inodes with
+// A disk in memory that loses power (docs/conventions.md habit 6): files are inodes with
 // what reads see and what an fsync made durable; names change at once but
 // survive a power cut only once their directory was synced. A plan cuts the
 // power before the Nth operation (an append may first leave part of its bytes

@@ -1,7 +1,7 @@
 // Realistic sample messages for tests and benchmarks: one valid body of every
 // message type (typed by the schema, so the type checker keeps them valid),
 // and a 20-line outpatient settle request whose numbers add up the way
-// SETTLEMENT.md §4 and §9 say.
+// docs/settlement.md §4 and §9 say.
 import type { AnyMessage } from '../../protocol/envelope';
 import type { BodyOf, FeeLine, LineResult, MessageName, Person, SettleInput, SettleResult } from '../../protocol/messages';
 

@@ -1,4 +1,4 @@
-// Seeded randomness for tests (STYLE.md habit 6): the seed comes from
+// Seeded randomness for tests (docs/conventions.md habit 6): the seed comes from
 // TEST_SEED when set (to replay a failure exactly) or from the clock, and
 // every failure message carries it as `TEST_SEED=N`.
 export function testSeed(): number {

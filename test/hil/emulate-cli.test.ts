@@ -3,9 +3,12 @@
 // emulate command (dist/sim.js) serves one end, and this
 // test opens the other end with the real serial binding and the drivers. The
 // emulator is driven on stdin as an integrator would drive it, and the
-// firmware's own `probe` command checks each device through the same ptys.
+// firmware's own `probe` command checks each device through the same ptys,
+// and opens its port with the serial frame its flags give (what of it a pty
+// keeps: two stop bits, odd parity, RTS/CTS).
 import * as assert from 'uvu/assert';
 import { autoDetect, type BindingInterface } from '@serialport/bindings-cpp';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +18,7 @@ import { ReceiptPrinter } from '../../device/printer';
 import { QrScanner } from '../../device/qr-scanner';
 import { openPtyPair, type PtyPair } from '../../device/sim/socat';
 import { StreamPort } from '../../device/stream-port';
-import { runSim, runTerminal, startSim, type RunningTerminal } from '../helpers/cli';
+import { runSim, runTerminal, startSim, terminalBundle, type RunningTerminal } from '../helpers/cli';
 import { hilSuite } from '../helpers/hil';
 import { sampleReceipt } from '../suites/printer.suite';
 
@@ -116,7 +119,7 @@ test('printer: the receipt shows on the emulator\'s output; `paper-out` on stdin
     }
   }));
 
-test('probe (firmware drivers) against emulate (tools), both bundles, over a pty pair', async () => {
+test('probe (firmware drivers) against emulate (simulation), both bundles, over a pty pair', async () => {
   await withEmulator('card-reader', [], async (_emulator, hostPath) => {
     const result = runTerminal(['probe', 'card-reader', '--port', hostPath, '--pin', '123456'], { timeoutMs: 10_000 });
     assert.is(result.code, 0, result.stderr);
@@ -132,6 +135,26 @@ test('probe (firmware drivers) against emulate (tools), both bundles, over a pty
     assert.match(result.stdout, /printer: cover closed, paper ok\ntest receipt printed/);
     await emulator.waitFor(/^\| 打印测试 {4}\(center, bold, 2x2\)$/);
   });
+});
+
+test('probe opens its port with the frame its flags give: the pty keeps two stop bits, odd parity and RTS/CTS while probe waits on it', async () => {
+  const pair = await openPtyPair();
+  const termios = () => new Set(execFileSync('stty', ['-F', pair.pathA, '-a'], { encoding: 'utf8' }).split(/\s+/));
+  try {
+    const frame = ['cstopb', 'parodd', 'crtscts'];
+    assert.ok(frame.every((flag) => !termios().has(flag)), 'not set before probe opens the pty');
+    const probe = spawn(process.execPath, [terminalBundle, 'probe', 'qr-scanner', '--port', pair.pathA, '--wait-ms', '4000', '--stop-bits', '2', '--parity', 'odd', '--flow', 'rts_cts'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => probe.once('exit', resolve));
+    let seen = false;
+    for (let waited = 0; !seen && waited < 3_500 && probe.exitCode === null; waited += 100) {
+      seen = frame.every((flag) => termios().has(flag));
+      if (!seen) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(seen, `the pty's termios while probe holds it: ${[...termios()].join(' ')}`);
+    assert.is(await exited, 1, 'no token came: timeout, exit 1');
+  } finally {
+    await pair.close();
+  }
 });
 
 test('emulate on a path that is no port: port_unavailable, exit 2', () => {

@@ -227,13 +227,13 @@ test('with the native binding beside it: run on the kiosk profile settles a pati
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const waitFor = async (pattern: RegExp, timeoutMs: number) => {
-      for (const started = Date.now(); !pattern.test(stdout); await new Promise((resolve) => setTimeout(resolve, 50))) {
+    const waitFor = async (pattern: RegExp, timeoutMs: number, where = () => stdout) => {
+      for (const started = Date.now(); !pattern.test(where()); await new Promise((resolve) => setTimeout(resolve, 50))) {
         if (Date.now() - started > timeoutMs || child.exitCode !== null) throw new Error(`no ${pattern} in:\n${stdout}\n${stderr}`);
       }
     };
     try {
-      await waitFor(/^run: ready in \d+ ms: terminal BJ-K11 \(kiosk\), catalogue beijing-2026\.03/m, 30_000);
+      await waitFor(/ info ready ms=\d+ terminal=BJ-K11 profile=kiosk catalogue=beijing-2026\.03 /, 30_000, () => stderr);
       reader.insert(zhang.psn_no.toLowerCase());
       await waitFor(/请输入社保卡密码/, 10_000);
       child.stdin.write('123456\n');
@@ -246,7 +246,7 @@ test('with the native binding beside it: run on the kiosk profile settles a pati
       assert.ok(settled !== undefined && !settled.reversed && settled.cancelled === null, 'in force at the hub');
       child.kill('SIGTERM');
       assert.is(await exited, 0, stderr);
-      assert.match(stdout, /^run: stopped$/m);
+      assert.match(stderr, / info stopped$/m);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

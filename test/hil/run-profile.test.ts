@@ -10,7 +10,10 @@
 // profile sets a frame per port (two stop bits for the card reader, 7E1 for
 // the scanner, RTS/CTS and odd parity for the printer), and the ptys' termios
 // show what a pty keeps of them (stop bits, odd parity, RTS/CTS; a pty forces
-// 8 data bits and no parity) while the terminal runs on them.
+// 8 data bits and no parity) while the terminal runs on them. The PIN the
+// patient types (a card's own, unlike any number the run prints otherwise)
+// appears neither on the screen's stdout nor in the log on stderr, whose
+// every line is an entry with its time and level.
 import * as assert from 'uvu/assert';
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface } from '@serialport/bindings-interface';
@@ -29,6 +32,7 @@ import { openPtyPair, type PtyPair } from '../../device/sim/socat';
 import { StreamPort } from '../../device/stream-port';
 import { startSim, startTerminal } from '../helpers/cli';
 import { hilSuite } from '../helpers/hil';
+import { isScreenLine, parseTextLog } from '../helpers/log';
 import { tempDir } from '../helpers/hub-rig';
 import { wang, zhang } from '../helpers/terminal-rig';
 
@@ -50,7 +54,10 @@ test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and pri
   };
   try {
     const [card, scanner, printer, line] = [await far(), await far(), await far(), await far()];
-    const reader = new CardReaderEmulator(card.port, { encoder: new Gb18030Encoder(), cards: seedCards(), inserted: null });
+    // Mr. Zhang's card with a PIN of its own: eight digits no other number of the run holds.
+    const pin = '80462917';
+    const cards = seedCards().map((seed) => (seed.id === zhang.psn_no.toLowerCase() ? { ...seed, pin } : seed));
+    const reader = new CardReaderEmulator(card.port, { encoder: new Gb18030Encoder(), cards, inserted: null });
     reader.start();
     const qr = new QrScannerEmulator(scanner.port);
     const paper = new PrinterEmulator(printer.port);
@@ -67,7 +74,7 @@ test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and pri
     writeFileSync(profile, JSON.stringify({ profile: 'kiosk', terminal: 'BJ-K07', institution: zhang.fixmedins_code, state, hub_key: bytesToHex(hub.publicKey), ports: frames }));
     const terminal = startTerminal(['run', '--profile', profile]);
     try {
-      await terminal.waitFor(/^run: ready in \d+ ms: terminal BJ-K07 \(kiosk\), catalogue beijing-2026\.03/, 30_000);
+      await terminal.waitForLog(/ info ready ms=\d+ terminal=BJ-K07 profile=kiosk catalogue=beijing-2026\.03 /, 30_000);
       const termios = (port: { path: string }) => new Set(execFileSync('stty', ['-F', port.path, '-a'], { encoding: 'utf8' }).split(/\s+/));
       for (const [port, flags] of [
         [card, ['cstopb', '-parodd', '-crtscts']],
@@ -80,7 +87,7 @@ test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and pri
       }
       reader.insert(zhang.psn_no.toLowerCase());
       await terminal.waitFor(/请输入社保卡密码/, 10_000);
-      terminal.send('123456');
+      terminal.send(pin);
       await terminal.waitFor(/费用明细 Bill/, 15_000);
       terminal.send('ok');
       terminal.send('ok');
@@ -96,6 +103,11 @@ test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and pri
     } finally {
       assert.is(await terminal.stop('SIGTERM'), 0, terminal.stderr());
     }
+    assert.ok(terminal.logs.some((line) => / info stopped$/.test(line)), terminal.stderr());
+    for (const line of terminal.lines) assert.ok(isScreenLine(line), `not a screen line on stdout: ${JSON.stringify(line)}`);
+    for (const line of terminal.logs.filter((text) => text !== '')) assert.ok(parseTextLog(line) !== null, `not a log entry on stderr: ${JSON.stringify(line)}`);
+    assert.not.ok(terminal.lines.join('\n').includes(pin), 'the PIN is not on the screen');
+    assert.not.ok(terminal.stderr().includes(pin), 'the PIN is not in the log');
   } finally {
     for (const port of ports) await port.close();
     for (const pair of pairs) await pair.close();
@@ -111,7 +123,7 @@ test('the hil profile: the firmware makes its pty pairs, emulators and hub, and 
     writeFileSync(profile, JSON.stringify({ profile: 'hil', terminal: 'SH-K08', institution: wang.fixmedins_code, state: 'state', line: { baud: 115_200 } }));
     const terminal = startSim(['run', '--profile', profile]);
     try {
-      await terminal.waitFor(/^run: ready in \d+ ms: terminal SH-K08 \(hil\)/, 30_000);
+      await terminal.waitForLog(/ info ready ms=\d+ terminal=SH-K08 profile=hil /, 30_000);
       terminal.send(`scan ${wang.ecert}`);
       await terminal.waitFor(/费用明细 Bill/, 15_000);
       terminal.send('ok');
@@ -119,7 +131,7 @@ test('the hil profile: the firmware makes its pty pairs, emulators and hub, and 
       await terminal.waitFor(/确认结算 Confirm/, 10_000);
       terminal.send('ok');
       await terminal.waitFor(/结算完成 Settled/, 15_000);
-      await terminal.waitFor(/^printer: \[QR M 6\] S\d+$/, 10_000);
+      await terminal.waitForLog(/ info printer line="\[QR M 6\] S\d+"$/, 10_000);
     } finally {
       assert.is(await terminal.stop('SIGTERM'), 0, terminal.stderr());
     }

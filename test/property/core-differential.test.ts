@@ -1,5 +1,5 @@
 // Proves the settlement core agrees, byte for byte (values and key order),
-// with an independent implementation of SETTLEMENT.md written from the spec
+// with an independent implementation of docs/settlement.md written from the spec
 // alone (test/reference/settle-reference.ts, whose author never read
 // src/core): on generated cases, on cases corrupted in one to three places,
 // and on the worked cases. A difference prints the seed that replays it.

@@ -1,4 +1,4 @@
-// Proves the invariants of SETTLEMENT.md §9 and the core's contract on
+// Proves the invariants of docs/settlement.md §9 and the core's contract on
 // thousands of generated cases (fast-check drives seeds of the case generator;
 // a failure prints the seed, and `generateCase(seed)` replays it):
 // parts add up, amounts are non-negative, funds pay only in scope, output

@@ -1,4 +1,4 @@
-// Reference implementation of SETTLEMENT.md, for differential tests only.
+// Reference implementation of docs/settlement.md, for differential tests only.
 //
 // Written from the spec text alone (without reading src/core/), as a literal,
 // section-by-section transcription. Speed and style do not matter here;

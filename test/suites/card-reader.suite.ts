@@ -1,4 +1,4 @@
-// The card reader driver suite, written once (STYLE.md habit 8) and run on
+// The card reader driver suite, written once (docs/conventions.md habit 8) and run on
 // every backend: test/unit/card-reader.test.ts (mock binding) and
 // test/hil/card-reader.test.ts (real binding over socat ptys). The driver
 // talks to the emulated reader over the backend's line; every card of the

@@ -1,4 +1,4 @@
-// Seeds for simulated faults (STYLE.md habit 6): a fresh one each run unless
+// Seeds for simulated faults (docs/conventions.md habit 6): a fresh one each run unless
 // DEVICE_SEED fixes it, and on failure the message says how to replay.
 import { randomInt } from 'node:crypto';
 

@@ -34,7 +34,7 @@ function build(env: Record<string, string>, outdir: string) {
   });
 }
 
-/** build.mjs's terminalBudgetBytes and terminalGzipBudgetBytes (DESIGN.md, budgets). */
+/** build.mjs's terminalBudgetBytes and terminalGzipBudgetBytes (docs/design.md, budgets). */
 const budgetBytes = 256 * 1024;
 const gzipBudgetBytes = 80 * 1024;
 

@@ -4,11 +4,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { runTerminal, terminalBundle } from '../helpers/cli';
+import { projectRoot, runTerminal, terminalBundle } from '../helpers/cli';
 import { runCli } from '../../src/cli/cli';
 import { commands } from '../../src/cli/commands';
 
@@ -65,6 +65,13 @@ test('commands that open no port run from a lone copy of the firmware (the nativ
     const run = spawnSync(process.execPath, [path.join(dir, 'terminal.js'), 'run', '--profile', path.join(dir, 'missing.json')], { cwd: dir, encoding: 'utf8' });
     assert.is(run.status, 2, run.stderr);
     assert.match(run.stderr, /profile_unreadable/);
+    // The portable provider asked for where it was not shipped: a refused start in one line, exit 2 (a supervisor restarts it), never a crash.
+    const profile = path.join(dir, 'kiosk.json');
+    writeFileSync(profile, JSON.stringify({ ...JSON.parse(readFileSync(path.join(projectRoot, 'device', 'profiles', 'kiosk.json'), 'utf8')), state: 'state' }));
+    const noProvider = spawnSync(process.execPath, [path.join(dir, 'terminal.js'), 'run', '--profile', profile, '--crypto', 'tweetnacl'], { cwd: dir, encoding: 'utf8' });
+    assert.is(noProvider.status, 2, noProvider.stderr);
+    assert.match(noProvider.stderr, /^settle-terminal run: cannot load \S*\/crypto-tweetnacl\.js: /);
+    assert.is(noProvider.stderr.trimEnd().split('\n').length, 1);
     const settle = spawnSync(process.execPath, [path.join(dir, 'terminal.js'), 'settle'], { cwd: dir, encoding: 'utf8', input: '{}' });
     assert.is(settle.status, 0, settle.stderr);
     assert.is(settle.stdout, '{"ok":false,"error":{"code":"invalid_input"}}\n');

@@ -1,4 +1,4 @@
-// Proves the rules of SETTLEMENT.md one by one, as tables: the arithmetic of
+// Proves the rules of docs/settlement.md one by one, as tables: the arithmetic of
 // §1 (mulBp, capAmount, dates, ages, area prefixes), the order of the §3
 // checks (first failure wins, each code reached by one change to a worked
 // case), the line outcomes of §4, and the edges of §5–§9 (year rollover, the

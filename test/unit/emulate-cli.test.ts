@@ -2,13 +2,17 @@
 // check their arguments on the built bundles before touching any port: the
 // device kind, --port, --baud, and a --cards file read strictly, each failure
 // one line with a stable code and exit 2 (no socat needed; the runs on ptys
-// are in test/hil/emulate-cli.test.ts).
+// are in test/hil/emulate-cli.test.ts). probe's serial frame flags
+// (--data-bits --parity --stop-bits --flow) are refused exactly as a profile
+// refuses the same field of that device's port, the flag named in place of
+// the field's path, and what a profile takes probe takes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runSim, runTerminal, type CliResult } from '../helpers/cli';
+import { parseProfile, ProfileError } from '../../src/profile';
+import { projectRoot, runSim, runTerminal, type CliResult } from '../helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cards-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -81,6 +85,50 @@ test('probe: arguments are checked per device', () => {
   const missing = runTerminal(['probe', 'printer', '--port', '/nonexistent/tty']);
   assert.is(missing.code, 2);
   assert.match(missing.stderr, /^settle-terminal probe: port_unavailable: /);
+});
+
+/** A profile whose port `port` has `field` set to `value`, refused: the detail of the refusal, or null when the profile takes it. */
+function profileRefusal(port: string, field: string, value: unknown): string | null {
+  const kiosk = JSON.parse(readFileSync(path.join(projectRoot, 'device', 'profiles', 'kiosk.json'), 'utf8')) as { ports: Record<string, unknown> };
+  try {
+    parseProfile(JSON.stringify({ ...kiosk, ports: { ...kiosk.ports, [port]: { path: '/dev/ttyS9', [field]: value } } }), (state) => state);
+    return null;
+  } catch (error) {
+    assert.ok(error instanceof ProfileError, String(error));
+    return error.detail;
+  }
+}
+
+test('probe: the frame flags are checked as the profile checks a port\'s frame, with the same refusals', () => {
+  const cases: readonly [string, string, string, unknown][] = [
+    // device, flag, its text on the command line, the profile's value
+    ['printer', 'data_bits', '5', 5],
+    ['printer', 'data_bits', 'seven', 'seven'],
+    ['card-reader', 'data_bits', '7', 7],
+    ['printer', 'data_bits', '7', 7],
+    ['printer', 'parity', 'mark', 'mark'],
+    ['printer', 'stop_bits', '1.5', 1.5],
+    ['printer', 'stop_bits', '3', 3],
+    ['qr-scanner', 'flow', 'dtr_dsr', 'dtr_dsr'],
+    ['card-reader', 'flow', 'xon_xoff', 'xon_xoff'],
+  ];
+  for (const [device, field, text, value] of cases) {
+    const flag = `--${field.replace('_', '-')}`;
+    const detail = profileRefusal(device.replace('-', '_'), field, value);
+    assert.ok(detail !== null, `the profile refuses ${field} ${text} for the ${device}`);
+    const expected = `settle-terminal probe: ${detail.replace(`ports.${device.replace('-', '_')}.${field}`, flag)}`;
+    oneLineExit2(['probe', device, '--port', '/nonexistent/tty', flag, text], new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n$`));
+  }
+  // What the profile takes, probe takes: these get as far as opening the port.
+  for (const args of [
+    ['qr-scanner', '--data-bits', '7', '--parity', 'even'],
+    ['printer', '--flow', 'xon_xoff', '--stop-bits', '2', '--parity', 'odd'],
+    ['card-reader', '--flow', 'rts_cts', '--data-bits', '8', '--stop-bits', '1', '--parity', 'none'],
+  ]) {
+    const opened = runTerminal(['probe', args[0] as string, '--port', '/nonexistent/tty', ...args.slice(1)]);
+    assert.is(opened.code, 2, args.join(' '));
+    assert.match(opened.stderr, /^settle-terminal probe: port_unavailable: /, args.join(' '));
+  }
 });
 
 test.run();

@@ -1,5 +1,5 @@
 // Proves the reference hub's seed data is the worked cases' and that the hub
-// settles them as SETTLEMENT.md says: device/sim/hub/seed-cases.json holds the
+// settles them as docs/settlement.md says: device/sim/hub/seed-cases.json holds the
 // stories and cases of test/fixtures/cases unchanged; and, for every seed
 // patient, a terminal at the case's institution signs in, syncs its catalogue
 // and policy book, finds the patient by card (and by ID card and

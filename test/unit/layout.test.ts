@@ -1,4 +1,4 @@
-// Proves the layout rules of DESIGN.md hold in the source, as its table
+// Proves the layout rules of docs/design.md hold in the source, as its table
 // writes them and with no exception: which folder may import which
 // (protocol/ and src/core/ import nothing of ours, the drivers in device/
 // only the wire, device/sim/ anything), that nothing of the firmware imports
@@ -6,7 +6,7 @@
 // that nothing reaches for the clock or randomness inside the core, that
 // protocol/ reads no clock, randomness or I/O, that cbor-x is imported by
 // one module only (protocol/cbor-encode.ts, the wire's one encoder) and
-// through its encode entry, and that there are no barrel files (STYLE.md habit 11).
+// through its encode entry, and that there are no barrel files (docs/conventions.md habit 11).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -43,7 +43,7 @@ function ownImports(file: string): string[] {
     .map((target) => (existsSync(path.join(projectRoot, `${target}.ts`)) ? `${target}.ts` : target));
 }
 
-/** The folder a module belongs to, in the terms of DESIGN.md's layout table. */
+/** The folder a module belongs to, in the terms of docs/design.md's layout table. */
 function area(modulePath: string): string {
   const parts = modulePath.split(path.sep);
   if (parts[0] === 'src') return parts.length > 2 ? `src/${parts[1]}` : 'src';
@@ -54,7 +54,7 @@ function area(modulePath: string): string {
 const firmwareAreas = ['protocol', 'src/core', 'src/catalogue', 'src/journal', 'src/hub', 'src/session', 'src/cli', 'src', 'device'];
 const srcAreas = firmwareAreas.filter((name) => name.startsWith('src'));
 
-// Who may import whom (DESIGN.md, layout): each folder also imports itself.
+// Who may import whom (docs/design.md, layout): each folder also imports itself.
 // The session's "everything in src" includes the wire those folders speak
 // (its requests are the wire's message bodies). `src` is src/main.ts and the
 // runtime's other top-level modules (boot and wiring, the limits, the crypto
@@ -79,7 +79,7 @@ function importGraph(): Map<string, string[]> {
   return graph;
 }
 
-test('every folder imports only what DESIGN.md allows, and nothing of the firmware imports device/sim/', () => {
+test('every folder imports only what docs/design.md allows, and nothing of the firmware imports device/sim/', () => {
   const broken: string[] = [];
   for (const [file, targets] of importGraph()) {
     const from = area(file);

@@ -1,7 +1,7 @@
 // Proves the constants modules load (src/limits.ts and the catalogue's, the
 // journal's and the hub client's; their load-time assertions of how the
 // limits relate all hold) and that the limits the spec fixes have the values
-// SETTLEMENT.md §1 gives.
+// docs/settlement.md §1 gives.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as core from '../../src/core/limits';
@@ -12,7 +12,7 @@ import * as client from '../../src/hub/limits';
 import * as journal from '../../src/journal/limits';
 import * as device from '../../device/limits';
 
-test('the core limits are those of SETTLEMENT.md §1', () => {
+test('the core limits are those of docs/settlement.md §1', () => {
   assert.is(core.lineAmtFenMax, 1e10);
   assert.is(core.lineQtyMilliMax, 1e7);
   assert.is(core.visitLinesMax, 10_000);

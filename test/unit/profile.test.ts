@@ -45,7 +45,7 @@ const bad: readonly [string, unknown, RegExp][] = [
   ['not JSON', '{', /^profile_not_json/],
   ['an array', [], /profile_invalid: profile must be an object/],
   ['an unknown field', { ...kiosk, colour: 'red' }, /profile\.colour must be absent/],
-  ['an unknown kind', { ...kiosk, profile: 'tablet' }, /profile must be emulated, hil, kiosk, handheld/],
+  ['an unknown kind', { ...kiosk, profile: 'tablet' }, /profile must be emulated, hil, kiosk or handheld/],
   ['no terminal', { ...kiosk, terminal: undefined }, /terminal must be 1 to 32/],
   ['a terminal id with spaces', { ...kiosk, terminal: 'K 01' }, /terminal must be/],
   ['a lowercase institution', { ...kiosk, institution: 'h1101' }, /institution must be a national fixmedins code/],

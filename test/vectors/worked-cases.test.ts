@@ -1,4 +1,4 @@
-// Proves the settlement core reproduces every worked case of SETTLEMENT.md
+// Proves the settlement core reproduces every worked case (test/fixtures/cases)
 // exactly: through the function (as JSON values) and through the built CLI
 // (`settle FILE`, `settle` on stdin, `settle --jsonl`), with output keys in the
 // order §9 lists; that --explain derives the same figures in words; and that

@@ -21,13 +21,13 @@ import { bytesToHex, hexToBytes } from '../../../protocol/crypto';
 import { terminalId } from '../../../protocol/messages';
 import { fromWire } from '../../../protocol/schema';
 import { realBinding } from '../../../src/cli/binding';
-import type { CliIo } from '../../../src/cli/command';
+import { parseOptions, type CliIo } from '../../../src/cli/command';
 import { chinaDate } from '../../../src/journal/recon';
 import { SocketPort } from '../socket-port';
 import { StreamPort } from '../../stream-port';
 import { clearingReport } from './clearing';
 import { HubStateLocked, HubStateMissing, ReferenceHub } from './hub';
-import { hubUsageLines } from '../usage';
+import { hubSyntax } from '../usage';
 import { billsPerPersonMax, connectionsMax, pendingConnectionsPerAddressMax, populationPersonsMax, signInDeadlineMs, terminalsMax } from './limits';
 
 export interface HubCliIo {
@@ -50,7 +50,7 @@ class HubUsage extends Error {
   }
 }
 
-const usage = hubUsageLines.join('\n');
+const usage = Object.values(hubSyntax).map((syntax) => syntax.synopsis).join('\n');
 
 function integer(name: string, text: string | undefined, min: number, max: number, fallback?: number): number {
   if (text === undefined) {
@@ -66,42 +66,20 @@ function required(name: string, value: string | undefined): string {
   return value;
 }
 
-const options = {
-  state: { type: 'string' },
-  port: { type: 'string' },
-  baud: { type: 'string' },
-  listen: { type: 'string' },
-  'offline-floor': { type: 'string' },
-  'session-hours': { type: 'string' },
-  persons: { type: 'string' },
-  seed: { type: 'string' },
-  'bills-per-person': { type: 'string' },
-  terminals: { type: 'string' },
-  date: { type: 'string' },
-  terminal: { type: 'string' },
-  institution: { type: 'string' },
-  pub: { type: 'string' },
-  month: { type: 'string' },
-  person: { type: 'string' },
-  role: { type: 'string' },
-  'connections-max': { type: 'string' },
-  'connections-per-address': { type: 'string' },
-  'sign-in-seconds': { type: 'string' },
-} as const;
 
 /** Runs one `hub` command; resolves to the exit code. */
 export async function runHub(args: readonly string[], io: HubCliIo): Promise<number> {
   const say = (line: string) => io.stdout.write(`${line}\n`);
   try {
     const [command, ...rest] = args;
-    if (!['init', 'serve', 'generate', 'enroll', 'clearing', 'audit', 'show'].includes(command ?? '')) throw new HubUsage('usage', `unknown hub command '${command ?? ''}'`);
-    let parsed;
+    if (command === undefined || !Object.hasOwn(hubSyntax, command)) throw new HubUsage('usage', `unknown hub command '${command ?? ''}'`);
+    // Each command takes its own flags (device/sim/usage.ts, hubSyntax), which its --help lists.
+    let values: Readonly<Partial<Record<string, string>>>;
     try {
-      parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: false });
+      values = parseArgs({ args: rest, options: parseOptions(hubSyntax[command as keyof typeof hubSyntax].flags), strict: true, allowPositionals: false }).values as Partial<Record<string, string>>;
     } catch (error) {
       throw new HubUsage('usage', (error as Error).message.split('\n')[0] as string);
     }
-    const values = parsed.values;
     const dir = required('state', values.state);
     const log = (line: string) => io.stderr.write(`${line}\n`);
     const open = () => ReferenceHub.open({ dir, timeS: io.timeS, log, ...hubSettings(values) });

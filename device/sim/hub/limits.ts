@@ -1,4 +1,4 @@
-// Limits of the reference hub (STYLE.md habit 3). The hub is a tool, outside
+// Limits of the reference hub (docs/conventions.md habit 3). The hub is a tool, outside
 // the firmware; the terminal's own limits are in src/ (the hub client's and
 // the journal's limits modules), which this module reads and checks against.
 import assert from 'node:assert';

@@ -1,4 +1,4 @@
-// The reference hub's seed data: the patients of the worked cases (SETTLEMENT.md,
+// The reference hub's seed data: the patients of the worked cases (docs/settlement.md,
 // test/fixtures/cases, copied into seed-cases.json and held equal to them by
 // test/unit/hub-seed.test.ts) with their institutions, the treatment places'
 // catalogues, the insured places' policies and each patient's pending bill;
