@@ -1,1 +1,0 @@
-import { Encoder } from 'cbor-x/encode'; console.log(new Encoder({useRecords:false}).encode(1));
