@@ -23,8 +23,6 @@ import { KeyQueue } from '../../device/keypad';
 import { systemClock, type Port, type SerialFrame } from '../../device/port';
 import { StreamPort } from '../../device/stream-port';
 import { cryptoChoices, type CryptoChoice } from '../crypto-choice';
-import { readAhead } from '../catalogue/files';
-import { catalogueKind } from '../catalogue/store';
 import { parseProfile, profileHelp, ProfileError, type Profile } from '../profile';
 import { lineLog, logFormats, type Log, type LogFormat } from '../log';
 import { layouts } from '../session/screens';
@@ -114,8 +112,6 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
       await writeOut(io.stdout, `${JSON.stringify(profile)}\n`);
       return 0;
     }
-    // The stored catalogue (10 MB at 200,000 items) is read on the thread pool while the rest of boot goes on.
-    const storeFs = readAhead(join(profile.state, catalogueKind.fileName));
     // The log on stderr, the screen alone on stdout.
     const log = lineLog(format, (line) => void writeOut(io.stderr, `${line}\n`), Date.now);
     // A provider that cannot load (no crypto-tweetnacl.js beside the firmware where it is needed) is a refused start, exit 2.
@@ -155,7 +151,6 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
     let lines: ReturnType<typeof createInterface> | undefined;
     try {
       terminal = await bootTerminal({
-        storeFs: await storeFs,
         id: profile.terminal,
         fixmedinsCode: profile.institution,
         institutionName: profile.institution_name,
