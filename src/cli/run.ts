@@ -74,12 +74,13 @@ export type SimulatedEnds = (
 ) => Promise<RunEnds>;
 
 const runSyntax = {
-  synopsis: 'run --profile FILE [--crypto C] [--log text|json] [--check]',
+  synopsis: 'run --profile FILE [--crypto C] [--log text|json] [--check] [--exit-at-ready]',
   flags: {
     profile: { value: 'FILE', help: 'the device profile (JSON, below)' },
     crypto: cryptoFlag,
     log: { value: 'text|json', help: 'the log on stderr as text or JSON lines (default text); the screen is stdout' },
     check: { help: 'read the profile, print it as run takes it (one JSON line) and exit; opens nothing' },
+    'exit-at-ready': { help: 'exit 0 once ready (boot check, boot benchmark)' },
   },
   positionalsMax: 0,
 } as const satisfies Syntax;
@@ -172,8 +173,11 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
         log,
       });
       log('info', 'ready', { ms: Math.round(performance.now()), terminal: profile.terminal, profile: profile.profile, catalogue: terminal.catalogue.version, policy_book: terminal.policyBook.version, queued: terminal.journal.queueLength });
-      lines = createInterface({ input: io.stdin, terminal: false });
-      lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
+      if (values['exit-at-ready']) stopping = true;
+      else {
+        lines = createInterface({ input: io.stdin, terminal: false });
+        lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
+      }
       if (!stopping) await terminal.run();
       await terminal.close();
     } finally {
