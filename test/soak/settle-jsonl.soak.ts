@@ -2,8 +2,9 @@
 // 100,000) streamed through one process: a mix of settleable, ordinary,
 // corrupted and non-JSON lines. Every output line is checked against the
 // function in this process, in order; the child's resident memory is sampled
-// as it runs and must stay flat (the last quarter no higher than the first
-// quarter's peak plus a small margin).
+// as it runs and must stay flat: the last quarter's peak no higher than the
+// bound the verdict line prints, the first quarter's peak plus
+// `rssMarginBytes` (test/helpers/memory-verdict.ts); "no" exits 1.
 //
 // usage: npm run soak -- settle-jsonl [CASES] [SEED]
 import assert from 'node:assert';
@@ -13,11 +14,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { settleCase } from '../../src/core/case';
 import { generateCase, mutateCase } from '../helpers/case-gen';
+import { memoryVerdict } from '../helpers/memory-verdict';
 
 const total = Number(process.argv[2] ?? 100_000);
 const seed = Number(process.argv[3] ?? 1);
 assert(Number.isSafeInteger(total) && total > 0, 'CASES is a positive integer');
-const rssMarginBytes = 48 * 1_048_576;
+/** How far the last quarter's peak RSS may rise above the first quarter's. */
+const rssMarginBytes = 16 * 1_048_576;
 
 function caseLine(index: number): string {
   const caseSeed = (seed * 1_000_003 + index) >>> 0;
@@ -82,15 +85,13 @@ async function main(): Promise<void> {
   assert.equal(code, 0, 'settle --jsonl exits 0');
   assert.equal(received, total, 'one output per input line');
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const quarter = Math.max(1, Math.floor(samples.length / 4));
-  const early = Math.max(...samples.slice(0, quarter));
-  const late = Math.max(...samples.slice(-quarter));
   const mib = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+  const verdict = memoryVerdict(samples, rssMarginBytes);
   console.log(`settle --jsonl: ${total} cases in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} cases/s, generation and checking included)`);
   console.log(`outcomes: ${[...outcomes.entries()].sort().map(([name, count]) => `${name} ${count}`).join(', ')}`);
-  console.log(`child RSS: first quarter peak ${mib(early)} MiB, last quarter peak ${mib(late)} MiB, samples ${samples.map(mib).join(' ')}`);
-  assert(late <= early + rssMarginBytes, `memory grew from ${mib(early)} MiB to ${mib(late)} MiB`);
-  console.log('flat memory: yes');
+  console.log(`child RSS samples, MiB: ${samples.map(mib).join(' ')}`);
+  console.log(verdict.line);
+  if (!verdict.flat) process.exitCode = 1;
 }
 
 main().catch((error) => {
