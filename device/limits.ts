@@ -33,6 +33,11 @@ export const portReceiveBytesMax = 4_096;
 /** Bytes a line simulator holds in flight per direction before it stops reading. */
 export const lineQueueBytesMax = 65_536;
 
+/** The slowest serial line taken (profile, demo), baud: the line sweep shows every speed from here up settles as a clean line does. */
+export const lineBaudMin = 1_200;
+/** The highest frame fault rate a simulated hub line is taken at (profile, demo), basis points: up to it, the outcomes are the clean line's. */
+export const lineLossBpMax = 3_000;
+
 /** Keys the patient pressed that the session has not yet read. */
 export const keysQueuedMax = 64;
 

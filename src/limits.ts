@@ -68,7 +68,7 @@ assert(wire.lineQtyMilliMax === core.lineQtyMilliMax, 'wire and core agree on a 
 assert(wire.moneyFenMax === core.moneyFenMax, 'wire and core agree on money amounts');
 assert(wire.visitLinesMax === core.visitLinesMax, 'wire and core agree on lines per visit');
 assert(wire.bpMax === core.bpMax, 'wire and core agree on basis points');
-assert(hub.hubAttemptsMax * hub.hubSettleTimeoutMs < wire.clockSkewSecondsMax * 1_000, 'a retried settle is still within the clock skew a receiver accepts');
+assert(hub.hubPatienceAttempts * hub.hubSettleTimeoutMs < wire.clockSkewSecondsMax * 1_000, 'a retried settle is still within the clock skew a receiver accepts');
 assert(journal.journalSeqBlock >= 1 && journal.journalSeqBlock * 4 <= wire.replayWindowMax, 'a crash skips far fewer seqs than the hub remembers');
 assert(hub.syncBlobBytesMax <= catalogue.catalogueFileBytesMax, 'any update a manifest may announce is a catalogue the store may keep');
 assert(reconDaysMax >= 1 && reconDaysMax <= 366, 'reconciliation periods are bounded');

@@ -15,6 +15,7 @@
 //   kiosk     real serial ports from `ports`; the kiosk screen layout
 //   handheld  real serial ports from `ports`; the 20×4 layout
 import type { SerialFrame } from '../device/port';
+import { lineBaudMin, lineLossBpMax } from '../device/limits';
 import { profileBytesMax } from './limits';
 
 export const profileKinds = ['emulated', 'hil', 'kiosk', 'handheld'] as const;
@@ -101,7 +102,7 @@ const oneOf = (choices: readonly (string | number)[], fallback: string | number 
   fallback,
   doc,
 });
-const baud = whole(300, 4_000_000, 115_200, 'line speed');
+const baud = whole(lineBaudMin, 4_000_000, 115_200, 'line speed');
 
 /** A real port: `ports.card_reader`, `ports.qr_scanner`, `ports.printer`, `ports.hub`. */
 export const portTable: Table = {
@@ -116,7 +117,7 @@ export const portTable: Table = {
 /** The simulated lines (emulated, hil). */
 const lineTable: Table = {
   baud,
-  loss: { what: 'a number from 0 to 0.5', ok: (value) => typeof value === 'number' && value >= 0 && value <= 0.5, fallback: 0, doc: "the hub line's frame fault rate" },
+  loss: { what: `a number from 0 to ${lineLossBpMax / 10_000}`, ok: (value) => typeof value === 'number' && value >= 0 && value * 10_000 <= lineLossBpMax, fallback: 0, doc: "the hub line's frame fault rate" },
   seed: whole(0, 0xffff_ffff, 1, 'seeds the line faults'),
 };
 

@@ -23,6 +23,7 @@ import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedSto
 import { terminalVersion } from './cli/version';
 import type { Log } from './log';
 import { HubClient, type HubLink } from './hub/client';
+import { hubFrameBytesTypical } from './hub/limits';
 import { TerminalJournal } from './journal/journal';
 import { chinaDate } from './journal/recon';
 import { reconDaysMax, storeRepairRetryMs } from './limits';
@@ -55,6 +56,8 @@ export interface TerminalParts {
   readonly offlineFloorFen: number;
   readonly receiptCells?: number;
   readonly hubTimeoutsMs?: { readonly request?: number; readonly settle?: number; readonly attempts?: number };
+  /** The hub line's speed, bits per second (a serial or simulated line): the client's deadlines and the session's hub states follow it. */
+  readonly hubBaud?: number;
   readonly timeoutsMs?: Partial<Record<State, number>>;
   /**
    * Where the terminal's log entries go (src/log.ts: `run` writes them on
@@ -146,7 +149,10 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     requestTimeoutMs: parts.hubTimeoutsMs?.request,
     settleTimeoutMs: parts.hubTimeoutsMs?.settle,
     attemptsMax: parts.hubTimeoutsMs?.attempts,
+    baud: parts.hubBaud,
   });
+  // On a line, a hub state waits as long as its requests may: a sign-in and a query, or a bill's first pages.
+  const hubPatienceMs = client.patienceMs(hubFrameBytesTypical);
   client.on('heartbeat', (reply) => (behind ||= reply.catalogue_version !== catalogue.version || reply.policy_version !== policyBook.version));
   // Journaled by the client; the idle screen counts the refused advices for staff.
   client.on('refused', (item, code) => log('warn', 'refused by the hub', { kind: item.kind, id: item.id, code }));
@@ -179,7 +185,7 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     institutionName: parts.institutionName,
     offlineFloorFen: parts.offlineFloorFen,
     receiptCells: parts.receiptCells,
-    timeoutsMs: parts.timeoutsMs,
+    timeoutsMs: { ...(parts.hubBaud && { person: 2 * hubPatienceMs, bill: 4 * hubPatienceMs }), ...parts.timeoutsMs },
     // A damaged page has told its store already; anything else a visit met in a store is told here.
     onStoreFault: (error) => {
       if (error instanceof PolicyBookError) policyBook.reportFault(error.message);

@@ -34,6 +34,7 @@ import { TextDisplay } from '../display';
 import { KeyQueue } from '../keypad';
 import { ReferenceHub } from './hub/hub';
 import { seedIdentities, seedPersons, syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo } from './hub/seed';
+import { lineBaudMin, lineLossBpMax } from '../limits';
 import { systemClock, type Port } from '../port';
 import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
@@ -54,8 +55,10 @@ export interface DemoOptions {
 /** Reads the demo's flags strictly: a stable code and exit 2 for anything wrong. */
 export function parseDemoArgs(args: readonly string[]): DemoOptions {
   let values: Record<string, string | boolean | undefined>;
+  // A value that looks negative (`--loss -0.1`) is the flag's value, refused below by its own rule, not a flag.
+  const joined = args.flatMap((arg, index) => (/^-[0-9.]/.test(arg) && /^--[a-z]+$/.test(args[index - 1] ?? '') ? [] : /^--[a-z]+$/.test(arg) && /^-[0-9.]/.test(args[index + 1] ?? '') ? [`${arg}=${args[index + 1]}`] : [arg]));
   try {
-    const parsed = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: parseOptions(demoSyntax.flags) });
+    const parsed = parseArgs({ args: joined, strict: true, allowPositionals: false, options: parseOptions(demoSyntax.flags) });
     values = parsed.values as Record<string, string | boolean | undefined>;
   } catch (error) {
     throw new UsageError(`bad_flag: ${(error as Error).message.split('\n')[0]} (usage: settle-sim ${demoSyntax.synopsis})`);
@@ -67,12 +70,15 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
     return Number(text);
   };
   const lossText = values.loss as string | undefined;
-  if (lossText !== undefined && (!/^(0|0?\.[0-9]{1,6}|0\.[0-9]{1,6})$/.test(lossText) || Number(lossText) > 0.5)) throw new UsageError(`invalid_loss: --loss must be a fraction from 0 to 0.5 (a frame fault rate, e.g. 0.02), got '${lossText}'`);
+  const lossMax = lineLossBpMax / 10_000;
+  if (lossText !== undefined && (!/^(0|0?\.[0-9]{1,6})$/.test(lossText) || Number(lossText) * 10_000 > lineLossBpMax)) {
+    throw new UsageError(`invalid_loss: --loss must be a fraction from 0 to ${lossMax} (a frame fault rate, e.g. 0.02; above ${lossMax} a line is not taken), got '${lossText}'`);
+  }
   const state = values.state as string | undefined;
   if (state !== undefined && (state === '' || state.includes('\0'))) throw new UsageError('invalid_state: --state must name a directory');
   return {
     seed: whole('seed', 0, 0xffff_ffff, 1),
-    baud: whole('baud', 300, 4_000_000, 115_200),
+    baud: whole('baud', lineBaudMin, 4_000_000, 115_200),
     loss: lossText === undefined ? 0 : Number(lossText),
     patients: whole('patients', 0, 10_000, 0),
     state: state === undefined ? null : path.resolve(state),
@@ -216,8 +222,6 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
   say(`demo: ${list.length} patients${all.length > list.length ? ` (${all.length - list.length} settled in an earlier run)` : ''}, ${options.baud} baud, frame fault rate ${options.loss} on the hub lines, seed ${options.seed}; state in ${root}`);
   const kiosks = new Map<string, Kiosk>();
   const storage = killingStorage(kill, say);
-  // Timeouts for a simulated line: a frame of a few kilobytes each way, and room to spare.
-  const lineMs = (bytes: number) => Math.ceil((bytes * 10_000) / options.baud);
   try {
     for (const spec of sites) {
       if (!list.some((plan) => plan.site === spec)) continue;
@@ -256,7 +260,7 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
         layout: layouts[spec.layout],
         offlineFloorFen: 50_000,
         receiptCells: spec.layout === 'handheld' ? 32 : 48,
-        hubTimeoutsMs: { request: 500 + 3 * lineMs(4_000), settle: 1_000 + 3 * lineMs(8_000), attempts: 6 },
+        hubBaud: options.baud,
         // The demo's console is a story, not a log: each entry as its kiosk's line, without the time.
         log: (level, msg, fields) => say(`${spec.id}: ${level === 'info' ? '' : `${level} `}${msg}${textFields(fields ?? {})}`),
       });
@@ -361,7 +365,8 @@ async function endOfDay(kiosks: readonly Kiosk[], outcomes: readonly Outcome[], 
     const row = { terminal: kiosk.site.id, day, agree: recon.ok && recon.value.agree, code: recon.ok ? null : recon.error.code, mismatches: recon.ok ? recon.value.mismatches.length : 0, totals };
     terminals.push(row);
     const figures = totals === null ? '' : `: ${totals.setl_cnt} settlements, ${totals.cancel_cnt} cancellations, total ${yuanOf(totals.medfee_sumamt)}, funds ${yuanOf(totals.fund_pay_sumamt)}, accounts ${yuanOf(totals.acct_pay)}, cash ${yuanOf(totals.psn_cash_pay)}`;
-    say(`${kiosk.site.id} ${day}: ${row.agree ? 'agrees' : `DIFFERS (${row.code ?? `${row.mismatches} mismatches`})`}${figures}`);
+    // DIFFERS only when the hub's totals differ; an exchange that did not finish reconciled nothing.
+    say(`${kiosk.site.id} ${day}: ${row.agree ? 'agrees' : recon.ok ? `DIFFERS (${row.mismatches} mismatches)` : `NOT RECONCILED (${row.code}: the exchange with the hub did not finish)`}${figures}`);
   }
   const audit = auditHub(hub, kiosks.map((kiosk) => ({ id: kiosk.site.id, journal: kiosk.terminal.journal })));
   say(`hub audit: ${audit.ok ? 'every settlement the terminals hold confirmed is in force at the hub exactly once, and nothing else; every patient\'s accumulators and account equal the start plus the confirmed deltas' : audit.problems.join('; ')}`);

@@ -27,8 +27,8 @@ export const demoSyntax = {
   synopsis: 'demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json]',
   flags: {
     seed: { value: 'N', help: 'seeds the line faults and the synthetic patients (default 1)' },
-    baud: { value: 'N', help: 'the simulated lines\' speed (default 115200)' },
-    loss: { value: 'P', help: "the hub lines' frame fault rate, 0 to 0.5 (default 0)" },
+    baud: { value: 'N', help: "the simulated lines' speed, 1200 to 4000000 (default 115200)" },
+    loss: { value: 'P', help: "the hub lines' frame fault rate, 0 to 0.3 (default 0)" },
     patients: { value: 'N', help: 'adds N synthetic patients (default 0)' },
     state: { value: 'DIR', help: "keeps the hub's and terminals' state there (default a fresh temporary directory)" },
     json: { help: 'a machine-readable summary as the last line' },

@@ -169,6 +169,7 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
         offlineFloorFen: profile.offline_floor_fen,
         receiptCells: profile.receipt_cells,
         hubTimeoutsMs: { request: profile.timeouts_ms.hub_request, settle: profile.timeouts_ms.hub_settle },
+        hubBaud: profile.ports?.hub?.baud ?? profile.line?.baud,
         timeoutsMs: { pin: profile.timeouts_ms.patient, review: profile.timeouts_ms.patient, confirm: profile.timeouts_ms.patient },
         log,
       });

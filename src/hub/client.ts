@@ -1,8 +1,11 @@
 // The terminal's hub client (issue #7): signed request/response over any byte
-// stream, one request in flight. Each request has a timeout per attempt (a
-// settle's is longer) and at most `hubAttemptsMax` attempts that reuse its
-// seq, which is safe because the hub answers a repeated (terminal, seq) with
-// its first answer. The client signs in when it has no session and again when
+// stream, one request in flight. Each attempt's deadline comes from the line
+// (issue 19): hubLineFactor x (the request frame's time at the hub line's baud
+// + the hub's allowance, a settle's longer), and a reply whose bytes keep
+// coming is waited for. Attempts reuse the seq, which is safe because the hub
+// answers a repeated (terminal, seq) with its first answer: they go on while
+// the patient-facing deadline (hubPatienceAttempts attempts' time) allows,
+// and a hub that sends nothing at all is given up after `hubAttemptsMax`. The client signs in when it has no session and again when
 // the hub says the session is gone, then repeats the request.
 //
 // A settle or cancel is journaled before it is sent (intent) and after it is
@@ -32,7 +35,7 @@ import { bytesEqual, type Signer, type Verifier } from '../../protocol/crypto';
 import { billDigest } from '../../protocol/digests';
 import { createOpener, createSealer, isReplyTo, type AnyMessage } from '../../protocol/envelope';
 import { FrameDecoder, type FrameEvent } from '../../protocol/framing';
-import { signInNonceBytes, visitLinesMax } from '../../protocol/limits';
+import { frameBytesMax, signInNonceBytes, visitLinesMax } from '../../protocol/limits';
 import type { BodyOf, ErrorCode, FeeLine, MessageName } from '../../protocol/messages';
 import { SequenceCounter } from '../../protocol/sequence';
 import type { TerminalJournal } from '../journal/journal';
@@ -40,7 +43,7 @@ import { LogError } from '../journal/log';
 import type { Amounts } from '../journal/recon';
 import { reconcileWith, type Reconciled } from './reconcile';
 import { forwardQueueLengthMax } from '../journal/limits';
-import { forwardBackoffMsMax, forwardBackoffMsMin, hubAttemptsMax, hubHeartbeatIntervalMs, hubRequestTimeoutMs, hubSettleTimeoutMs, syncBlobBytesMax } from './limits';
+import { forwardBackoffMsMax, forwardBackoffMsMin, hubAttemptsMax, hubHeartbeatIntervalMs, hubLineFactor, hubPatienceAttempts, hubReplyGapFactor, hubRequestTimeoutMs, hubSettleTimeoutMs, lineBitsPerByteMax, syncBlobBytesMax } from './limits';
 
 /** The byte stream to the hub (a device Port satisfies it). */
 export interface HubLink {
@@ -90,7 +93,9 @@ export interface HubClientOptions {
   random(): number;
   readonly stores?: Partial<Record<'catalogue' | 'policy_book', SyncTarget>>;
   readonly encoder?: CborEncoder;
-  /** Tests shorten these; the defaults are src/limits.ts's. */
+  /** The hub line's speed, bits per second: each attempt's deadline adds its frame's line time. Absent: no line time (a socket). */
+  readonly baud?: number;
+  /** Tests shorten these (the line time is added); the defaults are src/hub/limits.ts's. */
   readonly requestTimeoutMs?: number;
   readonly settleTimeoutMs?: number;
   readonly attemptsMax?: number;
@@ -153,10 +158,13 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
   #running = false;
   #backoffMs = forwardBackoffMsMin;
   #lastMs = 0;
+  /** Some byte came from the hub during the current attempt. */
+  #heard = false;
   readonly #requestMs: number;
   readonly #settleMs: number;
   readonly #attempts: number;
   readonly #beatMs: number;
+  readonly #baud: number;
 
   private constructor(options: HubClientOptions, seqs: SequenceCounter) {
     super();
@@ -171,6 +179,17 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
     this.#settleMs = options.settleTimeoutMs ?? hubSettleTimeoutMs;
     this.#attempts = options.attemptsMax ?? hubAttemptsMax;
     this.#beatMs = options.heartbeatIntervalMs ?? hubHeartbeatIntervalMs;
+    this.#baud = options.baud ?? 0;
+  }
+
+  /** The time `bytes` take on the hub line, ms (0 without a baud). */
+  lineMs(bytes: number): number {
+    return this.#baud ? Math.ceil((bytes * lineBitsPerByteMax * 1_000) / this.#baud) : 0;
+  }
+
+  /** The patient-facing deadline of one request whose frame is `bytes` long, ms: hubPatienceAttempts attempts' time. */
+  patienceMs(bytes: number, settle = false): number {
+    return hubPatienceAttempts * ((settle ? this.#settleMs : this.#requestMs) + hubLineFactor * this.lineMs(bytes));
   }
 
   static async open(options: HubClientOptions): Promise<HubClient> {
@@ -199,24 +218,38 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
 
   // ---- the exchange -----------------------------------------------------------
 
-  /** Sends a request, attempt after attempt with the same seq, until an answer; an inconclusive error keeps it waiting. */
-  async #exchange(request: Request, seq: number, timeoutMs: number, attempts: number): Promise<Result<AnyMessage>> {
+  /**
+   * Sends a request, attempt after attempt with the same seq, until an answer;
+   * an inconclusive error keeps it waiting. Attempts go on while the
+   * patient-facing deadline allows; `silentMax` attempts that heard nothing
+   * at all from the hub end it sooner.
+   */
+  async #exchange(request: Request, seq: number, timeoutMs: number, silentMax: number): Promise<Result<AnyMessage>> {
     const message = { ...request, terminal: this.#o.terminal, seq, time: 0 } as AnyMessage & { time: number };
-    let last = fail<AnyMessage>('timeout', request.type);
-    for (let attempt = 0; attempt < attempts; attempt += 1) {
-      const until = this.#timers.nowMs() + timeoutMs;
+    let last = fail<AnyMessage>('timeout', `${request.type}: the hub did not answer`);
+    let patienceUntil = Infinity;
+    let silent = 0;
+    for (let attempt = 0; attempt < hubPatienceAttempts && silent < silentMax && this.#timers.nowMs() < patienceUntil; attempt += 1) {
+      const startMs = this.#timers.nowMs();
+      let until = startMs + timeoutMs;
       if (attempt > 0) this.stats.retries += 1;
+      this.#heard = false;
       try {
         const link = (this.#link ??= await this.#o.connect());
         message.time = this.#now();
-        await link.write(this.#sealer.seal(message, request.type === 'sign_in' ? 0 : this.#session));
+        const frame = this.#sealer.seal(message, request.type === 'sign_in' ? 0 : this.#session);
+        until += hubLineFactor * this.lineMs(frame.length);
+        if (attempt === 0) patienceUntil = startMs + hubPatienceAttempts * (until - startMs);
+        await link.write(frame);
         this.stats.sent += 1;
-        for (let reply = await this.#receive(message, until); reply !== null; reply = await this.#receive(message, until)) {
+        for (let reply = await this.#receive(message, until, timeoutMs, until + hubLineFactor * this.lineMs(frameBytesMax)); reply !== null; reply = await this.#receive(message, until, timeoutMs, until + hubLineFactor * this.lineMs(frameBytesMax))) {
           this.#lastMs = this.#timers.nowMs();
           if (reply.type !== 'error') return { ok: true, value: reply };
           last = fail(reply.body.code, reply.body.detail);
           if (!inconclusive.includes(reply.body.code)) return last;
         }
+        if (!this.#heard) last = fail('timeout', `${request.type}: the hub did not answer`);
+        else if (last.ok || last.error.detail.endsWith('did not answer')) last = fail('timeout', `${request.type}: no whole answer from the hub`);
       } catch (error) {
         // The link failed: drop it; the next attempt reconnects once this one's time is up.
         void this.#link?.close().catch(() => undefined);
@@ -224,12 +257,13 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
         last = fail('timeout', (error as Error).message);
         await this.#sleep(until - this.#timers.nowMs());
       }
+      silent = this.#heard ? 0 : silent + 1;
     }
     return last;
   }
 
-  /** The next frame answering `request` before the deadline, or null; any other frame is dropped. */
-  async #receive(request: AnyMessage, untilMs: number): Promise<AnyMessage | null> {
+  /** The next frame answering `request` before the deadline (pushed on while a reply's bytes keep coming, up to `capMs`: the longest frame's time), or null; any other frame is dropped. */
+  async #receive(request: AnyMessage, untilMs: number, gapMs: number, capMs: number): Promise<AnyMessage | null> {
     for (;;) {
       for (let frame = this.#frames.shift(); frame; frame = this.#frames.shift()) {
         const opened = frame.kind === 'frame' ? this.#opener.open(frame) : null;
@@ -243,6 +277,9 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
       try {
         const count = await (this.#link as HubLink).read(this.#inbox, controller.signal);
         this.#frames = this.#decoder.push(this.#inbox.subarray(0, count));
+        // A frame still arriving: it is given its own line time, and a pause, bounded by the patient-facing deadline.
+        if (this.#decoder.bufferedBytes > 0) untilMs = Math.max(untilMs, Math.min(capMs, this.#timers.nowMs() + hubReplyGapFactor * gapMs));
+        this.#heard ||= count > 0;
       } catch (error) {
         if (error === deadline) return null;
         throw error;
@@ -444,12 +481,17 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
 
   // ---- store and forward ----------------------------------------------------------
 
-  /** Sends the oldest queued reversal or advice once; true on progress: the hub's verdict (taken, or refused for good), or a new seq to send it with. */
-  forwardOnce(): Promise<boolean> {
+  /**
+   * Sends the oldest queued reversal or advice; true on progress: the hub's
+   * verdict (taken, or refused for good), or a new seq to send it with. The
+   * background sends it once (`silentMax` 1) and backs off; a flush gives it
+   * every attempt.
+   */
+  forwardOnce(silentMax = 1): Promise<boolean> {
     return this.#serial(async () => {
       const item = this.#journal.queue()[0];
       if (!item) return false;
-      const out = await this.#call({ type: item.kind, body: item.body } as Request, item.seq, undefined, 1);
+      const out = await this.#call({ type: item.kind, body: item.body } as Request, item.seq, undefined, silentMax);
       if (!out.ok && out.error.code === 'replay_stale') {
         // Its seq left the hub's window; the hub knows a reversal or an advice by its content, so a new seq is safe.
         this.#journal.commit({ kind: 'forward_seq', id: item.id, seq: await this.#seqs.next() });
@@ -463,9 +505,9 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
     });
   }
 
-  /** Forwards until the queue is empty or the hub stops answering; resolves to the queue length left. */
+  /** Forwards until the queue is empty or the hub stops answering (each item given every attempt); resolves to the queue length left. */
   async flush(): Promise<number> {
-    while (this.#journal.queueLength && (await this.forwardOnce()));
+    while (this.#journal.queueLength && (await this.forwardOnce(this.#attempts)));
     return this.#journal.queueLength;
   }
 

@@ -4,12 +4,30 @@
 import assert from 'node:assert';
 import * as wire from '../../protocol/limits';
 
-/** Attempts of one request to the hub, the first included; retries reuse the seq. */
-export const hubAttemptsMax = 4;
-/** Per-attempt timeout of an ordinary request, ms. */
-export const hubRequestTimeoutMs = 3_000;
-/** Per-attempt timeout of a settle request, ms: after the last attempt the terminal reverses. */
-export const hubSettleTimeoutMs = 8_000;
+/** Attempts of one request to a hub that sends nothing back, the first included; retries reuse the seq. */
+export const hubAttemptsMax = 8;
+/**
+ * Attempts that may fill the patient-facing deadline on a line that answers
+ * (frames spoiled or lost, but the hub heard): that deadline is this many
+ * attempts' time, each line-derived, so it scales with the baud.
+ */
+export const hubPatienceAttempts = 20;
+/** An attempt's deadline is this factor times (the request's line time + the hub's allowance). */
+export const hubLineFactor = 2;
+/** The hub's allowance to answer an ordinary request (its work and the reply's first bytes), ms. */
+export const hubAllowanceMs = 1_500;
+/** The hub's allowance to answer a settle or cancel, ms. */
+export const hubSettleAllowanceMs = 4_000;
+/** Bit times a byte takes on the hub line at most (8E1, 8O1, 8N2: a start bit, 8 data bits and two more). */
+export const lineBitsPerByteMax = 11;
+/** A reply in progress is waited for while its bytes keep coming: at most this factor times the allowance between two reads. */
+export const hubReplyGapFactor = 2;
+/** A request frame as the session's hub states plan for (a bill page, a person query: far less), bytes. */
+export const hubFrameBytesTypical = 4_096;
+/** Per-attempt timeout of an ordinary request on a line without line time (a socket), ms. */
+export const hubRequestTimeoutMs = hubLineFactor * hubAllowanceMs;
+/** Per-attempt timeout of a settle request without line time, ms: after the last attempt the terminal reverses. */
+export const hubSettleTimeoutMs = hubLineFactor * hubSettleAllowanceMs;
 /** Heartbeat interval while idle, ms. */
 export const hubHeartbeatIntervalMs = 30_000;
 /** Backoff between store-and-forward attempts, ms: the first wait. */
@@ -19,6 +37,6 @@ export const forwardBackoffMsMax = 60_000;
 /** A catalogue or policy-book update fetched in chunks, bytes (what one manifest may announce). */
 export const syncBlobBytesMax = wire.chunkCountMax * wire.chunkBytesMax;
 
-assert(hubAttemptsMax >= 1 && hubAttemptsMax <= 16, 'retries are bounded');
+assert(hubAttemptsMax >= 1 && hubAttemptsMax <= hubPatienceAttempts && hubPatienceAttempts <= 32, 'retries are bounded');
 assert(hubSettleTimeoutMs >= hubRequestTimeoutMs, 'settling is never given less time than a query');
 assert(forwardBackoffMsMin > 0 && forwardBackoffMsMin < forwardBackoffMsMax, 'backoff range is ordered');

@@ -11,12 +11,15 @@ import * as assert from 'uvu/assert';
 import { runSim } from '../helpers/cli';
 
 const refusals: readonly [string[], RegExp][] = [
-  [['--baud', '12'], /invalid_baud: --baud must be a whole number from 300 to 4000000, got '12'/],
+  [['--baud', '12'], /invalid_baud: --baud must be a whole number from 1200 to 4000000, got '12'/],
+  [['--baud', '600'], /invalid_baud: --baud must be a whole number from 1200 to 4000000, got '600'/],
+  [['--baud', '-9600'], /invalid_baud/],
   [['--baud', '9600.5'], /invalid_baud/],
-  [['--loss', '0.9'], /invalid_loss: --loss must be a fraction from 0 to 0.5/],
+  [['--loss', '0.9'], /invalid_loss: --loss must be a fraction from 0 to 0.3/],
+  [['--loss', '0.31'], /invalid_loss: --loss must be a fraction from 0 to 0.3/],
   [['--loss', 'lots'], /invalid_loss/],
   [['--loss=-0.1'], /invalid_loss/],
-  [['--loss', '-0.1'], /bad_flag: Option '--loss' argument is ambiguous/],
+  [['--loss', '-0.1'], /invalid_loss: --loss must be a fraction from 0 to 0.3 .*got '-0.1'/],
   [['--patients=-3'], /invalid_patients/],
   [['--patients', '10001'], /invalid_patients/],
   [['--seed', '4294967296'], /invalid_seed/],
