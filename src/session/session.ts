@@ -37,7 +37,7 @@ import {
 } from '../limits';
 import { nextState, type Event, type State } from './machine';
 import { receiptFor, type ReceiptDocument } from './receipt';
-import { screen, type Layout } from './screens';
+import { model, text, type Layout, type ScreenModel } from './screens';
 
 /** What a device gives back: a value, or a failure with a stable code (device/port.ts's Result fits). */
 export type DeviceResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly code: string; readonly retriesLeft?: number } };
@@ -64,8 +64,9 @@ export interface Printer {
   print(receipt: ReceiptDocument): Promise<DeviceResult<unknown>>;
 }
 
+/** Shows a state: its text frame on the layout, and the model it was laid out from (the kiosk's web page renders that). */
 export interface Display {
-  show(frame: readonly string[]): void;
+  show(frame: readonly string[], model: ScreenModel): void;
 }
 
 /**
@@ -218,16 +219,26 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
     this.#stop.abort();
   }
 
-  /** The screen of the current state, as the display shows it. */
-  frame(): string[] {
+  /** The screen of the current state as data (screens.ts): what every renderer draws. */
+  model(): ScreenModel {
     const refused = this.state === 'idle' ? this.#o.journal.entries().filter((entry) => entry.kind === 'advice' && entry.outcome === 'refused').length : 0;
-    return screen(this.state, this.visit, this.#o.layout, { queued: this.#o.journal.queueLength, online: this.#o.client.signedIn !== null, floorFen: this.#floorFen(), refused });
+    return model(this.state, this.visit, this.#o.layout.linesPerPage, { queued: this.#o.journal.queueLength, online: this.#o.client.signedIn !== null, floorFen: this.#floorFen(), refused });
+  }
+
+  /** The screen of the current state, as the text display shows it. */
+  frame(): string[] {
+    return text(this.model(), this.#o.layout);
+  }
+
+  #show(): void {
+    const shown = this.model();
+    this.#o.display.show(text(shown, this.#o.layout), shown);
   }
 
   #enter(state: State): void {
     if (state === 'idle' && this.state !== 'idle') this.visit = freshVisit();
     this.state = state;
-    this.#o.display.show(this.frame());
+    this.#show();
     this.emit('state', state);
   }
 
@@ -461,7 +472,7 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
       if (key === 'ok') return 'ok';
       if ((key === '1' && this.visit.account !== null) || key === '2') {
         this.visit.useAccount = key === '1';
-        this.#o.display.show(this.frame());
+        this.#show();
       }
     }
   }
@@ -492,7 +503,7 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
       while ((await this.#o.keypad.next(signal)) !== 'cancel');
       cancelled = true;
       visit.code = 'patient_cancelled';
-      this.#o.display.show(this.frame());
+      this.#show();
     })().catch(() => undefined);
     const out = await client.settle(local.body, this.#who());
     controller.abort();
