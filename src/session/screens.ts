@@ -10,6 +10,7 @@ import type { FundPayment, LineResult } from '../core/types';
 import { yuan } from '../core/trace';
 import type { State } from './machine';
 import { fundName, messageFor } from './messages';
+import type { ReceiptDocument } from './receipt';
 import type { Local, Visit } from './session';
 import { fit, maskId, spread, wrap } from './text';
 
@@ -83,7 +84,7 @@ export type ScreenModel =
   | { readonly state: 'pin' | 'card' | 'person' | 'bill' | 'settle' | 'print'; readonly code: string | null }
   | { readonly state: 'review'; readonly page: number; readonly pages: number; readonly patient: Patient; readonly lines: readonly BillLine[]; readonly totals: Totals | null }
   | { readonly state: 'confirm'; readonly balance: number; readonly cash: number; readonly account: number | null; readonly useAccount: boolean }
-  | { readonly state: 'done'; readonly offline: boolean; readonly id: string; readonly cash: number; readonly funds: number; readonly account: number; readonly code: string | null }
+  | { readonly state: 'done'; readonly offline: boolean; readonly id: string; readonly cash: number; readonly funds: number; readonly account: number; readonly code: string | null; readonly receipt: ReceiptDocument | null }
   | { readonly state: 'message'; readonly code: string };
 
 /** The model of a state; `linesPerPage` pages the bill as the session pages it. */
@@ -101,7 +102,7 @@ export function model(state: State, visit: Visit, linesPerPage: number, status: 
     }
     case 'done': {
       const info = local.output.setlinfo;
-      return { state, offline: visit.setl?.offline === true, id: visit.setl?.id ?? '', cash: info.psn_cash_pay, funds: info.fund_pay_sumamt, account: info.acct_pay, code };
+      return { state, offline: visit.setl?.offline === true, id: visit.setl?.id ?? '', cash: info.psn_cash_pay, funds: info.fund_pay_sumamt, account: info.acct_pay, code, receipt: visit.receipt };
     }
     case 'message':
       return { state, code: code ?? 'internal' };

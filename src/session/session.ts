@@ -148,10 +148,12 @@ export interface Visit {
   /** What the message screen says (a refusal or failure code), or a note on another screen. */
   code: string | null;
   setl: { readonly id: string; readonly entry: string; readonly time: number; readonly offline: boolean } | null;
+  /** The receipt as it prints (the done screen shows it). */
+  receipt: ReceiptDocument | null;
 }
 
 const freshVisit = (): Visit => ({
-  credential: null, card: null, pin: '', pinTries: 0, person: null, institution: null, bill: null, names: [], cash: null, account: null, useAccount: false, page: 0, code: null, setl: null,
+  credential: null, card: null, pin: '', pinTries: 0, person: null, institution: null, bill: null, names: [], cash: null, account: null, useAccount: false, page: 0, code: null, setl: null, receipt: null,
 });
 
 /** Default timeouts per state, ms: the patient's, the devices' and the hub's (src/limits.ts). */
@@ -554,7 +556,7 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
     const visit = this.visit;
     const setl = visit.setl as NonNullable<Visit['setl']>;
     const local = (visit.useAccount ? visit.account : visit.cash) as Local;
-    const document = this.#receipt(setl.id, setl.time, setl.offline, local.body, this.#who(), false);
+    const document = (visit.receipt = this.#receipt(setl.id, setl.time, setl.offline, local.body, this.#who(), false));
     const out = await this.#during(this.#printAndMark(setl.entry, document), this.timeoutsMs.print);
     if (out === 'cancel' || out === 'timeout') return out;
     if (!out.ok) {

@@ -43,6 +43,7 @@ function visitOf(worked: ReturnType<typeof workedCases>[number], useAccount: boo
     page: 0,
     code: null,
     setl: { id: 'S000000000042', entry: 'S42', time: 0, offline: false },
+    receipt: null,
   };
 }
 
