@@ -25,6 +25,8 @@ import { gzipSync } from 'node:zlib';
 export const terminalBudgetBytes = 256 * 1024;
 /** The firmware budget over a slow line: `dist/terminal.js` compressed with gzip -9 (zlib level 9), about 6 s at 115,200 baud. */
 export const terminalGzipBudgetBytes = 80 * 1024;
+/** The kiosk's touch-screen page (`dist/kiosk-page.js` and `.css`, src/ui/page/), gzip -9 together: what a browser loads at boot. */
+export const pageGzipBudgetBytes = 60 * 1024;
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -83,7 +85,7 @@ export const assertShim = {
 export const besideTheBundle = {
   name: 'beside-the-bundle',
   setup(builder) {
-    builder.onResolve({ filter: /^\.\/(crypto-tweetnacl|sim-hub)\.js$/ }, (args) => ({ path: args.path, external: true }));
+    builder.onResolve({ filter: /^\.\/(crypto-tweetnacl|sim-hub|kiosk-ui)\.js$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -98,6 +100,8 @@ const forbiddenInputs = [
   /node_modules\/@serialport\/binding-mock\//,
   /node_modules\/tweetnacl\//,
   /^device\/sim\//,
+  // The kiosk's UI server and page (dist/kiosk-ui.js, dist/kiosk-page.js), loaded only with a `ui_port`.
+  /^src\/ui\//,
 ];
 
 /** A budget from the environment: absent is the constant; it may only lower it. */
@@ -170,6 +174,11 @@ function bundles(outdir) {
     { name: 'terminal.js', entry: 'src/main.ts', budgeted: true, options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertShim, besideTheBundle] } },
     // The portable Ed25519 provider (src/crypto-choice.ts requires it for `--crypto tweetnacl` or when node:crypto fails its self-test).
     { name: 'crypto-tweetnacl.js', entry: 'protocol/crypto-tweetnacl.ts', budgeted: false, options: {} },
+    // The kiosk's UI server, which src/cli/run.ts requires as ./kiosk-ui.js when the profile has a `ui_port`.
+    { name: 'kiosk-ui.js', entry: 'src/ui/server.ts', budgeted: false, options: {} },
+    // The page it serves: plain TypeScript and CSS for the browser, held to its own budget (`page`).
+    { name: 'kiosk-page.js', entry: 'src/ui/page/page.ts', budgeted: false, page: true, options: { platform: 'browser', format: 'iife', target: 'chrome110', sourcemap: false } },
+    { name: 'kiosk-page.css', entry: 'src/ui/page/page.css', budgeted: false, page: true, options: { platform: 'browser', sourcemap: false } },
   ];
   if (existsSync(path.join(root, 'device/sim/main.ts'))) {
     list.push({ name: 'sim.js', entry: 'device/sim/main.ts', budgeted: false, options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertShim, besideTheBundle] } });
@@ -200,7 +209,7 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
       }
     }
     const code = result.outputFiles.find((file) => file.path === bundle.outfile).contents;
-    report.push({ name: bundle.name, bytes: output.bytes, gzipBytes: gzipSync(code, { level: 9 }).length, budgeted: bundle.budgeted, top: contributors(output) });
+    report.push({ name: bundle.name, bytes: output.bytes, gzipBytes: gzipSync(code, { level: 9 }).length, budgeted: bundle.budgeted, page: bundle.page === true, top: contributors(output) });
     files.push(...result.outputFiles);
   }
   for (const entry of report) {
@@ -212,6 +221,10 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
       log(`  ${name.padEnd(28)} ${String(bytes).padStart(8)} bytes  ${((100 * bytes) / entry.bytes).toFixed(1).padStart(5)} %`);
     }
   }
+  const page = report.filter((entry) => entry.page);
+  const pageGzipBytes = page.reduce((sum, entry) => sum + entry.gzipBytes, 0);
+  log(`kiosk page: gzip -9 ${pageGzipBytes} bytes (${kib(pageGzipBytes)}) for ${page.map((entry) => entry.name).join(' and ')}; budget ${pageGzipBudgetBytes} bytes (${kib(pageGzipBudgetBytes)})`);
+  if (pageGzipBytes > pageGzipBudgetBytes) throw new BudgetError(`the kiosk page is ${pageGzipBytes} bytes with gzip -9, over its budget of ${pageGzipBudgetBytes} bytes by ${pageGzipBytes - pageGzipBudgetBytes}`);
   for (const entry of report.filter((candidate) => candidate.budgeted)) {
     if (entry.bytes > budgetBytes) throw new BudgetError(`${entry.name} is ${entry.bytes} bytes, over the budget of ${budgetBytes} bytes by ${entry.bytes - budgetBytes}`);
     if (entry.gzipBytes > gzipBudgetBytes) throw new BudgetError(`${entry.name} is ${entry.gzipBytes} bytes with gzip -9, over the gzip budget of ${gzipBudgetBytes} bytes by ${entry.gzipBytes - gzipBudgetBytes}`);

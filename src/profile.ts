@@ -56,6 +56,8 @@ export interface Profile {
   readonly layout: 'kiosk' | 'handheld';
   readonly offline_floor_fen: number;
   readonly receipt_cells: 32 | 48;
+  /** The kiosk's touch-screen page on 127.0.0.1 (src/ui/server.ts); 0: none, the screen as text on stdout. */
+  readonly ui_port: number;
   /** Real ports (kiosk, handheld): printer and hub always, a card reader or a QR scanner or both. */
   readonly ports: { readonly [P in PortName]: SerialSpec | null } | null;
   /** The simulated lines of the emulated and hil profiles: baud, frame fault rate of the hub line, seed. */
@@ -138,6 +140,7 @@ export const profileTable: Table = {
   layout: oneOf(['kiosk', 'handheld'], undefined, 'the screen; default the profile kind\'s (handheld for handheld, else kiosk)'),
   offline_floor_fen: whole(0, 10_000_000, 0, 'a bill up to it settles offline (0: never)'),
   receipt_cells: oneOf([32, 48], 32, '32 for 58 mm paper, 48 for 80 mm'),
+  ui_port: whole(0, 65_535, 0, 'the touch-screen page on 127.0.0.1 (0: none, the screen as text on stdout)'),
 };
 
 /** The profile's groups of fields, by key: their tables and what each group is. */
@@ -249,6 +252,7 @@ export function parseProfile(source: string, resolve: (state: string) => string)
     layout: field('layout', kind === 'handheld' ? 'handheld' : 'kiosk'),
     offline_floor_fen: field('offline_floor_fen'),
     receipt_cells: field('receipt_cells'),
+    ui_port: field('ui_port'),
     ports: simulated ? null : realPorts(p.ports),
     line: readAll(lineTable, p.line, 'line'),
     timeouts_ms: readAll(timeoutTable, p.timeouts_ms, 'timeouts_ms'),

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: builds what ships, type-checks, then runs every tier of uvu
-// suites (unit, property, vectors, fault, hil), each test file in its own
+// suites (unit, property, vectors, fault, hil, browser), each test file in its own
 // process, and ends with the plain line `N passed, N failed, N skipped`.
 //
 // usage: node test/run.mjs [--tier NAME[,NAME]] [--no-build] [--no-typecheck] [--verbose] [FILTER...]
 //   FILTER keeps the test files whose path contains it.
-// env:   CI=true makes a missing socat a failure of the hil tier instead of a skip.
+// env:   CI=true makes a missing socat (hil) or Chromium (browser) a failure of the tier instead of a skip.
 import { bundleForNode } from '../build.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -15,9 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const tiers = ['unit', 'property', 'vectors', 'fault', 'hil'];
-/** Tiers whose files run one at a time: they time real serial lines. */
-const serialTiers = new Set(['hil']);
+const tiers = ['unit', 'property', 'vectors', 'fault', 'hil', 'browser'];
+/** Tiers whose files run one at a time: they time real serial lines, or drive a browser. */
+const serialTiers = new Set(['hil', 'browser']);
+/** Debian's Chromium, as the browser tier drives it (test/helpers/browser.ts). */
+const chromiumPath = '/usr/bin/chromium';
 const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
 const outRoot = path.join(root, '.build', 'test');
 
@@ -166,6 +168,16 @@ async function main() {
       }
       console.log("hil: socat not found; install it with 'sudo apt-get install socat' to run these tests (counted as skipped)");
       env.HIL_SOCAT = 'absent';
+    }
+    if (tier === 'browser' && !existsSync(chromiumPath)) {
+      if (ci) {
+        counts.failed += 1;
+        failures.push(`browser: ${chromiumPath} is required when CI=true (apt-get install chromium)`);
+        console.log('browser: chromium not found, and CI=true requires it: failed');
+        continue;
+      }
+      console.log("browser: chromium not found; install it with 'sudo apt-get install chromium' to run these tests (counted as skipped)");
+      env.BROWSER_CHROMIUM = 'absent';
     }
     const compiled = files.map((file) => path.join(outRoot, path.relative(path.join(root, 'test'), file)).replace(/\.ts$/, '.js'));
     const concurrency = serialTiers.has(tier) ? 1 : Math.max(1, Math.min(2, availableParallelism()));

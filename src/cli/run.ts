@@ -26,6 +26,7 @@ import { cryptoChoices, type CryptoChoice } from '../crypto-choice';
 import { parseProfile, profileHelp, ProfileError, type Profile } from '../profile';
 import { lineLog, logFormats, type Log, type LogFormat } from '../log';
 import { layouts } from '../session/screens';
+import type { Display } from '../session/session';
 import { bootTerminal, type Terminal } from '../terminal';
 import { realBinding } from './binding';
 import { providerFor } from './cose-run';
@@ -72,6 +73,11 @@ export type SimulatedEnds = (
   profile: Profile,
   parts: { readonly publicKey: Uint8Array; timeS(): number; readonly log: Log; openSerial(path: string, baud: number): Promise<Port> },
 ) => Promise<RunEnds>;
+
+/** What the kiosk's UI bundle (dist/kiosk-ui.js, src/ui/server.ts) gives the firmware: a display and the page's address. */
+interface KioskUiBundle {
+  startKioskUi(options: { readonly port: number; readonly push: (key: string) => void; readonly log: Log }): Promise<{ readonly display: Display; readonly address: string; close(): Promise<void> }>;
+}
 
 const runSyntax = {
   synopsis: 'run --profile FILE [--crypto C] [--log text|json] [--check] [--exit-at-ready]',
@@ -150,6 +156,9 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     let lines: ReturnType<typeof createInterface> | undefined;
+    // The touch-screen page, its own bundle beside this one (src/ui/server.ts), only when the profile has a port for it: then stdout carries nothing.
+    const ui = profile.ui_port > 0 ? await (require('./kiosk-ui.js') as KioskUiBundle).startKioskUi({ port: profile.ui_port, push: (key) => keypad.push(key), log }) : null;
+    if (ui) log('info', 'ui', { address: ui.address });
     try {
       terminal = await bootTerminal({
         id: profile.terminal,
@@ -160,7 +169,7 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
         hubKeys: keyring([crypto.verifier(ends.hubPublicKey)]),
         connect: ends.connect,
         ports: ends.ports,
-        display: new TextDisplay((text) => void writeOut(io.stdout, text), layouts[profile.layout].cols),
+        display: ui?.display ?? new TextDisplay((text) => void writeOut(io.stdout, text), layouts[profile.layout].cols),
         keypad,
         timers: systemClock,
         timeS,
@@ -183,6 +192,7 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
       await terminal.close();
     } finally {
       lines?.close();
+      await ui?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       await ends.close();

@@ -1,10 +1,16 @@
-// The session's screens as text frames (issue 8): a kiosk layout (48 cells by
-// 14 rows) and the 20×4 handheld layout, CJK taking two cells (text.ts).
-// Every frame is exactly `rows` lines of exactly `cols` cells, whatever the
-// names and amounts in it, so a display driver can draw it as it comes.
+// The session's screens (issues 8 and 15): one model, two renderers. `model`
+// says what a state shows as data (amounts in fen, codes, the page of the
+// bill, the patient's id already masked, never the PIN); `text` lays a model
+// out as a frame for the kiosk's text layout (48 cells by 14 rows) or the
+// 20×4 handheld, CJK taking two cells (text.ts), and the kiosk's web page
+// renders the same model as HTML. Every text frame is exactly `rows` lines of
+// exactly `cols` cells, whatever the names and amounts in it, so a display
+// driver can draw it as it comes.
+import type { FundPayment, LineResult } from '../core/types';
 import { yuan } from '../core/trace';
 import type { State } from './machine';
 import { fundName, messageFor } from './messages';
+import type { ReceiptDocument } from './receipt';
 import type { Local, Visit } from './session';
 import { fit, maskId, spread, wrap } from './text';
 
@@ -45,23 +51,106 @@ const titles: Readonly<Record<State, readonly [string, string, string?, string?]
   message: ['', ''],
 };
 
+/** Who the pre-settlement is for: the name on the card (or the hub's), the id masked, the insured place. */
+export interface Patient {
+  readonly name: string;
+  readonly id: string;
+  readonly place: string;
+}
+
+/** A fee line of the bill: the catalogue's name, its amount, what of it the patient pays, and the core's result for it (class, parts, why). */
+export interface BillLine {
+  readonly name: string;
+  readonly amt: number;
+  readonly self: number;
+  readonly result: LineResult | null;
+}
+
+/** The pre-settlement's totals, fen: the bill, its self-paid parts, what the funds pay (each fund layer), what the patient pays. */
+export interface Totals {
+  readonly total: number;
+  readonly selfParts: number;
+  readonly funds: number;
+  readonly layers: readonly FundPayment[];
+  readonly yours: number;
+}
+
+/**
+ * What a state shows, as data: the one model both renderers draw. `code` is
+ * the message screen's refusal or failure, or a note on another screen.
+ */
+export type ScreenModel =
+  | { readonly state: 'idle'; readonly status: Status }
+  | { readonly state: 'pin' | 'card' | 'person' | 'bill' | 'settle' | 'print'; readonly code: string | null }
+  | { readonly state: 'review'; readonly page: number; readonly pages: number; readonly patient: Patient; readonly lines: readonly BillLine[]; readonly totals: Totals | null }
+  | { readonly state: 'confirm'; readonly balance: number; readonly cash: number; readonly account: number | null; readonly useAccount: boolean }
+  | { readonly state: 'done'; readonly offline: boolean; readonly id: string; readonly cash: number; readonly funds: number; readonly account: number; readonly code: string | null; readonly receipt: ReceiptDocument | null }
+  | { readonly state: 'message'; readonly code: string };
+
+/** The model of a state; `linesPerPage` pages the bill as the session pages it. */
+export function model(state: State, visit: Visit, linesPerPage: number, status: Status): ScreenModel {
+  const { code } = visit;
+  const local = (visit.useAccount ? visit.account : visit.cash) as Local;
+  switch (state) {
+    case 'idle':
+      return { state, status };
+    case 'review':
+      return review(visit, linesPerPage, local);
+    case 'confirm': {
+      const cash = (choice: Local | null) => choice?.output.setlinfo.psn_cash_pay ?? 0;
+      return { state, balance: visit.person?.acct_balance ?? 0, cash: cash(visit.cash), account: visit.account && cash(visit.account), useAccount: visit.useAccount };
+    }
+    case 'done': {
+      const info = local.output.setlinfo;
+      return { state, offline: visit.setl?.offline === true, id: visit.setl?.id ?? '', cash: info.psn_cash_pay, funds: info.fund_pay_sumamt, account: info.acct_pay, code, receipt: visit.receipt };
+    }
+    case 'message':
+      return { state, code: code ?? 'internal' };
+    default:
+      return { state, code };
+  }
+}
+
+/** One page of the pre-settlement: a page of fee lines, or on the last page the totals. */
+function review(visit: Visit, linesPerPage: number, local: Local): ScreenModel {
+  const fees = visit.bill?.lines ?? [];
+  const { page } = visit;
+  const pages = Math.ceil(fees.length / linesPerPage) + 1;
+  const id = visit.card?.idNumber ?? visit.person?.psn_no ?? '';
+  const patient = { name: visit.card?.name ?? visit.person?.psn_name ?? '', id: maskId(id), place: visit.person?.insuplc_admdvs ?? '' };
+  const lines = fees.slice(page * linesPerPage, (page + 1) * linesPerPage).map((fee, index) => {
+    const at = page * linesPerPage + index;
+    const result = local.output.lines[at] ?? null;
+    return { name: visit.names[at] ?? fee.code, amt: fee.amt, self: result ? result.fulamt_ownpay_amt + result.overlmt_amt + result.preselfpay_amt : 0, result };
+  });
+  const info = local.output.setlinfo;
+  const totals = page + 1 < pages ? null : { total: info.medfee_sumamt, selfParts: info.fulamt_ownpay_amt + info.overlmt_selfpay + info.preselfpay_amt, funds: info.fund_pay_sumamt, layers: local.output.setldetail, yours: info.psn_cash_pay + info.acct_pay };
+  return { state: 'review', page, pages, patient, lines, totals };
+}
+
 /** The frame of a state: exactly `layout.rows` rows of `layout.cols` cells. */
 export function screen(state: State, visit: Visit, layout: Layout, status: Status): string[] {
-  const lines = content(state, visit, layout, status);
+  return text(model(state, visit, layout.linesPerPage, status), layout);
+}
+
+/** A model laid out as text: exactly `layout.rows` rows of `layout.cols` cells. */
+export function text(shown: ScreenModel, layout: Layout): string[] {
+  const lines = content(shown, layout);
   return Array.from({ length: layout.rows }, (_, row) => fit(lines[row] ?? '', layout.cols));
 }
 
-function content(state: State, visit: Visit, layout: Layout, status: Status): string[] {
+function content(shown: ScreenModel, layout: Layout): string[] {
   const { cols } = layout;
   const small = cols < 40;
-  const [zh, en, shortZh, shortEn] = titles[state];
+  const [zh, en, shortZh, shortEn] = titles[shown.state];
   const head = small ? [shortZh ?? zh, shortEn ?? en] : [zh, en];
-  const note = visit.code === null ? [] : wrap(messageFor(visit.code).zh, cols).slice(0, small ? 1 : 3);
+  const code = 'code' in shown && shown.state !== 'message' ? shown.code : null;
+  const note = code === null ? [] : wrap(messageFor(code).zh, cols).slice(0, small ? 1 : 3);
   const keys = small ? 'OK确认 C取消' : '确认 OK · 取消 Cancel';
   const money = (label: string, fen: number) => spread(label, yuan(fen), cols);
-  const local = visit.useAccount ? visit.account : visit.cash;
-  switch (state) {
+  switch (shown.state) {
     case 'idle': {
+      const { status } = shown;
       // A refused offline settlement is for staff: it stays on the idle screen while the journal holds it.
       const refused = status.refused === 0 ? [''] : small ? [`离线被拒${status.refused}笔 请联系`] : [`离线结算被拒 ${status.refused} 笔，请联系工作人员`, `${status.refused} offline settlement(s) refused: call staff`];
       return [...head, ...Array(small ? 0 : 10 - refused.length).fill(''), ...refused, `${status.online ? '在线 online' : '离线 offline'} · ${status.queued} queued${status.floorFen > 0 && !small ? ` · 离线限额 ≤ ${yuan(status.floorFen)}` : ''}`];
@@ -69,69 +158,58 @@ function content(state: State, visit: Visit, layout: Layout, status: Status): st
     case 'pin':
       return [...head, ...note, keys];
     case 'review':
-      return review(visit, layout, local as Local);
+      return reviewText(shown, layout);
     case 'confirm': {
-      const cash = (choice: Local | null) => yuan(choice?.output.setlinfo.psn_cash_pay ?? 0);
       const mark = (on: boolean) => (on ? '>' : ' ');
       const choices =
-        visit.account === null
-          ? [spread('现金 Cash', cash(visit.cash), cols)]
-          : [money('账户余额 Balance', visit.person?.acct_balance ?? 0), spread(`${mark(visit.useAccount)}1 用账户${small ? '' : ' Account'} 现金`, cash(visit.account), cols), spread(`${mark(!visit.useAccount)}2 不用${small ? '' : ' Cash only'} 现金`, cash(visit.cash), cols)];
-      return [...(small && visit.account !== null ? [] : [head[0] as string]), ...choices, keys];
+        shown.account === null
+          ? [spread('现金 Cash', yuan(shown.cash), cols)]
+          : [money('账户余额 Balance', shown.balance), spread(`${mark(shown.useAccount)}1 用账户${small ? '' : ' Account'} 现金`, yuan(shown.account), cols), spread(`${mark(!shown.useAccount)}2 不用${small ? '' : ' Cash only'} 现金`, yuan(shown.cash), cols)];
+      return [...(small && shown.account !== null ? [] : [head[0] as string]), ...choices, keys];
     }
     case 'done': {
-      const info = (local as Local).output.setlinfo;
-      const title = visit.setl?.offline ? '离线结算完成 Settled offline' : (head[0] as string);
-      const lines = [title, money('现金 Cash', info.psn_cash_pay), `No. ${visit.setl?.id ?? ''}`];
-      return small ? [...lines, note[0] ?? '请取凭证和卡'] : [...lines, money('基金 Funds', info.fund_pay_sumamt), money('个人账户 Account', info.acct_pay), '', ...note, '请取走凭证和卡片 Take your receipt and card'];
+      const title = shown.offline ? '离线结算完成 Settled offline' : (head[0] as string);
+      const lines = [title, money('现金 Cash', shown.cash), `No. ${shown.id}`];
+      return small ? [...lines, note[0] ?? '请取凭证和卡'] : [...lines, money('基金 Funds', shown.funds), money('个人账户 Account', shown.account), '', ...note, '请取走凭证和卡片 Take your receipt and card'];
     }
     case 'message': {
-      const message = messageFor(visit.code ?? 'internal');
+      const message = messageFor(shown.code);
       return small ? [...wrap(message.zh, cols).slice(0, 2), ...wrap(message.en, cols)] : [...wrap(message.zh, cols), '', ...wrap(message.en, cols), '', '按任意键继续 Press any key'];
     }
     default:
-      return [...head, ...(state === 'settle' ? note : [])];
+      return [...head, ...(shown.state === 'settle' ? note : [])];
   }
 }
 
-/** One page of the pre-settlement: fee lines with their class, self-paid part and amount; the last page the totals. */
-function review(visit: Visit, layout: Layout, local: Local): string[] {
+/** One page of the pre-settlement as text: fee lines with their class, self-paid part and amount; the last page the totals. */
+function reviewText(shown: Extract<ScreenModel, { state: 'review' }>, layout: Layout): string[] {
   const { cols, linesPerPage } = layout;
   const small = cols < 40;
-  const fees = visit.bill?.lines ?? [];
-  const pages = Math.ceil(fees.length / linesPerPage) + 1;
-  const page = visit.page;
-  const counter = `${page + 1}/${pages}`;
+  const counter = `${shown.page + 1}/${shown.pages}`;
   const next = small ? 'OK> C取消' : 'OK 下一页 Next · 取消 Cancel';
   const money = (label: string, fen: number) => spread(label, yuan(fen), cols);
-  const id = visit.card?.idNumber ?? visit.person?.psn_no ?? '';
-  const patient = spread(visit.card?.name ?? visit.person?.psn_name ?? '', `${maskId(id)} ${visit.person?.insuplc_admdvs ?? ''}`, cols);
-  if (page + 1 < pages) {
-    const rows = fees.slice(page * linesPerPage, (page + 1) * linesPerPage).flatMap((fee, index) => {
-      const at = page * linesPerPage + index;
-      const result = local.output.lines[at];
-      const self = result ? result.fulamt_ownpay_amt + result.overlmt_amt + result.preselfpay_amt : 0;
-      const level = levels[result?.chrgitm_lv ?? ''] ?? '  ';
-      const name = visit.names[at] ?? fee.code;
-      if (small) return [`${counter} ${name}`, spread(level, yuan(fee.amt), cols), money('自付', self)];
-      const amounts = ` ${level} ${fit(yuan(self), 9, 'right')} ${fit(yuan(fee.amt), 10, 'right')}`;
-      return [fit(name, cols - 24) + amounts];
+  const patient = spread(shown.patient.name, `${shown.patient.id} ${shown.patient.place}`, cols);
+  const { totals } = shown;
+  if (totals === null) {
+    const rows = shown.lines.flatMap((line) => {
+      const level = levels[line.result?.chrgitm_lv ?? ''] ?? '  ';
+      if (small) return [`${counter} ${line.name}`, spread(level, yuan(line.amt), cols), money('自付', line.self)];
+      const amounts = ` ${level} ${fit(yuan(line.self), 9, 'right')} ${fit(yuan(line.amt), 10, 'right')}`;
+      return [fit(line.name, cols - 24) + amounts];
     });
     return small ? [...rows, next] : [spread('费用明细 Bill', counter, cols), patient, spread('项目 Item', '类  自付 Self  金额 Amount', cols), ...rows, ...Array(linesPerPage - rows.length).fill(''), '', next];
   }
-  const info = local.output.setlinfo;
-  const yours = info.psn_cash_pay + info.acct_pay;
-  if (small) return [money('总额', info.medfee_sumamt), money('基金', info.fund_pay_sumamt), money('个人', yours), 'OK继续 C取消'];
-  const funds = local.output.setldetail.filter((fund) => fund.fund_pay_type !== '310200').slice(0, 4);
+  if (small) return [money('总额', totals.total), money('基金', totals.funds), money('个人', totals.yours), 'OK继续 C取消'];
+  const funds = totals.layers.filter((fund) => fund.fund_pay_type !== '310200').slice(0, 4);
   return [
     spread('结算预览 Pre-settlement', counter, cols),
     patient,
     '',
-    money('医疗费总额 Total bill', info.medfee_sumamt),
-    money('自付部分 Self-paid parts', info.fulamt_ownpay_amt + info.overlmt_selfpay + info.preselfpay_amt),
-    money('基金支付 Funds pay', info.fund_pay_sumamt),
+    money('医疗费总额 Total bill', totals.total),
+    money('自付部分 Self-paid parts', totals.selfParts),
+    money('基金支付 Funds pay', totals.funds),
     ...funds.map((fund) => money(`  ${fundName(fund.fund_pay_type).zh}`, fund.fund_payamt)),
-    money('个人负担 Yours to pay', yours),
+    money('个人负担 Yours to pay', totals.yours),
     '',
     'OK 继续 Continue · 取消 Cancel',
   ];

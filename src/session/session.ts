@@ -37,7 +37,7 @@ import {
 } from '../limits';
 import { nextState, type Event, type State } from './machine';
 import { receiptFor, type ReceiptDocument } from './receipt';
-import { screen, type Layout } from './screens';
+import { model, text, type Layout, type ScreenModel } from './screens';
 
 /** What a device gives back: a value, or a failure with a stable code (device/port.ts's Result fits). */
 export type DeviceResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly code: string; readonly retriesLeft?: number } };
@@ -64,8 +64,9 @@ export interface Printer {
   print(receipt: ReceiptDocument): Promise<DeviceResult<unknown>>;
 }
 
+/** Shows a state: its text frame on the layout, and the model it was laid out from (the kiosk's web page renders that). */
 export interface Display {
-  show(frame: readonly string[]): void;
+  show(frame: readonly string[], model: ScreenModel): void;
 }
 
 /**
@@ -147,10 +148,12 @@ export interface Visit {
   /** What the message screen says (a refusal or failure code), or a note on another screen. */
   code: string | null;
   setl: { readonly id: string; readonly entry: string; readonly time: number; readonly offline: boolean } | null;
+  /** The receipt as it prints (the done screen shows it). */
+  receipt: ReceiptDocument | null;
 }
 
 const freshVisit = (): Visit => ({
-  credential: null, card: null, pin: '', pinTries: 0, person: null, institution: null, bill: null, names: [], cash: null, account: null, useAccount: false, page: 0, code: null, setl: null,
+  credential: null, card: null, pin: '', pinTries: 0, person: null, institution: null, bill: null, names: [], cash: null, account: null, useAccount: false, page: 0, code: null, setl: null, receipt: null,
 });
 
 /** Default timeouts per state, ms: the patient's, the devices' and the hub's (src/limits.ts). */
@@ -218,16 +221,26 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
     this.#stop.abort();
   }
 
-  /** The screen of the current state, as the display shows it. */
-  frame(): string[] {
+  /** The screen of the current state as data (screens.ts): what every renderer draws. */
+  model(): ScreenModel {
     const refused = this.state === 'idle' ? this.#o.journal.entries().filter((entry) => entry.kind === 'advice' && entry.outcome === 'refused').length : 0;
-    return screen(this.state, this.visit, this.#o.layout, { queued: this.#o.journal.queueLength, online: this.#o.client.signedIn !== null, floorFen: this.#floorFen(), refused });
+    return model(this.state, this.visit, this.#o.layout.linesPerPage, { queued: this.#o.journal.queueLength, online: this.#o.client.signedIn !== null, floorFen: this.#floorFen(), refused });
+  }
+
+  /** The screen of the current state, as the text display shows it. */
+  frame(): string[] {
+    return text(this.model(), this.#o.layout);
+  }
+
+  #show(): void {
+    const shown = this.model();
+    this.#o.display.show(text(shown, this.#o.layout), shown);
   }
 
   #enter(state: State): void {
     if (state === 'idle' && this.state !== 'idle') this.visit = freshVisit();
     this.state = state;
-    this.#o.display.show(this.frame());
+    this.#show();
     this.emit('state', state);
   }
 
@@ -461,7 +474,7 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
       if (key === 'ok') return 'ok';
       if ((key === '1' && this.visit.account !== null) || key === '2') {
         this.visit.useAccount = key === '1';
-        this.#o.display.show(this.frame());
+        this.#show();
       }
     }
   }
@@ -492,7 +505,7 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
       while ((await this.#o.keypad.next(signal)) !== 'cancel');
       cancelled = true;
       visit.code = 'patient_cancelled';
-      this.#o.display.show(this.frame());
+      this.#show();
     })().catch(() => undefined);
     const out = await client.settle(local.body, this.#who());
     controller.abort();
@@ -543,7 +556,7 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
     const visit = this.visit;
     const setl = visit.setl as NonNullable<Visit['setl']>;
     const local = (visit.useAccount ? visit.account : visit.cash) as Local;
-    const document = this.#receipt(setl.id, setl.time, setl.offline, local.body, this.#who(), false);
+    const document = (visit.receipt = this.#receipt(setl.id, setl.time, setl.offline, local.body, this.#who(), false));
     const out = await this.#during(this.#printAndMark(setl.entry, document), this.timeoutsMs.print);
     if (out === 'cancel' || out === 'timeout') return out;
     if (!out.ok) {

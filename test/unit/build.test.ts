@@ -98,7 +98,7 @@ test('the firmware carries the drivers its terminal runs on, signed updates, rec
 });
 
 test('the firmware carries cbor-x from its source modules (encode entry, tree-shaken) and never asks for the native extractor', async () => {
-  const result = await esbuild.build({ absWorkingDir: projectRoot, entryPoints: ['src/main.ts'], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true, logLevel: 'silent', external: ['@serialport/bindings-cpp', 'cbor-extract'] });
+  const result = await esbuild.build({ absWorkingDir: projectRoot, entryPoints: ['src/main.ts'], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true, logLevel: 'silent', external: ['@serialport/bindings-cpp', 'cbor-extract', './kiosk-ui.js'] });
   const inputs = Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules/cbor-'));
   assert.ok(inputs.includes('node_modules/cbor-x/encode.js') && inputs.includes('node_modules/cbor-x/decode.js'), inputs.join(', '));
   assert.equal(inputs.filter((input) => input.includes('/dist/') || input.endsWith('node-index.js')), [], 'no prebuilt file, not the main entry');
@@ -197,7 +197,7 @@ test('a budget one byte under either real figure fails the build and writes noth
   }
 });
 
-test('budgets at the real figures pass; the report prints both and names contributors; four bundles written, retired ones removed', () => {
+test('budgets at the real figures pass; the report prints both and names contributors; the bundles written, the kiosk page held to its budget, retired ones removed', () => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'budget-'));
   try {
     // Earlier builds' bundles that no build writes any more are removed, not left beside the firmware.
@@ -209,7 +209,10 @@ test('budgets at the real figures pass; the report prints both and names contrib
     assert.match(result.stdout, /^ {2}\S+\s+\d+ bytes\s+[\d.]+ %$/m);
     assert.match(result.stdout, /^ {2}cbor-x\s+\d+ bytes/m, 'cbor-x is the firmware\'s encoder');
     assert.is(statSync(path.join(outdir, 'terminal.js')).size, size);
-    assert.equal(readdirSync(outdir).filter((name) => name.endsWith('.js')).sort(), ['crypto-tweetnacl.js', 'sim-hub.js', 'sim.js', 'terminal.js'], 'the four bundles and nothing else');
+    assert.equal(readdirSync(outdir).filter((name) => name.endsWith('.js')).sort(), ['crypto-tweetnacl.js', 'kiosk-page.js', 'kiosk-ui.js', 'sim-hub.js', 'sim.js', 'terminal.js'], 'the bundles and nothing else');
+    assert.ok(existsSync(path.join(outdir, 'kiosk-page.css')), 'the page\'s style sheet');
+    const page = /^kiosk page: gzip -9 (\d+) bytes .*; budget (\d+) bytes/m.exec(result.stdout);
+    assert.ok(page !== null && Number(page[1]) > 0 && Number(page[1]) <= Number(page[2]) && page[2] === String(60 * 1024), result.stdout);
     assert.not.ok(existsSync(path.join(outdir, 'tools.js.map')));
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -103,7 +103,7 @@ for (const { name, bundle, run, extra } of bundles) {
 
 /** Every field a profile may hold, as README.md's profile table lists them (ports.* once, for every port). */
 const profileFields = [
-  'profile', 'terminal', 'institution', 'institution_name', 'state', 'hub_key', 'layout', 'offline_floor_fen', 'receipt_cells',
+  'profile', 'terminal', 'institution', 'institution_name', 'state', 'hub_key', 'layout', 'offline_floor_fen', 'receipt_cells', 'ui_port',
   'ports', 'ports.path', 'ports.baud', 'ports.data_bits', 'ports.parity', 'ports.stop_bits', 'ports.flow',
   'line', 'line.baud', 'line.loss', 'line.seed',
   'timeouts_ms', 'timeouts_ms.patient', 'timeouts_ms.hub_request', 'timeouts_ms.hub_settle',

@@ -5,7 +5,9 @@
 // every code: exactly `rows` rows of exactly `cols` cells, CJK counted two.
 // And they say what the patient needs: the refusal in plain words, each fee
 // line's item and amount page by page, the totals, the cash either way, the
-// settlement number.
+// settlement number. The model the frames are laid out from (the web page
+// renders the same one) carries the amounts of the session's own settlement
+// to the fen, the id masked, and never the PIN.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { yuan } from '../../src/core/trace';
@@ -13,7 +15,7 @@ import { settleCase } from '../../src/core/case';
 import type { Settlement } from '../../src/core/types';
 import { states, type State } from '../../src/session/machine';
 import { messageFor } from '../../src/session/messages';
-import { layouts, screen } from '../../src/session/screens';
+import { layouts, model, screen, text } from '../../src/session/screens';
 import { pageCount, type Local, type Visit } from '../../src/session/session';
 import { cellWidth } from '../../src/session/text';
 import { workedCases } from '../helpers/cases';
@@ -41,6 +43,7 @@ function visitOf(worked: ReturnType<typeof workedCases>[number], useAccount: boo
     page: 0,
     code: null,
     setl: { id: 'S000000000042', entry: 'S42', time: 0, offline: false },
+    receipt: null,
   };
 }
 
@@ -109,6 +112,38 @@ test('the pre-settlement shows each fee line with its amount, page by page, then
     assert.ok(screen('done', visit, layout, status).join('\n').includes('S000000000042'));
   }
   assert.is(pageCount(visit, layouts.handheld), lines.length + 1, 'one fee line a page on the handheld');
+});
+
+test('the model carries the settlement to the fen, the id masked and never the PIN; the text frame is laid out from it', () => {
+  for (const worked of workedCases()) {
+    const visit = visitOf(worked, true);
+    if (visit === null) continue;
+    const local = (visit.useAccount ? visit.account : visit.cash) as Local;
+    const pin = '97531864';
+    for (const layout of Object.values(layouts)) {
+      const pages = pageCount(visit, layout);
+      let fen = 0;
+      for (const state of states) {
+        for (let page = 0; page < (state === 'review' ? pages : 1); page += 1) {
+          const shown = model(state, { ...visit, pin, page }, layout.linesPerPage, status);
+          const json = JSON.stringify(shown);
+          assert.not.ok(json.includes(pin), `${worked.name} ${state}: the PIN`);
+          assert.not.ok(json.includes('130125195805020017'), `${worked.name} ${state}: the whole id`);
+          assert.equal(text(shown, layout), screen(state, { ...visit, pin, page }, layout, status));
+          if (shown.state === 'review') {
+            fen += shown.lines.reduce((sum, line) => sum + line.amt, 0);
+            if (shown.totals !== null) {
+              assert.is(shown.totals.total, local.output.setlinfo.medfee_sumamt);
+              assert.is(shown.totals.yours, local.output.setlinfo.psn_cash_pay + local.output.setlinfo.acct_pay);
+              assert.equal(shown.totals.layers, local.output.setldetail);
+            }
+          }
+          if (shown.state === 'done') assert.is(shown.cash, local.output.setlinfo.psn_cash_pay);
+        }
+      }
+      assert.is(fen, visit.bill?.lines.reduce((sum, line) => sum + line.amt, 0), `${worked.name} ${layout.name}: every fee line on some page`);
+    }
+  }
 });
 
 test.run();

@@ -1,0 +1,223 @@
+// Proves the kiosk's touch-screen page works in a real browser against the
+// real terminal: for each seed patient, `node dist/sim.js run` on the
+// emulated profile with a `ui_port` (the emulated card reader, printer and
+// the reference hub), Chromium (Debian's, through playwright-core) walks the
+// patient through the page by clicks alone: the PIN on the pad, the bill
+// page by page with a "why?" opened, the pre-settlement, confirm, settled,
+// back to idle; or the refusal. It asserts the amounts the page shows equal
+// the session's own output to the fen (the receipt the printer emulator
+// printed, and the sum of the bill's lines the page listed), that the PIN
+// is never in the DOM nor in the terminal's log, and that stdout stays empty
+// with the page on. Every screen's model, as the session sent it over SSE,
+// is rendered again in portrait (1080×1920) and landscape (1920×1080) pages
+// and saved as a screenshot in test/browser/screenshots/ (README names it)
+// for a settled and a refused patient. WALK_SEED=PREFIX walks one patient.
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { seedIdentities } from '../../device/sim/hub/seed';
+import { defaultPin } from '../../device/sim/card-reader-emulator';
+import { yuan } from '../../src/core/trace';
+import type { ScreenModel } from '../../src/session/screens';
+import { browserSuite, launchChromium } from '../helpers/browser';
+import { projectRoot, simBundle } from '../helpers/cli';
+
+/** Where the screenshots go (README, the kiosk's touch screen). */
+const shotsDir = path.join(projectRoot, 'test', 'browser', 'screenshots');
+/** How long one step of the walk may take before the test fails (the terminal boots and syncs first). */
+const stepMs = 60_000;
+const orientations = { portrait: { width: 1080, height: 1920 }, landscape: { width: 1920, height: 1080 } } as const;
+
+const walk = browserSuite('kiosk page walk');
+
+/** A free TCP port on loopback, for the profile's ui_port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Kiosk {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly address: string;
+  readonly models: ScreenModel[];
+  stderr(): string;
+  stdout(): string;
+  close(): Promise<void>;
+}
+
+/** The emulated terminal of an institution, with its page on a free port, booted and ready; its models recorded over SSE. */
+async function startKiosk(institution: string): Promise<Kiosk> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-walk-'));
+  const port = await freePort();
+  const profile = path.join(dir, 'profile.json');
+  writeFileSync(profile, JSON.stringify({ profile: 'emulated', terminal: 'WALK-K01', institution, state: 'state', offline_floor_fen: 0, receipt_cells: 48, ui_port: port, line: { baud: 115_200, loss: 0, seed: 1 } }));
+  const child = spawn(process.execPath, [simBundle, 'run', '--profile', profile], { stdio: 'pipe' });
+  let err = '';
+  let out = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await until(() => / info ready /.test(err), () => `ready: ${err}`);
+  const address = (/ info ui address=(\S+)/.exec(err) as RegExpExecArray)[1] as string;
+  const models: ScreenModel[] = [];
+  const host = `127.0.0.1:${port}`;
+  const recorder = request({ host: '127.0.0.1', port, path: '/events', headers: { host } }, (res) => {
+    let buffer = '';
+    res.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        models.push(JSON.parse(buffer.slice('data: '.length, end)) as ScreenModel);
+        buffer = buffer.slice(end + 2);
+      }
+    });
+  });
+  recorder.on('error', () => undefined);
+  recorder.end();
+  return {
+    child,
+    address,
+    models,
+    stderr: () => err,
+    stdout: () => out,
+    close: async () => {
+      recorder.destroy();
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function until(done: () => boolean, what: () => string, ms = stepMs): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const state = (page: Page, name: string) => page.waitForSelector(`main[data-state="${name}"]`, { timeout: stepMs });
+const fen = (text: string | null) => (text ?? '').replace(/[^0-9.-]/g, '');
+const assertNoPin = async (page: Page, where: string) => {
+  const html = await page.content();
+  assert.not.ok(html.includes(defaultPin), `the PIN in the DOM at ${where}`);
+};
+
+/** Renders a recorded model in a fresh page of each orientation (its /events answered with that model) and saves the screenshot. */
+async function shoot(context: BrowserContext, address: string, model: ScreenModel, name: string, then?: (page: Page) => Promise<void>): Promise<void> {
+  mkdirSync(shotsDir, { recursive: true });
+  for (const [orientation, viewport] of Object.entries(orientations)) {
+    const page = await context.newPage();
+    await page.setViewportSize(viewport);
+    await page.route('**/events', (route) => route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: `retry: 600000\ndata: ${JSON.stringify(model)}\n\n` }));
+    await page.goto(address);
+    await state(page, model.state);
+    if (then) await then(page);
+    await page.screenshot({ path: path.join(shotsDir, `${name}-${orientation}.png`), fullPage: true });
+    await page.close();
+  }
+}
+
+const seeds = seedIdentities();
+/** The patients whose screens are saved: one settled with the personal account offered, one refused. */
+const shotSeeds = ['02-', '05-'];
+let chromium: Awaited<ReturnType<typeof launchChromium>> | null = null;
+
+walk.before(async () => {
+  chromium = await launchChromium();
+});
+walk.after(async () => {
+  await chromium?.close();
+});
+
+for (const seed of seeds.filter((s) => !process.env.WALK_SEED || s.case.startsWith(process.env.WALK_SEED))) {
+  walk(`${seed.case}: walked through the page by clicks, the amounts shown equal the session's to the fen, the PIN nowhere`, async () => {
+    const context = (chromium as NonNullable<typeof chromium>).context;
+    const kiosk = await startKiosk(seed.fixmedins_code);
+    const page = await context.newPage();
+    try {
+      await page.setViewportSize(seed.case.endsWith('2') ? orientations.landscape : orientations.portrait);
+      await page.goto(kiosk.address);
+      await state(page, 'idle');
+      kiosk.child.stdin.write(`insert ${seed.psn_no.toLowerCase()}\n`);
+      await state(page, 'pin');
+      for (const digit of defaultPin) {
+        await page.click(`button[data-digit="${digit}"]`);
+        await assertNoPin(page, 'the PIN pad');
+      }
+      assert.is(await page.getAttribute('.dots', 'data-pin-length'), String(defaultPin.length));
+      const touched = Date.now();
+      await page.click('button[data-touch="pin"]');
+      const first = await Promise.race([state(page, 'review').then(() => 'review'), state(page, 'message').then(() => 'message')]);
+      const touchToScreenMs = Date.now() - touched;
+      await assertNoPin(page, 'after the PIN');
+      let listed = 0;
+      if (first === 'message') {
+        const code = await page.getAttribute('.message', 'data-code');
+        assert.ok(code !== null && code !== '', 'a refusal names its code');
+        await page.click('button[data-touch="ok"]');
+      } else {
+        // The bill, page by page: each page's amounts summed; a "why?" opened on the first line.
+        for (;;) {
+          if ((await page.$('[data-amount="total"]')) !== null) break;
+          for (const cell of await page.$$('td[data-amt]')) listed += Math.round(Number(fen(await cell.textContent())) * 100);
+          if ((await page.$('.why')) === null && (await page.$('button[data-why="0"]')) !== null) {
+            await page.click('button[data-why="0"]');
+            assert.ok((await page.$$('.why li')).length > 0, 'the why? lines');
+          }
+          const shown = kiosk.models.length;
+          await page.click('button[data-touch="ok"]');
+          await until(() => kiosk.models.length > shown, () => 'the next page');
+          await page.waitForFunction((count) => document.querySelectorAll('[data-amount="total"]').length > 0 || document.querySelector('.pages')?.textContent !== count, await page.textContent('.pages'));
+        }
+        const total = Math.round(Number(fen(await page.textContent('[data-amount="total"] b'))) * 100);
+        assert.is(listed, total, 'the lines listed add up to the total shown');
+        await page.click('button[data-touch="ok"]');
+        await state(page, 'confirm');
+        await page.click('button[data-touch="ok"]');
+        await state(page, 'done');
+        const cash = fen(await page.textContent('[data-amount="cash"] b'));
+        await until(() => /printer line=.*现金支付 Cash to pay/.test(kiosk.stderr()), () => 'the printed receipt');
+        const printed = /printer line="\| 现金支付 Cash to pay\s+(-?[0-9.]+)/.exec(kiosk.stderr());
+        assert.ok(printed !== null, kiosk.stderr().split('\n').filter((line) => line.includes('printer')).join('\n'));
+        assert.is(cash, printed[1], 'the cash shown is the cash printed, to the fen');
+        assert.ok((await page.$('.receipt .qr svg')) !== null, 'the receipt with its QR code');
+        await page.click('button[data-touch="ok"]');
+      }
+      await state(page, 'idle');
+      assert.ok(touchToScreenMs >= 0);
+      console.log(`${seed.case}: touch (PIN OK) to the next screen ${touchToScreenMs} ms`);
+      assert.not.match(kiosk.stderr(), new RegExp(`(^|[^0-9])${defaultPin}([^0-9]|$)`), 'the PIN is never logged');
+      assert.is(kiosk.stdout(), '', 'stdout carries nothing with the page on');
+      // Screenshots of every screen a settled patient (02) and a refused one (05) met, as the session sent them.
+      if (!shotSeeds.some((prefix) => seed.case.startsWith(prefix))) return;
+      const seen = new Set<string>();
+      for (const model of kiosk.models) {
+        const name = model.state === 'review' ? (model.totals === null ? 'bill-review' : 'pre-settlement') : model.state === 'message' ? 'refusal' : model.state === 'done' ? 'settled' : model.state;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        await shoot(context, kiosk.address, model, `${seed.case}-${name}`);
+        if (name === 'bill-review') await shoot(context, kiosk.address, model, `${seed.case}-why`, (shot) => shot.click('button[data-why="0"]'));
+        if (name === 'settled') await shoot(context, kiosk.address, model, `${seed.case}-receipt`, async (shot) => void (await shot.locator('.receipt').scrollIntoViewIfNeeded()));
+        if (name === 'pin') await shoot(context, kiosk.address, model, `${seed.case}-pin-typed`, async (shot) => void (await shot.click('button[data-digit="7"]'), await shot.click('button[data-digit="3"]')));
+      }
+      assert.ok(seen.has('idle') && seen.has('pin') && (seen.has('settled') || seen.has('refusal')), [...seen].join(', '));
+    } finally {
+      await page.close();
+      await kiosk.close();
+    }
+  });
+}
+
+walk.run();
