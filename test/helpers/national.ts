@@ -1,10 +1,18 @@
 // The national messages of the seed patients, built with the gateway's
 // mappings (gateway/national/map.ts): what the gateway sends for each seed
-// bill and what the simulator answers, for the gateway's tests.
+// bill and what the simulator answers; and a rig of the national simulator
+// over a seeded hub on loopback HTTP with clients for the gateway's tests.
 import type { Credential, Person, ReconEntry, ReconTotals, SettleInput, SettleResult } from '../../protocol/messages';
-import { seedBills, seedPersons } from '../../device/sim/hub/seed';
+import { policyBookVersion, seedBills, seedPersons } from '../../device/sim/hub/seed';
 import * as map from '../../gateway/national/map';
+import path from 'node:path';
+import { defaultAppAuthHeaders, type AppAuthConfig, type EnvelopeConfig } from '../../gateway/envelope';
+import { NationalClient, type NationalClientOptions } from '../../gateway/national/client';
+import { sm2PublicKeyOf } from '../../gateway/sm';
+import { NationalSimulator, serveNationalSim, type FateHook } from '../../device/sim/national/simulator';
 import { workedCases } from './cases';
+import { openHub, tempDir, WallClock, zhangDayS } from './hub-rig';
+import { Random, testSeed } from './seed';
 
 /** A hospital front end's identity, as a gateway would be configured. */
 export const testIdentity: map.Identity = {
@@ -35,7 +43,7 @@ export function seedNational(): SeedNational[] {
   return workedCases().map((worked, index) => {
     const hubPerson = persons[index] as (typeof persons)[number];
     const bill = bills[index] as (typeof bills)[number];
-    const visitCase = worked.case as { person: { acct_used: boolean }; catalogue: { version: string }; policy: { version: string } };
+    const visitCase = worked.case as { person: { acct_used: boolean }; catalogue: { version: string } };
     const input: SettleInput = {
       mdtrt_id: bill.mdtrt_id,
       psn_no: bill.psn_no,
@@ -44,7 +52,7 @@ export function seedNational(): SeedNational[] {
       opsp_dise: bill.opsp_dise,
       acct_used: visitCase.person.acct_used,
       catalogue_version: visitCase.catalogue.version,
-      policy_version: visitCase.policy.version,
+      policy_version: policyBookVersion,
       bill: { line_count: bill.lines.length, medfee_sumamt: bill.lines.reduce((sum, line) => sum + line.amt, 0), digest: new Uint8Array(32) },
       lines: [...bill.lines],
     };
@@ -84,6 +92,44 @@ export function seedRecon(seeds: readonly SeedNational[]): { totals: ReconTotals
       acct_pay: sum('acct_pay'),
       psn_cash_pay: sum('psn_cash_pay'),
       funds: [],
+    },
+  };
+}
+
+// ---- a simulator and a client on loopback ------------------------------------
+/** The platform's and the hospital's SM2 keys in tests (fixed scalars). */
+export const platformKey = '1649ab77a00637bd5e2efe283fbf353534aa7f7cb89463f208ddbc2920bb0da0';
+export const gatewayKey = '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8';
+export const testAppAuth: AppAuthConfig = { appId: 'hospital-01', appSecret: 'test-secret', digest: 'sm3', headers: defaultAppAuthHeaders };
+
+/** The envelope header of an institution's gateway in tests. */
+export function testEnvelope(fixmedinsCode: string): EnvelopeConfig {
+  return { fixmedinsCode, fixmedinsName: `定点机构${fixmedinsCode}`, mdtrtareaAdmvs: '110106', recerSysCode: 'MBS_LOCAL', devNo: 'GW-01', devSafeInfo: '', infver: 'V1.0', opterType: '1', opter: 'OP0001', opterName: '收费员' };
+}
+
+/** A seeded hub in a temp dir, the national simulator over it on loopback HTTP, and a way to make clients. */
+export async function nationalRig(options: { fate?: FateHook; nowMs?: () => number } = {}) {
+  const temp = tempDir('national-');
+  const clock = new WallClock(zhangDayS);
+  const hub = openHub(path.join(temp.dir, 'platform'), clock);
+  const nowMs = options.nowMs ?? (() => clock.nowS * 1_000);
+  const random = new Random(testSeed());
+  const randomBytes = (length: number) => random.bytes(length);
+  const sim = new NationalSimulator({ hub, platformKey, gatewayPublicKey: sm2PublicKeyOf(gatewayKey), appAuth: testAppAuth, nowMs, randomBytes });
+  const served = await serveNationalSim(sim, '127.0.0.1', 0, options.fate);
+  const client = (fixmedinsCode: string, overrides: Partial<NationalClientOptions> = {}) =>
+    new NationalClient({ url: served.url, envelope: testEnvelope(fixmedinsCode), appAuth: testAppAuth, gatewayKey, platformPublicKey: sm2PublicKeyOf(platformKey), nowMs, randomBytes, timeoutMs: 2_000, ...overrides });
+  return {
+    temp,
+    clock,
+    hub,
+    sim,
+    url: served.url,
+    client,
+    async close() {
+      await served.close();
+      await hub.close();
+      temp.remove();
     },
   };
 }
