@@ -1,4 +1,4 @@
-// The national simulator's configuration file (and the gateway's), read
+// The national simulator's configuration file, read
 // strictly (docs/conventions.md habit 9): a JSON object of known keys only,
 // each checked for its type and form, keys in hex as gateway/sm.ts wants
 // them; a bad file is one ConfigError (`config_invalid`) naming the field.

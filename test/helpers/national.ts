@@ -11,7 +11,10 @@ import { NationalClient, type NationalClientOptions } from '../../gateway/nation
 import { sm2PublicKeyOf } from '../../gateway/sm';
 import { NationalSimulator, serveNationalSim, type FateHook } from '../../device/sim/national/simulator';
 import { workedCases } from './cases';
-import { openHub, tempDir, WallClock, zhangDayS } from './hub-rig';
+import { CallJournal } from '../../gateway/journal';
+import { NationalGateway } from '../../gateway/forward';
+import type { SqlStore } from '../../gateway/store';
+import { openHub, rig, tempDir, WallClock, zhangDayS } from './hub-rig';
 import { Random, testSeed } from './seed';
 
 /** A hospital front end's identity, as a gateway would be configured. */
@@ -130,6 +133,37 @@ export async function nationalRig(options: { fate?: FateHook; nowMs?: () => numb
       await served.close();
       await hub.close();
       temp.remove();
+    },
+  };
+}
+
+// ---- a gateway between terminals and the simulator ---------------------------
+/**
+ * The national simulator (its own seeded hub), a gateway journal in PGlite,
+ * the gateway (a reference hub whose handler is NationalGateway) and terminal
+ * T1 at Mr. Zhang's hospital on the gateway, as `rig()` builds them.
+ * `journalStore` reuses one PGlite database across rigs (it takes seconds to create).
+ */
+export async function gatewayRig(journalStore: SqlStore, options: { fate?: FateHook; timeoutMs?: number } = {}) {
+  const national = await nationalRig({ fate: options.fate });
+  await journalStore.exec('DROP TABLE IF EXISTS national_call');
+  const journal = await CallJournal.open(journalStore);
+  const clients = new Map<string, NationalClient>();
+  const clientFor = (code: string) => {
+    let client = clients.get(code);
+    if (client === undefined) clients.set(code, (client = national.client(code, { timeoutMs: options.timeoutMs ?? 2_000 })));
+    return client;
+  };
+  const gateway = new NationalGateway(clientFor, journal, testIdentity, () => national.clock.nowS * 1_000);
+  const terminalRig = await rig({ hub: { handler: gateway.handler } });
+  return {
+    national,
+    gateway,
+    journal,
+    terminalRig,
+    async close() {
+      await terminalRig.close();
+      await national.close();
     },
   };
 }
