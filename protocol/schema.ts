@@ -131,10 +131,30 @@ export class SchemaError extends Error {
     readonly path: string,
     readonly detail: string,
     /** A wrong type (rather than a value out of range). */
-    readonly wrongType = detail.startsWith('expected'),
+    readonly wrongType: boolean = detail.startsWith('expected'),
   ) {
     super(`${path}: ${detail}`);
   }
+}
+
+/**
+ * The keys from the checked value's root to the field being checked (a
+ * struct field or record key: text; a list index: a number). Checking pushes
+ * and pops it as it descends, so a path string is built only when a
+ * SchemaError is thrown, never for the fields that pass.
+ */
+const trail: (string | number)[] = [];
+
+function trailPath(): string {
+  let path = '';
+  for (const key of trail) path += typeof key === 'number' ? `[${key}]` : path === '' ? key : `.${key}`;
+  return path;
+}
+
+/** Throws the SchemaError of the field being checked (or of its `key`, when given). */
+function refuse(detail: string, wrongType?: boolean, key?: string): never {
+  if (key !== undefined) trail.push(key);
+  throw new SchemaError(trailPath(), detail, wrongType);
 }
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -158,18 +178,18 @@ export function isCalendarDay(value: string): boolean {
   return day <= days;
 }
 
-function checkText(type: TextType, value: unknown, path: string): string {
-  if (typeof value !== 'string') throw new SchemaError(path, 'expected a text string');
+function checkText(type: TextType, value: unknown): string {
+  if (typeof value !== 'string') refuse('expected a text string');
   const length = utf8Length(value);
-  if (length < type.bytesMin || length > type.bytesMax) throw new SchemaError(path, `text of ${length} bytes, allowed ${type.bytesMin} to ${type.bytesMax}`);
-  if (type.pattern !== undefined && !type.pattern.test(value)) throw new SchemaError(path, `text does not match ${type.pattern.source}`);
-  if (type.date === true && !isCalendarDay(value)) throw new SchemaError(path, 'not a calendar day');
+  if (length < type.bytesMin || length > type.bytesMax) refuse(`text of ${length} bytes, allowed ${type.bytesMin} to ${type.bytesMax}`);
+  if (type.pattern !== undefined && !type.pattern.test(value)) refuse(`text does not match ${type.pattern.source}`);
+  if (type.date === true && !isCalendarDay(value)) refuse('not a calendar day');
   return value;
 }
 
-function checkUint(type: UintType, value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new SchemaError(path, 'expected an integer');
-  if (value < type.min || value > type.max) throw new SchemaError(path, `${value} outside ${type.min} to ${type.max}`);
+function checkUint(type: UintType, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) refuse('expected an integer');
+  if (value < type.min || value > type.max) refuse(`${value} outside ${type.min} to ${type.max}`);
   return value;
 }
 
@@ -178,63 +198,74 @@ function checkUint(type: UintType, value: unknown, path: string): number {
  * value; throws SchemaError with the field's path on the first violation.
  */
 export function fromWire<T>(type: Type<T>, wire: CborValue, path: string): T {
-  return read(type, wire, path) as T;
+  trail.length = 0;
+  trail.push(path);
+  return read(type, wire) as T;
 }
 
-function read(type: Type<unknown>, wire: CborValue, path: string): unknown {
+function read(type: Type<unknown>, wire: CborValue): unknown {
   switch (type.kind) {
     case 'uint':
-      return checkUint(type, wire, path);
+      return checkUint(type, wire);
     case 'text':
-      return checkText(type, wire, path);
+      return checkText(type, wire);
     case 'bytes':
-      if (!(wire instanceof Uint8Array)) throw new SchemaError(path, 'expected a byte string');
-      if (wire.length < type.min || wire.length > type.max) throw new SchemaError(path, `${wire.length} bytes, allowed ${type.min} to ${type.max}`);
+      if (!(wire instanceof Uint8Array)) refuse('expected a byte string');
+      if (wire.length < type.min || wire.length > type.max) refuse(`${wire.length} bytes, allowed ${type.min} to ${type.max}`);
       return wire;
     case 'bool':
-      if (typeof wire !== 'boolean') throw new SchemaError(path, 'expected true or false');
+      if (typeof wire !== 'boolean') refuse('expected true or false');
       return wire;
     case 'enum': {
-      if (typeof wire !== 'number' || !Number.isInteger(wire) || wire < 0 || wire >= type.values.length) throw new SchemaError(path, 'unknown enum value');
+      if (typeof wire !== 'number' || !Number.isInteger(wire) || wire < 0 || wire >= type.values.length) refuse('unknown enum value');
       return type.values[wire];
     }
     case 'nullable':
-      return wire === null ? null : read(type.inner, wire, path);
+      return wire === null ? null : read(type.inner, wire);
     case 'list': {
-      if (!Array.isArray(wire)) throw new SchemaError(path, 'expected an array');
-      if (wire.length < type.min || wire.length > type.max) throw new SchemaError(path, `${wire.length} items, allowed ${type.min} to ${type.max}`);
+      if (!Array.isArray(wire)) refuse('expected an array');
+      if (wire.length < type.min || wire.length > type.max) refuse(`${wire.length} items, allowed ${type.min} to ${type.max}`);
       const items = new Array<unknown>(wire.length);
-      for (let i = 0; i < wire.length; i += 1) items[i] = read(type.item, wire[i] as CborValue, `${path}[${i}]`);
+      for (let i = 0; i < wire.length; i += 1) {
+        trail.push(i);
+        items[i] = read(type.item, wire[i] as CborValue);
+        trail.pop();
+      }
       return items;
     }
     case 'struct':
-      return readStruct(type, wire, path);
+      return readStruct(type, wire);
     case 'record': {
-      if (!(wire instanceof Map)) throw new SchemaError(path, 'expected a map');
-      if (wire.size > type.max) throw new SchemaError(path, `${wire.size} entries, allowed ${type.max}`);
+      if (!(wire instanceof Map)) refuse('expected a map');
+      if (wire.size > type.max) refuse(`${wire.size} entries, allowed ${type.max}`);
       const out: Record<string, unknown> = {};
       for (const [key, entry] of wire) {
-        const name = read(type.key, key, `${path}.<key>`) as string;
+        trail.push('<key>');
+        const name = read(type.key, key) as string;
+        trail[trail.length - 1] = name;
         // defineProperty: a key is data, never a prototype (the key pattern refuses `__proto__` anyway).
-        Object.defineProperty(out, name, { value: read(type.value, entry, `${path}.${name}`), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, name, { value: read(type.value, entry), enumerable: true, writable: true, configurable: true });
+        trail.pop();
       }
       return out;
     }
     case 'rule':
-      return read(type.inner, wire, path);
+      return read(type.inner, wire);
   }
 }
 
-function readStruct(type: StructType, wire: CborValue, path: string): Record<string, unknown> {
-  if (!Array.isArray(wire)) throw new SchemaError(path, 'expected an array');
+function readStruct(type: StructType, wire: CborValue): Record<string, unknown> {
+  if (!Array.isArray(wire)) refuse('expected an array');
   const fields = type.fields;
   if (wire.length < type.required || wire.length > fields.length) {
-    throw new SchemaError(path, `${wire.length} items, expected ${type.required === fields.length ? fields.length : `${type.required} to ${fields.length}`}`);
+    refuse(`${wire.length} items, expected ${type.required === fields.length ? fields.length : `${type.required} to ${fields.length}`}`);
   }
   const out: Record<string, unknown> = {};
   for (let i = 0; i < wire.length; i += 1) {
     const field = fields[i] as Field;
-    out[field.name] = read(field.type, wire[i] as CborValue, `${path}.${field.name}`);
+    trail.push(field.name);
+    out[field.name] = read(field.type, wire[i] as CborValue);
+    trail.pop();
   }
   return out;
 }
@@ -248,59 +279,69 @@ function readStruct(type: StructType, wire: CborValue, path: string): Record<str
  * message (docs/conventions.md habit 10).
  */
 export function toWire<T>(type: Type<T>, value: T, path: string): WireValue {
-  return write(type, value, path);
-}
-
-function write(type: Type<unknown>, value: unknown, path: string): WireValue {
+  trail.length = 0;
+  trail.push(path);
   try {
-    return writeUnchecked(type, value, path);
+    return writeUnchecked(type, value);
   } catch (error) {
     if (error instanceof SchemaError) throw error.wrongType ? new TypeError(error.message) : new RangeError(error.message);
     throw error;
   }
 }
 
-function writeUnchecked(type: Type<unknown>, value: unknown, path: string): WireValue {
+function writeUnchecked(type: Type<unknown>, value: unknown): WireValue {
   switch (type.kind) {
     case 'uint':
-      return checkUint(type, value, path);
+      return checkUint(type, value);
     case 'text': {
-      const checked = checkText(type, value, path);
-      if (loneSurrogate.test(checked)) throw new SchemaError(path, 'text holds a lone surrogate');
+      const checked = checkText(type, value);
+      if (loneSurrogate.test(checked)) refuse('text holds a lone surrogate');
       return checked;
     }
     case 'bytes':
     case 'bool':
-      return read(type, value as CborValue, path) as WireValue;
+      return read(type, value as CborValue) as WireValue;
     case 'enum': {
       const index = type.values.indexOf(value as string);
-      if (index < 0) throw new SchemaError(path, `${String(value)} is none of ${type.values.join(', ')}`, typeof value !== 'string');
+      if (index < 0) refuse(`${String(value)} is none of ${type.values.join(', ')}`, typeof value !== 'string');
       return index;
     }
     case 'nullable':
-      return value === null ? null : writeUnchecked(type.inner, value, path);
+      return value === null ? null : writeUnchecked(type.inner, value);
     case 'list': {
-      if (!Array.isArray(value)) throw new SchemaError(path, 'expected an array');
-      if (value.length < type.min || value.length > type.max) throw new SchemaError(path, `${value.length} items, allowed ${type.min} to ${type.max}`);
-      return value.map((item, i) => writeUnchecked(type.item, item, `${path}[${i}]`));
+      if (!Array.isArray(value)) refuse('expected an array');
+      if (value.length < type.min || value.length > type.max) refuse(`${value.length} items, allowed ${type.min} to ${type.max}`);
+      const items = new Array<WireValue>(value.length);
+      for (let i = 0; i < value.length; i += 1) {
+        trail.push(i);
+        items[i] = writeUnchecked(type.item, value[i]);
+        trail.pop();
+      }
+      return items;
     }
     case 'struct':
-      return writeStruct(type, value, path);
+      return writeStruct(type, value);
     case 'record': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SchemaError(path, 'expected an object');
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse('expected an object');
       const keys = Object.keys(value).sort(compareMapKeys);
-      if (keys.length > type.max) throw new SchemaError(path, `${keys.length} entries, allowed ${type.max}`);
+      if (keys.length > type.max) refuse(`${keys.length} entries, allowed ${type.max}`);
       const out = new Map<string, WireValue>();
-      for (const key of keys) out.set(writeUnchecked(type.key, key, `${path}.<key>`) as string, writeUnchecked(type.value, (value as Record<string, unknown>)[key], `${path}.${key}`));
+      for (const key of keys) {
+        trail.push('<key>');
+        const name = writeUnchecked(type.key, key) as string;
+        trail[trail.length - 1] = key;
+        out.set(name, writeUnchecked(type.value, (value as Record<string, unknown>)[key]));
+        trail.pop();
+      }
       return out;
     }
     case 'rule':
-      return writeUnchecked(type.inner, value, path);
+      return writeUnchecked(type.inner, value);
   }
 }
 
-function writeStruct(type: StructType, value: unknown, path: string): WireValue[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SchemaError(path, 'expected an object');
+function writeStruct(type: StructType, value: unknown): WireValue[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse('expected an object');
   const object = value as Record<string, unknown>;
   const fields = type.fields;
   const out: WireValue[] = [];
@@ -308,14 +349,16 @@ function writeStruct(type: StructType, value: unknown, path: string): WireValue[
     const field = fields[i] as Field;
     const entry = object[field.name];
     if (entry === undefined) {
-      if (!field.optional) throw new SchemaError(`${path}.${field.name}`, 'expected a value, the field is missing');
+      if (!field.optional) refuse('expected a value, the field is missing', undefined, field.name);
       continue;
     }
-    if (out.length < i) throw new SchemaError(`${path}.${field.name}`, 'an optional field before it is missing');
-    out.push(writeUnchecked(field.type, entry, `${path}.${field.name}`));
+    if (out.length < i) refuse('an optional field before it is missing', undefined, field.name);
+    trail.push(field.name);
+    out.push(writeUnchecked(field.type, entry));
+    trail.pop();
   }
   let present = 0;
   for (const key in object) if (object[key] !== undefined) present += 1;
-  if (present !== out.length) throw new SchemaError(path, `expected only the fields ${fields.map((field) => field.name).join(', ')}`);
+  if (present !== out.length) refuse(`expected only the fields ${fields.map((field) => field.name).join(', ')}`);
   return out;
 }

@@ -20,7 +20,6 @@ import { printerChunkBytes } from '../device/limits';
 import { CatalogueFormatError, type Catalogue } from './catalogue/layout';
 import { PolicyBookError, type PolicyBook } from './catalogue/policy-book';
 import { catalogueKind, catalogueLine, policyBookKind, policyBookLine, SignedStore } from './catalogue/store';
-import type { FileSystem } from './catalogue/files';
 import { terminalVersion } from './cli/version';
 import type { Log } from './log';
 import { HubClient, type HubLink } from './hub/client';
@@ -40,8 +39,6 @@ export interface TerminalParts {
   /** The state directory: journal, catalogue, policy book. */
   readonly dir: string;
   readonly storage?: JournalStorage;
-  /** The catalogue store's file system: `run` hands one reading the catalogue ahead (src/catalogue/files.ts); the real one by default. */
-  readonly storeFs?: FileSystem;
   readonly signer: Signer;
   /** The hub's keys by kid, pinned in the profile. */
   hubKeys(kid: Uint8Array | null): Verifier | null;
@@ -117,7 +114,7 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
   if (journal.tornBytes > 0) log('warn', 'journal torn tail cut', { bytes: journal.tornBytes });
   const line = catalogueLine(parts.fixmedinsCode);
   assert(line !== null, 'the institution is a national fixmedins code (the profile checks it)');
-  const catalogue = SignedStore.open(catalogueKind, { dir, hubKeys, line, fs: parts.storeFs });
+  const catalogue = SignedStore.open(catalogueKind, { dir, hubKeys, line });
   const policyBook = SignedStore.open(policyBookKind, { dir, hubKeys, line: policyBookLine });
   const stores = { catalogue, policy_book: policyBook };
   // A store that cannot serve its current file tells the hub and fetches a snapshot by itself, at the next idle moment.

@@ -12,13 +12,18 @@
 // at once. Every operation goes through a FileSystem passed in, so a test
 // can stop the update after any step (or tear a write) and reboot onto what
 // is left.
-import { closeSync, constants, existsSync, fstatSync, fsyncSync, linkSync, openSync, read, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, linkSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ownerAlive } from './lock';
 
 /** The file operations a versioned store needs. Synchronous: updates are rare and must be ordered exactly. */
 export interface FileSystem {
-  readFile(file: string): Uint8Array;
+  /**
+   * Opens `file` to read it in place, page by page as it is needed: the
+   * reader reads the file as opened (a later rename over its name does not
+   * change what it reads) until it is closed.
+   */
+  openRead(file: string): FileReader;
   /** Reads into `into` from `position` of `file`; the count of bytes read (fewer at its end). */
   readAt(file: string, position: number, into: Uint8Array): number;
   /** Creates or truncates `file`, writes the parts one after the other, fsyncs and closes it. */
@@ -33,21 +38,35 @@ export interface FileSystem {
   list(dir: string): string[];
 }
 
+/** An open file, read at any position. */
+export interface FileReader {
+  /** Reads into `into` from `position`; the count of bytes read (fewer at the file's end). */
+  readAt(position: number, into: Uint8Array): number;
+  close(): void;
+}
+
 /** The real file system. */
 export const nodeFileSystem: FileSystem = {
-  readFile(file) {
-    // A fresh buffer aligned for typed arrays (readFileSync may pool small files at odd offsets).
-    const bytes = readFileSync(file);
-    return bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
+  openRead(file) {
+    let fd = openSync(file, 'r');
+    return {
+      readAt(position, into) {
+        let count = 0;
+        for (let got = -1; got !== 0 && count < into.length; count += got) got = readSync(fd, into, count, into.length - count, position + count);
+        return count;
+      },
+      close() {
+        if (fd >= 0) closeSync(fd);
+        fd = -1;
+      },
+    };
   },
   readAt(file, position, into) {
-    const fd = openSync(file, 'r');
+    const reader = nodeFileSystem.openRead(file);
     try {
-      let count = 0;
-      for (let got = -1; got !== 0 && count < into.length; count += got) got = readSync(fd, into, count, into.length - count, position + count);
-      return count;
+      return reader.readAt(position, into);
     } finally {
-      closeSync(fd);
+      reader.close();
     }
   },
   writeFileDurable(file, parts) {
@@ -76,42 +95,6 @@ export const nodeFileSystem: FileSystem = {
   },
   list: (dir) => readdirSync(dir),
 };
-
-/**
- * The real file system, with `file` being read ahead: one read on libuv's
- * thread pool, started now, while boot loads the rest of its code on the
- * main thread (a 200,000-item catalogue is 10 MB). Resolves once the read
- * is done; the first readFile (of anything) takes those bytes or drops
- * them, so a later read always sees the disk. A failed read leaves plain
- * reads.
- */
-export function readAhead(file: string): Promise<FileSystem> {
-  let ahead: Uint8Array | null = null;
-  const fs: FileSystem = {
-    ...nodeFileSystem,
-    readFile(name) {
-      const held = name === file ? ahead : null;
-      ahead = null;
-      return held ?? nodeFileSystem.readFile(name);
-    },
-  };
-  return new Promise((resolve) => {
-    let fd = -1;
-    try {
-      fd = openSync(file, 'r');
-      // Not zero-filled: the read fills every byte or the bytes are dropped.
-      const into = Buffer.allocUnsafeSlow(fstatSync(fd).size);
-      read(fd, into, 0, into.length, 0, (error, count) => {
-        closeSync(fd);
-        if (!error && count === into.length) ahead = into;
-        resolve(fs);
-      });
-    } catch {
-      if (fd >= 0) closeSync(fd);
-      resolve(fs);
-    }
-  });
-}
 
 /** The paths of one versioned file. */
 export interface VersionedPaths {

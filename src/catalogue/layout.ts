@@ -140,6 +140,8 @@ export class CatalogueFormatError extends Error {
   readonly code = 'catalogue_corrupt';
 }
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 interface Meta {
   readonly version: string;
   readonly units: readonly string[];
@@ -183,6 +185,8 @@ export class Catalogue implements ItemSource {
   readonly #nameOffsets: Uint32Array;
   readonly #nameBlob: Uint8Array;
   readonly #codeLengthMax: number;
+  /** What `item()` returns, filled in place by each lookup. */
+  readonly #view = {} as Writable<Item>;
 
   /** Opens a catalogue file; with a guard, `bytes` is the guard's body and must start on an 8-byte boundary of its buffer. */
   constructor(bytes: Uint8Array, guard: PageGuard | null = null) {
@@ -298,17 +302,17 @@ export class Catalogue implements ItemSource {
   }
 
   /**
-   * ItemSource: the §2 item of a code, or undefined. Decoded afresh each time
-   * (a small object): a cache in front measured faster for repeated codes but
-   * slower for cold ones, which is what a kiosk's lookups mostly are.
+   * ItemSource: the §2 item of a code, or undefined. The row is read in place
+   * into the catalogue's one view (no object per lookup: a 1,000-line bill
+   * makes no garbage), which the next lookup overwrites.
    */
   item(code: string): Item | undefined {
     const index = this.indexOf(code);
-    return index < 0 ? undefined : this.itemAt(index);
+    return index < 0 ? undefined : this.itemAt(index, this.#view);
   }
 
-  /** The §2 item at an index (sorted code order), decoded afresh. */
-  itemAt(index: number): Item {
+  /** The §2 item at an index (sorted code order), read into `into` (a fresh object when not given). */
+  itemAt(index: number, into = {} as Writable<Item>): Item {
     this.#needRecord(index);
     const at = index * this.#stride;
     const word0 = this.#rows[at] as number;
@@ -318,17 +322,15 @@ export class Catalogue implements ItemSource {
     const chronic = (word0 >>> 8) & 0xff;
     const ageMin = word2 & 0xff;
     const ageMax = (word2 >>> 8) & 0xff;
-    const item: Item = {
-      kind: itemKinds[word0 & 3] as ItemKind,
-      lv: itemLevels[(word0 >>> 2) & 3] as ItemLevel,
-      selfpay_bp: word0 >>> 16,
-      cap: cap === capNull ? null : cap,
-      gend: gend === 0 ? null : gend === 1 ? '1' : '2',
-      age_min: ageMin === ageNull ? null : ageMin,
-      age_max: ageMax === ageNull ? null : ageMax,
-      chronic_only: chronic === 0 ? null : (diseaseLists[chronic & 31] as readonly Disease[]),
-    };
-    return item;
+    into.kind = itemKinds[word0 & 3] as ItemKind;
+    into.lv = itemLevels[(word0 >>> 2) & 3] as ItemLevel;
+    into.selfpay_bp = word0 >>> 16;
+    into.cap = cap === capNull ? null : cap;
+    into.gend = gend === 0 ? null : gend === 1 ? '1' : '2';
+    into.age_min = ageMin === ageNull ? null : ageMin;
+    into.age_max = ageMax === ageNull ? null : ageMax;
+    into.chronic_only = chronic === 0 ? null : (diseaseLists[chronic & 31] as readonly Disease[]);
+    return into;
   }
 
   /**

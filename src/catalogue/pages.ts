@@ -6,9 +6,11 @@
 //   SHA-256( "settle-terminal pages v1" | pageBytes u32 LE | body length u32 LE | page table ).
 // The stored file carries its page table, so at boot one signature check and
 // one hash of the table (85 KB at 200,000 items) vouch for every page; each
-// page is then hashed when it is first read (`PageGuard`), and a page that
-// does not match makes the read fail with `store_damaged`, never return a
-// wrong value. Chosen by measurement (README, catalogue and policy book): at
+// page is then read from the file and hashed when it is first touched
+// (`PageGuard`, given a loader: the store's file is never read whole before
+// ready, so opening costs the same at any size), and a page that does not
+// match makes the read fail with `store_damaged`, never return a wrong
+// value. Chosen by measurement (README, catalogue and policy book): at
 // 200,000 items the whole-body SHA-256 before ready costs 7 ms (34 ms at
 // 1,000,000, with the whole file in memory first), the table 0.05 ms and a
 // first touch of a page 5 µs.
@@ -78,19 +80,34 @@ export class PageGuard {
   readonly #table: Uint8Array;
   readonly #label: string;
   readonly #onDamage: (why: string) => void;
+  readonly #load: ((page: number) => boolean) | undefined;
+  readonly #onWhole: (() => void) | undefined;
+  /** Pages not checked yet. */
+  #left: number;
 
   /**
    * `table` must already be proven (its digest is the one the statement
    * signs). `verified` marks every page checked: the body was hashed page by
-   * page to make the table, so there is nothing left to check.
+   * page to make the table, so there is nothing left to check. `load` fills
+   * a page of `body` from its file before its first check (false: it could
+   * not be read whole, which is damage); `onWhole` is called once every
+   * page is checked (the file is no longer needed).
    */
-  constructor(body: Uint8Array, table: Uint8Array, options: { readonly label: string; readonly onDamage?: (why: string) => void; readonly verified?: boolean }) {
+  constructor(
+    body: Uint8Array,
+    table: Uint8Array,
+    options: { readonly label: string; readonly onDamage?: (why: string) => void; readonly verified?: boolean; readonly load?: (page: number) => boolean; readonly onWhole?: () => void },
+  ) {
     if (table.length !== pageCount(body.length) * pageHashBytes) throw new StoreDamagedError(`store_damaged: ${options.label}: the page table does not fit the body`);
     this.#body = body;
     this.#table = table;
     this.#label = options.label;
     this.#onDamage = options.onDamage ?? (() => {});
+    this.#load = options.load;
+    this.#onWhole = options.onWhole;
     this.state = new Uint8Array(pageCount(body.length)).fill(options.verified === true ? good : unchecked);
+    this.#left = options.verified === true ? 0 : this.state.length;
+    if (this.#left === 0) this.#onWhole?.();
   }
 
   get pages(): number {
@@ -119,8 +136,9 @@ export class PageGuard {
     if (first < 0 || last >= this.state.length) throw new StoreDamagedError(`store_damaged: ${this.#label}: a read outside the body (page ${last} of ${this.state.length})`);
     for (let page = first; page <= last; page += 1) {
       if (this.state[page] === good) continue;
-      if (this.state[page] === unchecked && bytesEqual(pageHash(this.#body, page), this.#table.subarray(page * pageHashBytes, (page + 1) * pageHashBytes))) {
+      if (this.state[page] === unchecked && (this.#load?.(page) ?? true) && bytesEqual(pageHash(this.#body, page), this.#table.subarray(page * pageHashBytes, (page + 1) * pageHashBytes))) {
         this.state[page] = good;
+        if ((this.#left -= 1) === 0) this.#onWhole?.();
         continue;
       }
       const why = `${this.#label}: page ${page} (bytes ${page * pageBytes} to ${Math.min(this.#body.length, (page + 1) * pageBytes)}) is not the one the hub signed`;

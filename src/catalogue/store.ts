@@ -4,9 +4,11 @@
 //
 // Boot: clear what an interrupted update left, open the current file under
 // its statement (one signature check, the statement's line, and one hash of
-// the page table: pages.ts), and lay the value over it; every page is
-// checked when first read, and `verifyAll` checks the rest once the terminal
-// is ready. A file that cannot serve (damaged, of another line, unknown key)
+// the page table: pages.ts), and lay the value over it; the body is not read
+// then: every page is read from the file and checked when first touched
+// (the file stays open until every page is), so boot costs the same at
+// 200,000 items or 1,000,000, and `verifyAll` reads and checks the rest
+// once the terminal is ready. A file that cannot serve (damaged, of another line, unknown key)
 // falls back to the previous version, verified whole.
 //
 // A damaged page found at any time (a settlement's read, `verifyAll`, an
@@ -25,12 +27,38 @@ import type TypedEmitter from 'typed-emitter';
 import type { Verifier } from '../../protocol/crypto';
 import { bytesEqual } from '../../protocol/crypto';
 import { applyUpdate, verifyFileOnDisk } from './apply';
-import { clearStaging, nodeFileSystem, setAside, versionedPaths, type FileSystem, type VersionedPaths } from './files';
+import { clearStaging, nodeFileSystem, setAside, versionedPaths, type FileReader, type FileSystem, type VersionedPaths } from './files';
 import { Catalogue, CatalogueFormatError } from './layout';
 import { lockStore, type StoreLock } from './lock';
-import { StoreDamagedError, type PageGuard } from './pages';
+import { pageBytes, StoreDamagedError, type PageGuard } from './pages';
 import { PolicyBook, PolicyBookError } from './policy-book';
-import { checkLine, guardStored, UpdateError, verifyContainer, type BlobKind, type Statement } from './update';
+import { checkLine, containerPrefixBytes, containerShape, guardStored, readContainer, UpdateError, verifyStatement, type BlobKind, type Container, type Statement } from './update';
+
+/**
+ * A stored file's head (prefix, statement, page table), its length on disk
+ * checked; the body is an empty array of its length, which `loadPage` fills.
+ */
+function readHead(reader: FileReader): { readonly container: Container; readonly bodyAt: number } {
+  const prefix = new Uint8Array(containerPrefixBytes);
+  const shape = containerShape(prefix.subarray(0, reader.readAt(0, prefix)));
+  const head = new Uint8Array(shape.bodyAt);
+  const container = readContainer(head.subarray(0, reader.readAt(0, head)), new Uint8Array(shape.bodyLength));
+  // The file ends where its prefix says: its last byte is there, nothing after it.
+  const last = reader.readAt(shape.totalLength - 1, new Uint8Array(2));
+  if (last === 0) throw new UpdateError('update_truncated', 'the body is cut short');
+  if (last > 1) throw new UpdateError('update_malformed', 'bytes after the body');
+  return { container, bodyAt: shape.bodyAt };
+}
+
+/** Reads one page of a stored body from its file; false when it cannot be read whole (the guard takes that as damage). */
+function loadPage(reader: FileReader, bodyAt: number, body: Uint8Array, page: number): boolean {
+  const into = body.subarray(page * pageBytes, (page + 1) * pageBytes);
+  try {
+    return reader.readAt(bodyAt + page * pageBytes, into) === into.length;
+  } catch {
+    return false;
+  }
+}
 
 /** What the store needs to know of the thing it keeps. */
 export interface StoredKind<T> {
@@ -173,23 +201,33 @@ export class SignedStore<T> extends (EventEmitter as new () => TypedEmitter<Sign
 
   /**
    * Reads the current or previous file: statement, line, page table, and the
-   * value laid over the body; with `whole`, every page is checked too (a
-   * fallback is checked whole before it serves).
+   * value laid over the body, whose pages are read as they are touched; with
+   * `whole`, every page is read and checked too (a fallback is checked whole
+   * before it serves).
    */
   read(source: Held<T>['source'], whole: boolean): Loaded<T> {
     const file = source === 'current' ? this.paths.current : this.paths.previous;
     if (!this.fs.exists(file)) return { held: null, problem: null, exists: false };
+    let reader: FileReader | null = null;
     try {
-      const verified = verifyContainer(this.fs.readFile(file), this.type.kind, this.options.hubKeys);
+      const opened = (reader = this.fs.openRead(file));
+      const { container, bodyAt } = readHead(opened);
+      const verified = { ...container, statement: verifyStatement(container.statementBytes, this.type.kind, this.options.hubKeys) };
       checkLine(verified.statement, this.options.line);
       let held: Held<T> | null = null;
-      const guard = guardStored(verified, { label: `${file} (${verified.statement.toVersion})`, onDamage: (why) => held !== null && this.#damaged(held, why) });
+      const guard = guardStored(verified, {
+        label: `${file} (${verified.statement.toVersion})`,
+        onDamage: (why) => held !== null && this.#damaged(held, why),
+        load: (page) => loadPage(opened, bodyAt, verified.body, page),
+        onWhole: () => opened.close(),
+      });
       const value = this.type.open(verified.body, guard);
       if (this.type.versionOf(value) !== verified.statement.toVersion) throw new UpdateError('update_malformed', 'the file holds another version than its statement names');
       if (whole && !guard.verifyAll()) throw new StoreDamagedError(`store_damaged: ${file}: a page is not the one the hub signed`);
       held = { value, statement: verified.statement, statementBytes: verified.statementBytes, guard, source };
       return { held, problem: null, exists: true };
     } catch (error) {
+      reader?.close();
       if (!isStoreFault(error)) throw error;
       return { held: null, problem: `${file}: ${error.message}`, exists: true };
     }

@@ -148,17 +148,22 @@ export function containerShape(prefix: Uint8Array): ContainerShape {
   return { statementLength, tableAt, tableLength, bodyAt: tableAt + tableLength, bodyLength, totalLength: tableAt + tableLength + bodyLength };
 }
 
-/** Splits a container into statement, page table and body (no trust yet). */
-export function readContainer(bytes: Uint8Array): Container {
+/**
+ * Splits a container into statement, page table and body (no trust yet).
+ * With `body`, `bytes` is the container's head alone (up to its body) and
+ * `body` the array its body is read into later (a stored file opened lazily).
+ */
+export function readContainer(bytes: Uint8Array, body?: Uint8Array): Container {
   const shape = containerShape(bytes);
+  const length = body === undefined ? shape.totalLength : shape.bodyAt;
   if (bytes.length < shape.tableAt) throw new UpdateError('update_truncated', 'the statement is cut short');
-  if (bytes.length < shape.totalLength) throw new UpdateError('update_truncated', `${bytes.length} of ${shape.totalLength} bytes: the body is cut short`);
-  if (bytes.length > shape.totalLength) throw new UpdateError('update_malformed', `${bytes.length - shape.totalLength} bytes after the body`);
+  if (bytes.length < length) throw new UpdateError('update_truncated', `${bytes.length} of ${length} bytes: the body is cut short`);
+  if (bytes.length > length) throw new UpdateError('update_malformed', `${bytes.length - length} bytes after the body`);
   for (let at = containerPrefixBytes + shape.statementLength; at < shape.tableAt; at += 1) if (bytes[at] !== 0) throw new UpdateError('update_malformed', 'the padding is not zero');
   return {
     statementBytes: bytes.subarray(containerPrefixBytes, containerPrefixBytes + shape.statementLength),
     table: bytes.subarray(shape.tableAt, shape.bodyAt),
-    body: bytes.subarray(shape.bodyAt),
+    body: body ?? bytes.subarray(shape.bodyAt),
   };
 }
 
@@ -263,7 +268,7 @@ export function checkUpdateBody(verified: VerifiedContainer): Uint8Array {
  * (the table is small: the pages are checked when first read) and returns
  * the guard that checks them.
  */
-export function guardStored(verified: VerifiedContainer, options: { readonly label: string; readonly onDamage?: (why: string) => void }): PageGuard {
+export function guardStored(verified: VerifiedContainer, options: ConstructorParameters<typeof PageGuard>[2]): PageGuard {
   const { table, body, statement } = verified;
   if (table.length !== pageCount(body.length) * pageHashBytes) throw new UpdateError('update_malformed', `a stored file's page table holds ${table.length / pageHashBytes} pages, not ${pageCount(body.length)}`);
   if (!bytesEqual(tableDigest(table, body.length), statement.resultDigest)) throw new UpdateError('update_corrupt', 'the stored page table is not the version its statement names');

@@ -23,8 +23,6 @@ import { KeyQueue } from '../../device/keypad';
 import { systemClock, type Port, type SerialFrame } from '../../device/port';
 import { StreamPort } from '../../device/stream-port';
 import { cryptoChoices, type CryptoChoice } from '../crypto-choice';
-import { readAhead } from '../catalogue/files';
-import { catalogueKind } from '../catalogue/store';
 import { parseProfile, profileHelp, ProfileError, type Profile } from '../profile';
 import { lineLog, logFormats, type Log, type LogFormat } from '../log';
 import { layouts } from '../session/screens';
@@ -76,12 +74,13 @@ export type SimulatedEnds = (
 ) => Promise<RunEnds>;
 
 const runSyntax = {
-  synopsis: 'run --profile FILE [--crypto C] [--log text|json] [--check]',
+  synopsis: 'run --profile FILE [--crypto C] [--log text|json] [--check] [--exit-at-ready]',
   flags: {
     profile: { value: 'FILE', help: 'the device profile (JSON, below)' },
     crypto: cryptoFlag,
     log: { value: 'text|json', help: 'the log on stderr as text or JSON lines (default text); the screen is stdout' },
     check: { help: 'read the profile, print it as run takes it (one JSON line) and exit; opens nothing' },
+    'exit-at-ready': { help: 'exit 0 once ready (boot check, boot benchmark)' },
   },
   positionalsMax: 0,
 } as const satisfies Syntax;
@@ -114,8 +113,6 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
       await writeOut(io.stdout, `${JSON.stringify(profile)}\n`);
       return 0;
     }
-    // The stored catalogue (10 MB at 200,000 items) is read on the thread pool while the rest of boot goes on.
-    const storeFs = readAhead(join(profile.state, catalogueKind.fileName));
     // The log on stderr, the screen alone on stdout.
     const log = lineLog(format, (line) => void writeOut(io.stderr, `${line}\n`), Date.now);
     // A provider that cannot load (no crypto-tweetnacl.js beside the firmware where it is needed) is a refused start, exit 2.
@@ -155,7 +152,6 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
     let lines: ReturnType<typeof createInterface> | undefined;
     try {
       terminal = await bootTerminal({
-        storeFs: await storeFs,
         id: profile.terminal,
         fixmedinsCode: profile.institution,
         institutionName: profile.institution_name,
@@ -177,8 +173,11 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
         log,
       });
       log('info', 'ready', { ms: Math.round(performance.now()), terminal: profile.terminal, profile: profile.profile, catalogue: terminal.catalogue.version, policy_book: terminal.policyBook.version, queued: terminal.journal.queueLength });
-      lines = createInterface({ input: io.stdin, terminal: false });
-      lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
+      if (values['exit-at-ready']) stopping = true;
+      else {
+        lines = createInterface({ input: io.stdin, terminal: false });
+        lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
+      }
       if (!stopping) await terminal.run();
       await terminal.close();
     } finally {

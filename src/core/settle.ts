@@ -280,7 +280,7 @@ export function settle(input: SettleInput, trace: SettleTrace | null = null): Se
   }
   if (trace !== null) {
     // Recorded after the loop, so the loop over a bill's lines never looks at the trace.
-    visit.lines.forEach((line, index) => trace.lines.push({ line, item: input.catalogue.item(line.code) as Item, result: lines[index] as LineResult }));
+    visit.lines.forEach((line, index) => trace.lines.push({ line, item: { ...(input.catalogue.item(line.code) as Item) }, result: lines[index] as LineResult }));
     trace.offsite = offsite;
     trace.age = age;
     trace.accumulatorsApply = person.ytd.year === Number(input.date.slice(0, 4));

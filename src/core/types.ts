@@ -137,7 +137,13 @@ export interface Policy {
  */
 export interface ItemSource {
   readonly version: string;
-  /** The item of that code, or undefined when the catalogue has none. Items returned are valid per §2. */
+  /**
+   * The item of that code, or undefined when the catalogue has none. Items
+   * returned are valid per §2. A source may read the item in place into one
+   * view that its next lookup overwrites (the compact store does, so that a
+   * bill's lookups allocate nothing): read it before the next call, copy it
+   * to keep it.
+   */
   item(code: string): Item | undefined;
 }
 

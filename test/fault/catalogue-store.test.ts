@@ -10,10 +10,8 @@
 // swapped, then a boot) serves the previous version; the check of every page
 // works. An update of another catalogue line is refused (update_wrong_line),
 // and a stored file of another line does not serve; a disk failure while
-// writing leaves no staging file and names its code once. The
-// boot's read-ahead of the catalogue serves what the disk holds: the same
-// version as a plain read, nothing stale after an update, and plain reads
-// when there is no file.
+// writing leaves no staging file and names its code once. (Reading a
+// stored file lazily, page by page after boot: test/fault/store-lazy.test.ts.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Catalogue } from '../../src/catalogue/layout';
 import { buildPolicyBook, PolicyBook } from '../../src/catalogue/policy-book';
-import { nodeFileSystem, readAhead, swapWithPrevious, versionedPaths } from '../../src/catalogue/files';
+import { nodeFileSystem, swapWithPrevious, versionedPaths } from '../../src/catalogue/files';
 import { catalogueKind, policyBookKind, SignedStore } from '../../src/catalogue/store';
 import { generateCatalogueRecords } from '../../device/sim/hub/catalogue-gen';
 import { CrashingFileSystem, PowerCut } from '../helpers/crashing-fs';
@@ -194,37 +192,6 @@ test('a damaged current file falls back to the previous version at boot; the dig
     assert.is(store2[3], null, 'then nothing (there is no previous version)');
     assert.ok(store2[4] !== null);
   });
-});
-
-test('read-ahead: the store boots on the bytes read ahead; later reads (after an update, a fallback) see the disk; no file means plain reads', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'store-'));
-  try {
-    const file = path.join(dir, 'catalogue.signed');
-    const none = await readAhead(file);
-    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, fs: none, line: testLine }).version, null, 'no file: nothing held, no error');
-    storeAtV1(dir);
-    const fs = await readAhead(file);
-    const booted = SignedStore.open(catalogueKind, { dir, hubKeys, fs, line: testLine });
-    assert.is(booted.version, 'cat-v1');
-    assert.ok(booted.verifyAll(), 'the bytes read ahead are the file, whole');
-    assert.equal(booted.current?.value.item((records[9] as (typeof records)[number]).code), base.item((records[9] as (typeof records)[number]).code));
-    assert.ok(booted.apply(deltaV2).ok);
-    assert.is(SignedStore.open(catalogueKind, { dir, hubKeys, fs, line: testLine }).version, 'cat-v2', 'the bytes read ahead served once: a reboot through the same file system reads v2 from disk');
-    // Read ahead, then the file changes on disk before the store opens (a
-    // rollback swaps it): the store must not boot on the stale bytes when it
-    // reads something else first, and a damaged file read ahead is refused as any damaged file is.
-    const ahead = await readAhead(file);
-    const raw = readFileSync(file);
-    raw[40] = (raw[40] as number) ^ 0xff;
-    writeFileSync(file, raw);
-    const damaged = await readAhead(file);
-    const fellBack = SignedStore.open(catalogueKind, { dir, hubKeys, fs: damaged, line: testLine });
-    assert.is(fellBack.version, 'cat-v1', 'a damaged file read ahead falls back to the previous version');
-    assert.ok(ahead.readFile(path.join(dir, 'catalogue.signed.prev')).length > 0);
-    assert.ok(Buffer.from(ahead.readFile(file)).equals(raw), 'a read of another file first drops the bytes read ahead: this read sees the disk');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 /** A rollback (no terminal command asks for one): the current and previous files swap atomically, and the store boots again. */

@@ -10,12 +10,14 @@
 // of it is a line of a frame. The log is on standard error, every line of it
 // an entry with its time and level: as text by default (the printed receipt
 // is there too, as the printer emulator's lines), as JSON lines with
-// `--log json`, the time, level and message first.
+// `--log json`, the time, level and message first. With `--exit-at-ready`
+// a boot on the same state logs its ready line, closes and exits 0 by itself
+// (no signal, nothing on standard input), as the boot benchmark runs it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startSim, type RunningTerminal } from '../helpers/cli';
+import { runSim, startSim, type RunningTerminal } from '../helpers/cli';
 import { tempDir } from '../helpers/hub-rig';
 import { isScreenLine, parseJsonLog, parseTextLog } from '../helpers/log';
 import { wang } from '../helpers/terminal-rig';
@@ -68,6 +70,10 @@ test('run --profile emulated: boots (syncing its stores the first time), serves 
       }
       assert.ok(second.logs.some((line) => parseJsonLog(line)?.msg === 'stopped'));
       checkStreams(second, parseJsonLog);
+      const third = runSim(['run', '--profile', profile, '--exit-at-ready'], { timeoutMs: 20_000 });
+      assert.is(third.code, 0, third.stderr);
+      const logged = third.stderr.split('\n').map((line) => parseTextLog(line)?.msg);
+      assert.ok(logged.indexOf('ready') >= 0 && logged.indexOf('stopped') > logged.indexOf('ready'), `ready, then stopped:\n${third.stderr}`);
     } finally {
       await first.stop('SIGKILL');
     }

@@ -4,7 +4,7 @@
 // operation it performs, cutting the power at each in turn, then "reboot" onto
 // whatever the disk holds.
 import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
-import { nodeFileSystem, type FileSystem } from '../../src/catalogue/files';
+import { nodeFileSystem, type FileReader, type FileSystem } from '../../src/catalogue/files';
 
 export class PowerCut extends Error {
   override readonly name = 'PowerCut';
@@ -29,8 +29,8 @@ export class CrashingFileSystem implements FileSystem {
     if (this.operations > this.plan.cutAfter) throw new PowerCut(`power cut at operation ${this.operations} (${what})`);
   }
 
-  readFile(file: string): Uint8Array {
-    return nodeFileSystem.readFile(file);
+  openRead(file: string): FileReader {
+    return nodeFileSystem.openRead(file);
   }
 
   readAt(file: string, position: number, into: Uint8Array): number {

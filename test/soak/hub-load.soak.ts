@@ -14,12 +14,16 @@
 //     the sum of the confirmed deltas (and account payments) still in force;
 //   - each terminal's reconciliation of the day agrees with the hub.
 // It reports settlements per second and the settle round trip's p50/p99 for
-// both runs. The terminals' journals write to a disk that keeps nothing
+// both runs, and judges the hub's two targets (issue 14; docs/design.md,
+// budgets): with 200 terminals, throughput at least 5 × the single
+// terminal's, and the settle round trip's p99 at most 100 ms (`--strict`:
+// exit 1 when either is missed). The judged run is 60 s; a shorter one
+// (`hub-load 200 15`) is for quick looks, not figures to quote. The terminals' journals write to a disk that keeps nothing
 // (they are never reopened here): 200 kiosks do not share one disk, and this
 // process's fsyncs would otherwise time the soak's host rather than the hub,
 // whose own log is fsynced as in production.
 //
-// usage: npm run soak -- hub-load [TERMINALS] [SECONDS] [SEED]    (defaults 200, 600, 1)
+// usage: npm run soak -- hub-load [--strict] [TERMINALS] [SECONDS] [SEED]    (defaults 200, 60, 1)
 // env:   HUB_LOAD_HUB_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the hub process
 import assert from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -44,9 +48,14 @@ import { projectRoot, simBundle } from '../helpers/cli';
 /** A journal disk that keeps nothing: the load run never reopens a terminal's journal, and 200 busy journals in memory would time this process's copying. */
 const nullDisk: JournalStorage = { read: () => null, append() {}, sync() {}, truncate() {}, write() {}, rename() {}, remove() {}, syncDir() {} };
 
-const terminalsWanted = Number(process.argv[2] ?? 200);
-const seconds = Number(process.argv[3] ?? 600);
-const seed = Number(process.argv[4] ?? 1);
+const strict = process.argv.includes('--strict');
+const positionals = process.argv.slice(2).filter((arg) => arg !== '--strict');
+const terminalsWanted = Number(positionals[0] ?? 200);
+const seconds = Number(positionals[1] ?? 60);
+const seed = Number(positionals[2] ?? 1);
+/** The hub's targets under load (issue 14): throughput against the single terminal's, and the settle round trip's p99. */
+const throughputRatioMin = 5;
+const p99MsMax = 100;
 assert(Number.isSafeInteger(terminalsWanted) && terminalsWanted >= 1 && terminalsWanted <= 2_000, 'TERMINALS is 1 to 2000');
 assert(Number.isFinite(seconds) && seconds >= 5, 'SECONDS is at least 5');
 const personsPerTerminal = 4;
@@ -295,8 +304,15 @@ async function main(): Promise<void> {
     ...[single, many].map((r) => `| ${r.terminals} | ${r.seconds} | ${r.settled} | ${r.perSecond} | ${r.p50Ms} ms | ${r.p99Ms} ms | ${r.cancelled} | ${r.timeouts} |`),
   ];
   console.log(table.join('\n'));
-  console.log(`throughput ${(many.perSecond / single.perSecond).toFixed(1)} x the single terminal's; p99 ${(many.p99Ms / single.p99Ms).toFixed(1)} x`);
-  console.log(JSON.stringify({ single, many }));
+  const ratio = many.perSecond / single.perSecond;
+  console.log(`throughput ${ratio.toFixed(1)} x the single terminal's; p99 ${(many.p99Ms / single.p99Ms).toFixed(1)} x`);
+  const targets = [
+    { note: `throughput with ${terminalsWanted} terminals ≥ ${throughputRatioMin} × one terminal's (${ratio.toFixed(2)} ×)`, met: ratio >= throughputRatioMin },
+    { note: `settle p99 with ${terminalsWanted} terminals ≤ ${p99MsMax} ms (${many.p99Ms} ms)`, met: many.p99Ms <= p99MsMax },
+  ];
+  for (const target of targets) console.log(`target ${target.met ? 'met   ' : 'MISSED'}: ${target.note}`);
+  console.log(JSON.stringify({ single, many, targets }));
+  if (strict && targets.some((target) => !target.met)) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

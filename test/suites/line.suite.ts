@@ -1,9 +1,10 @@
 // The line simulator suite, run on every backend (test/unit/line.test.ts,
 // test/hil/line.test.ts): a 115,200-baud line moves bytes in bytes × 10 /
-// baud (within 10 %), or in bytes × 12 / baud when the ports and the line
-// are set to 8E2, and with 7 data bits drops each byte's eighth bit; latency
-// delays them, an outage loses what is sent during it, and seeded faults
-// replay exactly from their seed.
+// baud (within 10 %; those 17,280 bytes grow the line's queue past its first
+// 4 KiB while it delivers, and every byte arrives in order), or in bytes × 12
+// / baud when the ports and the line are set to 8E2, and with 7 data bits
+// drops each byte's eighth bit; latency delays them, an outage loses what is
+// sent during it, and seeded faults replay exactly from their seed.
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
 import type { Backend, Link } from '../../device/sim/harness';

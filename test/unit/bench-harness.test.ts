@@ -2,10 +2,19 @@
 // the benchmark with no timing), reports ratios against the in-run baseline,
 // and judges targets on them; a self-timed contender's own figures are what
 // counts, not the wall time around them; a target on a figure (memory, say)
-// is judged on the figure the benchmark reports.
+// is judged on the figure the benchmark reports. Ratios are taken round by
+// round and printed as min / median / max. The command line (`benchMain`)
+// exits 1 under --strict when a target is missed and 0 when all are met (or
+// without --strict), 2 on bad arguments, and --svg writes a well-formed
+// picture with one row per target, marked met or missed, at its figure over
+// its limit.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBenchmark, timingQuick, formatResult, type Benchmark } from '../../bench/harness';
+import { benchMain, runBenchmark, timingQuick, formatResult, resultsSvg, type Benchmark } from '../../bench/harness';
+import { parseXml } from '../helpers/xml';
 
 function work(rounds: number): number {
   let sum = 0;
@@ -122,6 +131,107 @@ test('a target on a figure is judged on the figure the benchmark reports', async
   });
   assert.ok((await runBenchmark(benchmark(39.5), timingQuick)).targets[0]?.met);
   assert.not.ok((await runBenchmark(benchmark(40.5), timingQuick)).targets[0]?.met);
+});
+
+let calls = 0;
+test('every ratio is taken round by round and printed as min / median / max', async () => {
+  const result = await runBenchmark(
+    {
+      name: 'rounds',
+      title: 'reported figures that change by round',
+      baseline: { name: 'base', selfTimed: true, run: async () => 1_000 },
+      contenders: [{ name: 'varying', selfTimed: true, run: async () => 1_000 * (2 + (calls++ % 3)) }],
+      check() {},
+      targets: [{ contender: 'varying', ratioMax: 3, note: 'within 3 ×' }],
+    },
+    { warmupMs: 0, samples: 3, sampleMs: 1e-9 },
+  );
+  const varying = result.contenders[0];
+  assert.ok(varying !== undefined);
+  assert.ok(varying.ratios.min >= 2 && varying.ratios.max <= 4 && varying.ratios.min <= varying.ratios.median && varying.ratios.median <= varying.ratios.max);
+  assert.is(result.targets[0]?.unit, 'ratio');
+  assert.equal(result.targets[0]?.measured, varying.ratios);
+  assert.match(formatResult(result), /varying .* × baseline \(rounds: min \d\.\d{3}, max \d\.\d{3}\)/);
+  assert.match(formatResult(result), /within 3 × \[min \d\.\d{3} × \/ median \d\.\d{3} × \/ max \d\.\d{3} ×, limit 3\.000 ×\]/);
+});
+
+/** Two benchmarks: one whose every target is met, one with a missed target. */
+function pair(): Benchmark[] {
+  const met: Benchmark = {
+    name: 'holds',
+    title: 'every target met',
+    baseline: { name: 'one', selfTimed: true, run: async () => 1_000 },
+    contenders: [{ name: 'two', selfTimed: true, run: async () => 2_000 }],
+    check() {},
+    targets: [
+      { contender: 'two', ratioMax: 2.5, note: 'two within 2.5 × one' },
+      { contender: 'two', nsPerOpMax: 3_000, note: 'two ≤ 3 µs' },
+    ],
+  };
+  const missed: Benchmark = {
+    name: 'misses',
+    title: 'a missed target',
+    baseline: { name: 'one', selfTimed: true, run: async () => 1_000 },
+    contenders: [{ name: 'four', selfTimed: true, run: async () => 4_000 }],
+    check() {},
+    targets: [{ contender: 'four', ratioMax: 2, note: 'four within 2 × one <& "quoted">' }],
+  };
+  return [met, missed];
+}
+
+test('--strict exits 1 on a missed target, 0 when every target is met; without it a miss exits 0', async () => {
+  const quiet = () => {};
+  assert.is(await benchMain(pair(), ['--quick', '--strict', 'misses'], quiet), 1);
+  assert.is(await benchMain(pair(), ['--quick', '--strict'], quiet), 1, 'one missed among all');
+  assert.is(await benchMain(pair(), ['--quick', '--strict', 'holds'], quiet), 0);
+  assert.is(await benchMain(pair(), ['--quick', 'misses'], quiet), 0);
+  const failing: Benchmark = { name: 'broken', title: 'check fails', baseline: { name: 'a', run: () => 0 }, contenders: [], check: () => assert.unreachable('wrong result') };
+  assert.is(await benchMain([failing], ['--quick'], quiet), 1, 'a failed check fails even without --strict');
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (text: string) => errors.push(text);
+  try {
+    assert.is(await benchMain(pair(), ['--quick', 'nosuch'], quiet), 2);
+    assert.is(await benchMain(pair(), ['--quick', '--svg'], quiet), 2);
+  } finally {
+    console.error = original;
+  }
+  assert.match(errors.join('\n'), /unknown benchmark 'nosuch'/);
+});
+
+test('--svg draws each target against its limit: met and missed rows, in a well-formed picture', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-svg-'));
+  try {
+    const file = path.join(dir, 'figures.svg');
+    let printed = '';
+    assert.is(await benchMain(pair(), ['--quick', '--svg', file], (text) => (printed += text)), 0);
+    assert.match(printed, /target MISSED: four within 2/);
+    const elements = parseXml(readFileSync(file, 'utf8'));
+    assert.is(elements[0]?.name, 'svg');
+    assert.is(elements[0]?.attributes.xmlns, 'http://www.w3.org/2000/svg');
+    const rows = elements.filter((element) => element.name === 'g' && /\btarget\b/.test(element.attributes.class ?? ''));
+    assert.equal(rows.map((row) => [row.attributes['data-benchmark'], row.attributes.class]), [['holds', 'target met'], ['holds', 'target met'], ['misses', 'target missed']]);
+    // Each row's median sits at its figure over its limit: 2 ÷ 2.5, 2 µs ÷ 3 µs, 4 ÷ 2.
+    assert.equal(rows.map((row) => Number(Number(row.attributes['data-median']).toFixed(3))), [0.8, 0.667, 2]);
+    const labels = elements.filter((element) => element.name === 'text' && element.parent?.name === 'g').map((element) => element.text);
+    assert.equal(labels, ['met holds: two within 2.5 × one', 'met holds: two ≤ 3 µs', 'MISSED misses: four within 2 × one <& "quoted">']);
+    // The marks lie left of the limit line when met, right of it when missed.
+    const limitX = Number(elements.find((element) => element.name === 'line')?.attributes.x1);
+    const marks = elements.filter((element) => element.name === 'circle').map((element) => Number(element.attributes.cx));
+    assert.equal(marks.map((cx) => cx < limitX), [true, true, false]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the XML check refuses what is not well-formed (so the picture test can fail)', () => {
+  assert.throws(() => parseXml('<svg><g></svg>'), /closes <g>/);
+  assert.throws(() => parseXml('<svg><text>a & b</text></svg>'), /bare '&'/);
+  assert.throws(() => parseXml('<svg a="1" a="2"/>'), /repeated/);
+  assert.throws(() => parseXml('<svg x=1/>'), /malformed tag/);
+  assert.throws(() => parseXml('<svg/><svg/>'), /second root/);
+  assert.is(resultsSvg([]).startsWith('<svg'), true);
+  assert.is(parseXml(resultsSvg([]))[0]?.name, 'svg');
 });
 
 test.run();

@@ -4,6 +4,9 @@
 // worked cases settle the same from it), and is deterministic whatever the
 // input order. Also proves the builder refuses each kind of bad record with
 // its code, and that a damaged file is refused at open, never misread.
+// Lookups read the row in place: item() returns the catalogue's one view,
+// which the next lookup overwrites, and a settlement's trace (which keeps
+// each line's item) still holds each line's own item.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildCatalogue, checkRecord, CatalogueRecordError } from '../../src/catalogue/build';
@@ -11,6 +14,9 @@ import { Catalogue, CatalogueFormatError, codeKind } from '../../src/catalogue/l
 import { buildPolicyBook, PolicyBook } from '../../src/catalogue/policy-book';
 import { settleLocally } from '../../src/catalogue/settle-local';
 import { settleCase } from '../../src/core/case';
+import { settle } from '../../src/core/settle';
+import { newTrace } from '../../src/core/trace';
+import { validateCaseWith } from '../../src/core/validate';
 import { generateCatalogueRecords } from '../../device/sim/hub/catalogue-gen';
 import { caseRecords, casePolicies } from '../helpers/catalogue';
 import { workedCases } from '../helpers/cases';
@@ -34,6 +40,35 @@ test('every code is found, with its §2 item; other codes are not', () => {
   for (const code of ['', 'X', 'constructor', '__proto__', 'toString', `${generated[0]?.code}0`, generated[0]?.code.slice(0, -1) ?? '', '中文编码', 'x'.repeat(10_000)]) {
     assert.is(catalogue.item(code), undefined, code);
   }
+});
+
+test('item() reads the row in place into one view; itemAt() without a view gives a fresh item; a trace keeps each line its own item', () => {
+  const catalogue = new Catalogue(buildCatalogue('v1', generated));
+  const first = generated[0];
+  const second = generated.find((record) => record.selfpay_bp !== first?.selfpay_bp);
+  assert.ok(first !== undefined && second !== undefined);
+  const view = catalogue.item(first.code);
+  assert.ok(view !== undefined);
+  const kept = { ...view };
+  assert.is(catalogue.item(second.code), view, 'the same object, no allocation per lookup');
+  assert.is(view.selfpay_bp, second.selfpay_bp, 'overwritten by the next lookup');
+  assert.is(kept.selfpay_bp, first.selfpay_bp);
+  assert.is.not(catalogue.itemAt(0), catalogue.itemAt(0));
+  const raw = workedCases().find((entry) => ((entry.case as { visit: { lines: unknown[] } }).visit.lines.length ?? 0) > 1)?.case as { visit: { lines: Array<{ code: string }> } } | undefined;
+  assert.ok(raw !== undefined, 'a worked case with several lines');
+  const codes = raw.visit.lines.map((_, index) => (generated[index * 7] as (typeof generated)[number]).code);
+  const bill = { ...raw, catalogue: undefined, visit: { ...raw.visit, lines: raw.visit.lines.map((line, index) => ({ ...line, code: codes[index] })) } };
+  const checked = validateCaseWith(bill, catalogue);
+  assert.ok(checked.ok);
+  const trace = newTrace();
+  settle(checked.value, trace);
+  assert.equal(
+    trace.lines.map((line) => line.item),
+    codes.map((code) => {
+      const { code: _code, name: _name, unit: _unit, list_price: _price, ...item } = generated.find((record) => record.code === code) as (typeof generated)[number];
+      return item;
+    }),
+  );
 });
 
 test('the same records in any order give the same bytes', () => {
