@@ -57,6 +57,15 @@ export const hubSyntax = {
     },
     positionalsMax: 0,
   },
+  'national-sim': {
+    synopsis: 'hub national-sim --state DIR --listen HOST:PORT --config FILE',
+    flags: {
+      state,
+      listen: { value: 'HOST:PORT', help: 'loopback address of the simulated national platform (port 0 picks one)' },
+      config: { value: 'FILE', help: "JSON: platform_key, gateway_public_key, app_auth (README, Gateway)" },
+    },
+    positionalsMax: 0,
+  },
   generate: {
     synopsis: 'hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
     flags: {

@@ -10,6 +10,7 @@
 //   hub clearing --state DIR --month YYYY-MM
 //   hub audit --state DIR
 //   hub show --state DIR [--person PSN_NO]
+//   hub national-sim --state DIR --listen HOST:PORT --config FILE
 // clearing, audit and show only read: they never create, seed or repair a
 // state directory (a missing one is `state_missing`). `serve` survives
 // whatever its peers do: connection limits, and an unhandled rejection is
@@ -25,6 +26,8 @@ import { parseOptions, type CliIo } from '../../../src/cli/command';
 import { chinaDate } from '../../../src/journal/recon';
 import { SocketPort } from '../socket-port';
 import { StreamPort } from '../../stream-port';
+import { ConfigError } from '../../../gateway/config';
+import { nationalSimCommand, NationalSimUsage } from '../national/cli';
 import { clearingReport } from './clearing';
 import { HubStateLocked, HubStateMissing, ReferenceHub } from './hub';
 import { hubSyntax } from '../usage';
@@ -95,6 +98,8 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
           await hub.close();
         }
       }
+      case 'national-sim':
+        return await nationalSimCommand(open(), values, io, say);
       case 'serve':
         return await serve(ReferenceHub.open({ dir, timeS: io.timeS, log, connectionLimits: connectionLimits(values), ...hubSettings(values) }), values, io, say);
       case 'generate': {
@@ -184,7 +189,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
       io.stderr.write(`hub: ${error.code}: ${error.message}\nusage:\n${usage}\n`);
       return 2;
     }
-    if (error instanceof HubStateLocked || error instanceof HubStateMissing) {
+    if (error instanceof HubStateLocked || error instanceof HubStateMissing || error instanceof ConfigError || error instanceof NationalSimUsage) {
       io.stderr.write(`hub: ${error.code}: ${error.message}\n`);
       return 2;
     }

@@ -35,12 +35,12 @@ import { appendBytesMax, AppendLog } from '../../../src/journal/log';
 import { nodeJournalStorage, type JournalStorage } from '../../../src/journal/storage';
 import type { Port } from '../../port';
 import { decodeEvent, encodeEvent, type HubEvent } from './events';
-import { errorReply, handle, replyOf, requestDigest, resyncReply, type HubContext, type Reply, type StoreFaultReport } from './handlers';
+import { errorReply, handle, replyOf, requestDigest, resyncReply, type Handled, type HubContext, type Reply, type StoreFaultReport } from './handlers';
 import { HubStateMissing } from './hub-errors';
 import { connectionsMax, pendingConnectionsPerAddressMax, populationPersonsMax, readBytes, refusedFramesPerConnectionMax, sessionLifetimeSeconds, signInDeadlineMs, stateLogBytesMax, terminalsMax } from './limits';
 import { StateLock } from './lock';
 import { catalogueLineOf, policyBookVersion, seedBills, seeds, seedCatalogues, seedInstitutions, seedPersons, seedPolicies, syntheticTerminalId, syntheticTerminalSeed, syntheticInstitution, type HubBill, type HubPerson } from './seed';
-import { HubState } from './state';
+import { HubState, type TerminalRecord } from './state';
 import { Versions } from './versions';
 
 export { HubStateLocked, HubStateMissing } from './hub-errors';
@@ -70,6 +70,13 @@ export interface HubOptions {
    * no hub is refused (HubStateMissing).
    */
   readonly readOnly?: boolean;
+  /**
+   * Answers requests instead of the built-in handlers, after the same
+   * checks (enrolment, session, replay window) and with the same durability
+   * of its event: the gateway to the national interface forwards there and
+   * may await the platform (`hub gateway`). Omitted: the hub's own handlers.
+   */
+  readonly handler?: (ctx: HubContext, terminal: TerminalRecord, request: AnyMessage, digest: Uint8Array) => Promise<Handled>;
 }
 
 export interface HubTimers {
@@ -439,7 +446,8 @@ export class ReferenceHub {
     terminal.inProgress.add(message.seq);
     let reply: Reply;
     try {
-      const handled = handle(this.ctx, terminal, message, digest);
+      const custom = this.options.handler;
+      const handled = custom === undefined ? handle(this.ctx, terminal, message, digest) : await custom(this.ctx, terminal, message, digest);
       reply = handled.reply;
       if (handled.event !== undefined) {
         this.state.apply(handled.event);
