@@ -9,7 +9,9 @@
 //
 // Patients: Mr. Zhang's referral inpatient bill in Beijing (card and PIN),
 // Aunt Wang's monthly medicines in Shanghai (e-certificate, personal
-// account), a Hegang retiree's hypertension visit in Shenyang (card), and a
+// account), a Hegang retiree's hypertension visit in Shenyang (card), a
+// Jiaxing employee's medicines at a Shanghai pharmacy's handheld (card; its
+// 20×4 screens shown whole, labelled as the handheld's), and a
 // Hebei resident who never filed, refused in Beijing; then `--patients N`
 // synthetic ones (e-certificates), each at the terminal of its institution.
 import { createHash } from 'node:crypto';
@@ -134,6 +136,7 @@ function plans(options: DemoOptions): Plan[] {
     seed(0, "Mr. Zhang of Xingtang, Hebei: referral inpatient bill, three layers settled in one step", true, false),
     seed(1, "Aunt Wang, retired in Jiaxing, living in Shanghai: her monthly medicines, from her personal account", false, true),
     seed(2, 'A Hegang retiree relocated to Shenyang: hypertension care at a pilot hospital', true, false),
+    seed(5, 'An employee from Jiaxing on a temporary filing buys medicines at a Shanghai pharmacy, on its handheld terminal', true, false),
     seed(4, 'A Hebei resident who never filed: refused, file first', false, false),
   ];
   const random = seededRandom(options.seed);
@@ -243,13 +246,14 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
         hubKeys: keyring([nodeCryptoProvider.verifier(far.hubPublicKey)]),
         connect: far.connect as () => Promise<Port>,
         ports: { card: ports.card, scanner: ports.scanner, printer: killingPrinter(ports.printer, kill) },
-        // The demo's console shows each frame without its empty rows at the bottom, after the state it belongs to.
+        // The demo's console shows each frame after the state it belongs to: a kiosk's without its empty rows
+        // at the bottom, the handheld's whole (its display is 20×4, every row drawn).
         display: {
           show(frame) {
             if (!kiosk.patient?.plan.verbose) return;
             let rows = frame.length;
-            while (rows > 1 && (frame[rows - 1] as string).trim() === '') rows -= 1;
-            say(`[${spec.id} ${kiosk.terminal?.session.state ?? 'idle'}]`);
+            while (spec.layout === 'kiosk' && rows > 1 && (frame[rows - 1] as string).trim() === '') rows -= 1;
+            say(`[${spec.id} ${spec.layout === 'handheld' ? `handheld ${layouts.handheld.cols}×${layouts.handheld.rows} ` : ''}${kiosk.terminal?.session.state ?? 'idle'}]`);
             display.show(frame.slice(0, rows));
           },
         },
@@ -284,7 +288,8 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
 
 /** Presents one patient at their kiosk and waits until the kiosk is idle again. */
 async function play(kiosk: Kiosk, plan: Plan, say: (line: string) => void): Promise<Outcome> {
-  if (plan.verbose) say(`\n=== ${kiosk.site.id} (${kiosk.site.name}, ${kiosk.site.layout}): ${plan.label} ===`);
+  const handheld = kiosk.site.layout === 'handheld' ? `, its ${layouts.handheld.cols}×${layouts.handheld.rows} screens` : '';
+  if (plan.verbose) say(`\n=== ${kiosk.site.id} (${kiosk.site.name}, ${kiosk.site.layout}${handheld}): ${plan.label} ===`);
   const finished = new Promise<void>((resolve) => (kiosk.patient = { plan, outcome: null, done: resolve }));
   if (plan.card !== null) kiosk.far.card.insert(plan.card);
   else await kiosk.far.scanner.scan(plan.token as string);
