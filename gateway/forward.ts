@@ -42,6 +42,8 @@ import * as map from './national/map';
 
 /** Rounds of 5203 and 2601 tried to resolve a silent 2207 before leaving it to the next call or start. */
 export const resolveRoundsMax = 3;
+/** Times a silent query or idempotent call (1101, 2201-2206, 3201, 3202, 9001) goes again before the terminal is told `busy`. */
+export const silentRetriesMax = 1;
 
 export interface GatewayFigures {
   calls: number;
@@ -127,6 +129,8 @@ export class NationalGateway {
   async #must(client: NationalClient, infno: string, input: map.Input, insuplc: string | null): Promise<map.Input> {
     if (client.signNo === null && infno !== '9001') await this.#must(client, '9001', map.signInInput(this.identity), null);
     let outcome = this.#count(infno, await client.call(infno, input, insuplc));
+    // Every call that comes here is a query or idempotent at the platform (2201-2204 name the visit): a silent one goes again.
+    for (let retry = 0; outcome.kind === 'no_answer' && retry < silentRetriesMax; retry += 1) outcome = this.#count(infno, await client.call(infno, input, insuplc));
     if (outcome.kind === 'refused' && outcome.code === 'sign_no_invalid' && infno !== '9001') {
       await this.#must(client, '9001', map.signInInput(this.identity), null);
       outcome = this.#count(infno, await client.call(infno, input, insuplc));
