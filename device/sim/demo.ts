@@ -308,7 +308,7 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
       watchdog.lastResort();
       return 3;
     }
-    const summary = { ...settled, time: { clock: options.clock, run_ms: Math.round(clock.nowMs() - startMs), wall_ms: Math.round(performance.now() - wallStartMs) } };
+    const summary = { ...settled, time: { clock: options.clock, run_ms: Math.round(clock.nowMs() - startMs), quiet_max_ms: Math.round(watchdog.quietMaxMs), wall_ms: Math.round(performance.now() - wallStartMs) } };
     watchdog.stop();
     for (const kiosk of kiosks.values()) await kiosk.terminal.close();
     await Promise.all(running);
@@ -343,6 +343,8 @@ class Watchdog {
   #handle: unknown = null;
   #force: ReturnType<typeof setTimeout> | null = null;
   static readonly closeWallMs = 10_000;
+  /** The longest time without progress so far, ms of the run's clock (what a watchdog must allow). */
+  quietMaxMs = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -357,6 +359,7 @@ class Watchdog {
 
   /** Something moved: the run is alive. */
   progress(what: string): void {
+    this.quietMaxMs = Math.max(this.quietMaxMs, this.clock.nowMs() - this.#lastMs);
     this.#lastMs = this.clock.nowMs();
     this.#last = what;
   }
