@@ -119,7 +119,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
         let store: SqlStore | null = null;
         let started: Gateway;
         try {
-          store = await openStore(values.db ?? path.join(dir, 'gateway-db'));
+          store = await openStore(values.db ?? path.join(dir, 'gateway-db'), log);
           started = await startGateway(config, store, { nowMs });
           forward = started.handler;
         } catch (error) {
