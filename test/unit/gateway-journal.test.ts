@@ -7,7 +7,7 @@
 // completion moves nothing); a msgid is never recorded twice and must be 30
 // characters, and a state outside the five is refused by the database
 // itself; values are bound, never spliced (quotes and SQL in them stored as
-// they are); the 2207 that settled a setl_id and the newest msgid, overall
+// they are); the 2207 that settled a setl_id, the calls of a terminal request and the newest msgid, overall
 // and per institution, are found; and rows survive closing and reopening
 // the store. `openStore` picks the store by what `--db` says, refuses other
 // URL schemes and an unreachable server with `db_unavailable`, and never
@@ -60,14 +60,14 @@ const suite = async (backend: Backend) => {
 
     const first = msgid(A, '20260314100000', 0);
     const request = `{"data":{"psn_no":"P1","note":"it's a '); DROP TABLE national_call; --"}}`;
-    await journal.sent({ msgid: first, infno: '2207', mdtrt_id: 'M1', psn_no: 'P1', request }, 1_000);
-    await journal.sent({ msgid: msgid(B, '20260314100001', 0), infno: '2207', mdtrt_id: 'M2', psn_no: 'P2', request: '{}' }, 2_000);
-    await journal.sent({ msgid: msgid(A, '20260314100002', 7), infno: '2207', mdtrt_id: 'M3', psn_no: 'P3', request: '{}' }, 3_000);
+    await journal.sent({ msgid: first, infno: '2207', mdtrt_id: 'M1', psn_no: 'P1', request, setl_id: null, terminal: 'T1', seq: 1 }, 1_000);
+    await journal.sent({ msgid: msgid(B, '20260314100001', 0), infno: '2207', mdtrt_id: 'M2', psn_no: 'P2', request: '{}', setl_id: null, terminal: 'T2', seq: 1 }, 2_000);
+    await journal.sent({ msgid: msgid(A, '20260314100002', 7), infno: '2207', mdtrt_id: 'M3', psn_no: 'P3', request: '{}', setl_id: null, terminal: 'T1', seq: 3 }, 3_000);
     assert.equal((await journal.unresolved()).map((row) => row.mdtrt_id), ['M1', 'M2', 'M3'], `${backend.name}: oldest first`);
     assert.is((await journal.row(first))?.request, request, `${backend.name}: bound, stored as given`);
 
-    await refuses(journal.sent({ msgid: first, infno: '2207', mdtrt_id: 'M1', psn_no: 'P1', request: '{}' }, 4_000), /duplicate key|unique/i);
-    await refuses(journal.sent({ msgid: 'SHORT', infno: '2207', mdtrt_id: 'M1', psn_no: 'P1', request: '{}' }, 4_000), /check constraint/i);
+    await refuses(journal.sent({ msgid: first, infno: '2207', mdtrt_id: 'M1', psn_no: 'P1', request: '{}', setl_id: null, terminal: 'T1', seq: 4 }, 4_000), /duplicate key|unique/i);
+    await refuses(journal.sent({ msgid: 'SHORT', infno: '2207', mdtrt_id: 'M1', psn_no: 'P1', request: '{}', setl_id: null, terminal: 'T1', seq: 5 }, 4_000), /check constraint/i);
     await refuses(store.query("UPDATE national_call SET state = 'lost' WHERE msgid = $1", [first]), /check constraint/i);
 
     assert.ok(await journal.settle(first, 'done', '{"setlinfo":{}}', 'S000001', 5_000));
@@ -75,9 +75,11 @@ const suite = async (backend: Backend) => {
     assert.ok(await journal.settle(msgid(B, '20260314100001', 0), 'fenced', '{"data":{"reversed_flag":"1"}}', null, 6_000));
     assert.not.ok(await journal.settle(msgid(A, '29990101000000', 0), 'done', '{}', null, 6_000), 'an unknown msgid moves nothing');
     assert.equal((await journal.unresolved()).map((row) => row.mdtrt_id), ['M3']);
-    assert.equal(await journal.row(first), { msgid: first, infno: '2207', mdtrt_id: 'M1', psn_no: 'P1', state: 'done', request, answer: '{"setlinfo":{}}', setl_id: 'S000001' });
-    assert.is((await journal.settleOf('S000001'))?.msgid, first);
-    assert.is(await journal.settleOf('S999999'), undefined);
+    // seq is a bigint column: a number on both stores (pg hands bigints over as text).
+    assert.equal(await journal.row(first), { msgid: first, infno: '2207', mdtrt_id: 'M1', psn_no: 'P1', state: 'done', request, answer: '{"setlinfo":{}}', setl_id: 'S000001', terminal: 'T1', seq: 1 });
+    assert.is((await journal.standing('2207', 'S000001'))?.msgid, first);
+    assert.is(await journal.standing('2207', 'S999999'), undefined);
+    assert.equal((await journal.forRequest('T1', 3, '2207')).map((row) => row.mdtrt_id), ['M3']);
     assert.is(await journal.lastMsgid(A), msgid(A, '20260314100002', 7));
     assert.is(await journal.lastMsgid(), msgid(B, '20260314100001', 0), 'overall: the greatest msgid');
     assert.is(await journal.lastMsgid(B), msgid(B, '20260314100001', 0));
