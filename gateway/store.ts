@@ -4,7 +4,7 @@
 // SQL and schema (gateway/journal.ts); parameters are always bound, never
 // spliced into the text.
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type pg from 'pg';
 
 export type SqlValue = string | number | null;
 export type SqlRow = Record<string, unknown>;
@@ -64,7 +64,9 @@ export const serverConnectionsMax = 4;
 export async function openServer(url: string, log: (line: string) => void = () => undefined): Promise<SqlStore> {
   let pool: pg.Pool;
   try {
-    pool = new pg.Pool({ connectionString: url, max: serverConnectionsMax, connectionTimeoutMillis: serverConnectMsMax, application_name: 'settle-gateway' });
+    // Loaded only for a server: every other command of the bundle starts without it.
+    const { default: client } = await import('pg');
+    pool = new client.Pool({ connectionString: url, max: serverConnectionsMax, connectionTimeoutMillis: serverConnectMsMax, application_name: 'settle-gateway' });
   } catch (error) {
     throw new StoreError(`${describeStore(url)}: ${(error as Error).message}`);
   }

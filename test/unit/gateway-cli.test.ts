@@ -53,6 +53,14 @@ function terminal(index: number, id: string, fixmedinsCode: string, port: number
   });
 }
 
+/** SIGTERM, then the stop line (closing the hub and the journal may take seconds on a loaded machine), then its own exit code. */
+async function stopped(running: ReturnType<typeof startSim>, name = 'gateway'): Promise<number | null> {
+  process.kill(running.pid, 'SIGTERM');
+  await running.waitFor(new RegExp(`^${name}: stopped; `), 60_000);
+  // A second signal would find no handler left and end it by signal: wait for its own exit.
+  return running.exited();
+}
+
 test('bad flags and files: one line, a stable code, exit 2', () => {
   writeFileSync(gatewayConfig, JSON.stringify({ ...gatewayConfigJson('http://127.0.0.1:9/', ['H11010600001']), timeout_ms: 5 }));
   writeFileSync(gatewayConfig.replace('gateway.json', 'good.json'), JSON.stringify(gatewayConfigJson('http://127.0.0.1:9/', ['H11010600001'])));
@@ -116,9 +124,9 @@ test('a terminal meets the gateway as it meets the hub; its person query goes to
     assert.ok(!refused.ok && refused.error.code === 'institution_not_networked', JSON.stringify(refused));
     await t2.close();
 
-    assert.is(await gateway.stop('SIGTERM'), 0);
-    const stopped = gateway.lines.find((printed) => printed.startsWith('gateway: stopped; ')) as string;
-    const figures = JSON.parse(stopped.slice('gateway: stopped; '.length)) as { calls: number; byInfno: Record<string, number>; sentBytes: number; receivedBytes: number };
+    assert.is(await stopped(gateway), 0);
+    const stopLine = gateway.lines.find((printed) => printed.startsWith('gateway: stopped; ')) as string;
+    const figures = JSON.parse(stopLine.slice('gateway: stopped; '.length)) as { calls: number; byInfno: Record<string, number>; sentBytes: number; receivedBytes: number };
     assert.equal(figures.byInfno, { '9001': 1, '1101': 1 });
     assert.is(figures.calls, 2);
     assert.ok(figures.sentBytes > 0 && figures.receivedBytes > 0);
@@ -128,7 +136,7 @@ test('a terminal meets the gateway as it meets the hub; its person query goes to
     gateway = startSim(['hub', 'gateway', '--state', gatewayState, '--config', gatewayConfig, '--listen', '127.0.0.1:0']);
     assert.match(await gateway.waitFor(/^gateway: national interface/, 60_000), /0 unanswered 2207 resolved, 0 left/);
     await gateway.waitFor(/listening on/, 30_000);
-    assert.is(await gateway.stop('SIGTERM'), 0);
+    assert.is(await stopped(gateway), 0);
 
     // On a PostgreSQL server (--db postgres://...): the same schema created there, the password never printed.
     const database = await pgDatabase();
@@ -141,7 +149,7 @@ test('a terminal meets the gateway as it meets the hub; its person query goes to
         assert.match(opened, /journal PostgreSQL postgres:\/\/gateway@127\.0\.0\.1:[0-9]+\/gateway_test_[0-9a-f]+; 0 unanswered 2207 resolved, 0 left/);
         assert.not.match(gateway.lines.join('\n'), /unused-by-trust/);
         await gateway.waitFor(/listening on/, 30_000);
-        assert.is(await gateway.stop('SIGTERM'), 0);
+        assert.is(await stopped(gateway), 0);
         const tables = new pg.Client({ connectionString: database.url });
         await tables.connect();
         try {
@@ -153,7 +161,7 @@ test('a terminal meets the gateway as it meets the hub; its person query goes to
         await database.drop();
       }
     }
-    assert.is(await sim.stop('SIGTERM'), 0);
+    assert.is(await stopped(sim, 'national-sim'), 0);
     assert.match(sim.lines.join('\n'), /national-sim: stopped; \{"calls":2,"refused":0/);
   } finally {
     await gateway?.stop('SIGKILL');
