@@ -12,12 +12,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runSim } from '../helpers/cli';
 
-/** The story as printed, without what differs between runs (the state directory, the time line) and the gateway's own part. */
+/** The story as printed, without what differs between runs (the state directory, the time and line figures) and the gateway's own part. */
 function story(stdout: string): string[] {
   const lines = stdout.split('\n');
   const cut = lines.indexOf('=== the gateway to the national interface ===');
   return (cut < 0 ? lines : lines.slice(0, cut))
-    .filter((line) => !line.startsWith('time: ') && !line.startsWith('{') && !line.startsWith('demo: '))
+    // The line figures count requests sent again: on a loaded machine a forwarded request can outlast the terminal's first attempt.
+    .filter((line) => !line.startsWith('time: ') && !line.startsWith('{') && !line.startsWith('demo: ') && !line.startsWith('line: '))
     .join('\n')
     .trimEnd()
     .split('\n');
