@@ -13,7 +13,7 @@ import assert from 'node:assert';
 import { EventEmitter } from 'node:events';
 import type TypedEmitter from 'typed-emitter';
 import { createCborEncoder } from '../../protocol/cbor-encode';
-import type { BodyOf, Credential, Institution, Person } from '../../protocol/messages';
+import { ecertCheck, type BodyOf, type Credential, type Institution, type Person } from '../../protocol/messages';
 import { settleRequest, visitCase } from '../../protocol/settle-request';
 import type { Catalogue } from '../catalogue/layout';
 import type { PolicyBook } from '../catalogue/policy-book';
@@ -397,6 +397,8 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
   }
 
   async #person(): Promise<Event> {
+    const { kind, id } = this.visit.credential as Credential;
+    if (kind === 'ecert' && ecertCheck(id.slice(0, -8)) !== id.slice(-8)) return this.#end('token_check_failed', 'refused');
     const out = await this.#ask(this.#o.client.person(this.visit.credential as Credential));
     if (typeof out === 'string') return out;
     this.visit.person = out.value;
