@@ -335,8 +335,16 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
   /** Waits for a card in the slot or a scanned e-certificate; redraws (and does idle work) now and then. */
   async #idle(): Promise<Event> {
     const untilMs = this.#nowMs() + this.timeoutsMs.idle;
-    const { card, scanner } = this.#o;
+    const { card, scanner, journal, client } = this.#o;
+    // The idle line's queued count and online state, as drawn: redrawn as soon as either changes (an advice
+    // queued or sent, the line lost or back), not at the next refresh.
+    let drawn = '';
     while (this.#nowMs() < untilMs && !this.#stop.signal.aborted) {
+      const line = `${journal.queueLength}${client.signedIn !== null}`;
+      if (drawn !== line) {
+        if (drawn) this.#show();
+        drawn = line;
+      }
       if (card !== null) {
         const presence = await this.#onCard(() => card.presence());
         if (presence.ok && presence.value === 'absent') this.#cardHeld = false;
