@@ -48,6 +48,10 @@ const external = [
   // first port opened, rather than carrying a second copy (with `ms`,
   // 8.2 KB, 2.4 KB of the gzip budget).
   'debug',
+  // The gateway's databases (gateway/store.ts, in sim-hub.js only): PGlite
+  // finds its WebAssembly and data files beside its own module, and `pg` is
+  // the PostgreSQL server's client; both load from node_modules at run time.
+  '@electric-sql/pglite',
 ];
 
 /**

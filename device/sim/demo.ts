@@ -38,10 +38,11 @@ import { KeyQueue } from '../keypad';
 import { ReferenceHub } from './hub/hub';
 import { seedIdentities, seedPersons, syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo } from './hub/seed';
 import { lineBaudMin, lineLossBpMax } from '../limits';
-import { systemClock, type Port } from '../port';
+import { systemClock, type Clock, type Port } from '../port';
 import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
 import { fillStores } from './hub/provision';
+import { VirtualClock } from './virtual-clock';
 import { demoSyntax } from './usage';
 
 
@@ -56,6 +57,10 @@ export interface DemoOptions {
   /** With the kiosk's touch-screen page (`--ui`): on this port of 127.0.0.1 (0: a free one). */
   readonly ui: boolean;
   readonly uiPort: number;
+  /** Whose time the run keeps: the process's (`real`) or a VirtualClock's that jumps from timer to timer (`virtual`). */
+  readonly clock: 'real' | 'virtual';
+  /** Fails the run when nothing progresses for this many seconds of the run's clock; null: no watchdog. */
+  readonly watchdogS: number | null;
 }
 
 /** The kiosk whose page `--ui` serves: its patients (Mr. Zhang, the unfiled one) are driven from the page. */
@@ -65,7 +70,7 @@ export const demoUiTerminal = 'BJ-K01';
 export function parseDemoArgs(args: readonly string[]): DemoOptions {
   let values: Record<string, string | boolean | undefined>;
   // A value that looks negative (`--loss -0.1`) is the flag's value, refused below by its own rule, not a flag.
-  const joined = args.flatMap((arg, index) => (/^-[0-9.]/.test(arg) && /^--[a-z]+$/.test(args[index - 1] ?? '') ? [] : /^--[a-z]+$/.test(arg) && /^-[0-9.]/.test(args[index + 1] ?? '') ? [`${arg}=${args[index + 1]}`] : [arg]));
+  const joined = args.flatMap((arg, index) => (/^-[0-9.]/.test(arg) && /^--[a-z-]+$/.test(args[index - 1] ?? '') ? [] : /^--[a-z-]+$/.test(arg) && /^-[0-9.]/.test(args[index + 1] ?? '') ? [`${arg}=${args[index + 1]}`] : [arg]));
   try {
     const parsed = parseArgs({ args: joined, strict: true, allowPositionals: false, options: parseOptions(demoSyntax.flags) });
     values = parsed.values as Record<string, string | boolean | undefined>;
@@ -83,6 +88,12 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
   if (lossText !== undefined && (!/^(0|0?\.[0-9]{1,6})$/.test(lossText) || Number(lossText) * 10_000 > lineLossBpMax)) {
     throw new UsageError(`invalid_loss: --loss must be a fraction from 0 to ${lossMax} (a frame fault rate, e.g. 0.02; above ${lossMax} a line is not taken), got '${lossText}'`);
   }
+  const clock = (values.clock as string | undefined) ?? 'real';
+  if (clock !== 'real' && clock !== 'virtual') throw new UsageError(`invalid_clock: --clock must be 'real' or 'virtual', got '${clock}'`);
+  const watchdog = values['watchdog-s'] as string | undefined;
+  if (watchdog !== undefined && (!/^[0-9]{1,5}$/.test(watchdog) || Number(watchdog) < 1 || Number(watchdog) > 86_400)) {
+    throw new UsageError(`invalid_watchdog: --watchdog-s must be a whole number of seconds from 1 to 86400, got '${watchdog}'`);
+  }
   const state = values.state as string | undefined;
   if (state !== undefined && (state === '' || state.includes('\0'))) throw new UsageError('invalid_state: --state must name a directory');
   const ui = values.ui === true;
@@ -97,6 +108,8 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
     json: values.json === true,
     ui,
     uiPort: whole('ui-port', 0, 65_535, 0),
+    clock,
+    watchdogS: watchdog === undefined ? null : Number(watchdog),
   };
 }
 
@@ -230,15 +243,20 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
   const say = log === null ? (line: string) => out(`${line}\n`) : (text: string) => { for (const line of text.split('\n')) if (line.trim() !== '') log('info', line.trim()); };
   const root = options.state ?? mkdtempSync(path.join(tmpdir(), 'settle-demo-'));
   mkdirSync(root, { recursive: true });
-  const startMs = systemClock.nowMs();
-  const timeS = () => dayStartS + Math.floor((systemClock.nowMs() - startMs) / 1_000);
+  // Every timed party of the run (lines, terminals, hub) keeps the one clock: the process's, or a virtual one.
+  const virtual = options.clock === 'virtual' ? new VirtualClock() : null;
+  const clock: Clock = virtual ?? systemClock;
+  const wallStartMs = performance.now();
+  const startMs = clock.nowMs();
+  const timeS = () => dayStartS + Math.floor((clock.nowMs() - startMs) / 1_000);
   const kill = io.env.SETTLE_DEMO_KILL;
-  const site = new Site({ kind: 'emulated', dir: root, hubDir: path.join(root, 'hub'), line: { baud: options.baud, loss: options.loss, seed: options.seed }, clock: systemClock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS }) });
+  const watchdog = new Watchdog(clock, options.watchdogS, virtual !== null);
+  const site = new Site({ kind: 'emulated', dir: root, hubDir: path.join(root, 'hub'), line: { baud: options.baud, loss: options.loss, seed: options.seed }, clock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS, timers: clock }) });
   if (options.patients > 0 && site.hub.state.population(options.seed)?.persons !== options.patients) site.hub.generate(options.seed, options.patients, 1, demoDay);
   // A state directory used before: the patients whose bill an earlier run settled are not played again.
   const all = plans(options);
   const list = all.filter((plan) => site.hub.state.pendingBills(plan.psnNo, plan.site.fixmedins, 1).length > 0);
-  say(`demo: ${list.length} patients${all.length > list.length ? ` (${all.length - list.length} settled in an earlier run)` : ''}, ${options.baud} baud, frame fault rate ${options.loss} on the hub lines, seed ${options.seed}; state in ${root}`);
+  say(`demo: ${list.length} patients${all.length > list.length ? ` (${all.length - list.length} settled in an earlier run)` : ''}, ${options.baud} baud, frame fault rate ${options.loss} on the hub lines, seed ${options.seed}${virtual === null ? '' : ', virtual clock'}${options.watchdogS === null ? '' : `, watchdog ${options.watchdogS} s`}; state in ${root}`);
   const kiosks = new Map<string, Kiosk>();
   const storage = killingStorage(kill, say);
   let ui: Awaited<ReturnType<KioskUiBundle['startKioskUi']>> | null = null;
@@ -278,7 +296,7 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
           },
         },
         keypad: keys,
-        timers: systemClock,
+        timers: clock,
         timeS,
         random: seededRandom(options.seed).next,
         layout: layouts[spec.layout],
@@ -288,7 +306,10 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
         // The demo's console is a story, not a log: each entry as its kiosk's line, without the time (with --ui, the log on stderr).
         log: log !== null ? (level, msg, fields) => log(level, msg, { terminal: spec.id, ...fields }) : (level, msg, fields) => say(`${spec.id}: ${level === 'info' ? '' : `${level} `}${msg}${textFields(fields ?? {})}`),
       });
-      kiosk.terminal.session.on('state', (state) => act(kiosk, state, kiosk.terminal.session, say));
+      kiosk.terminal.session.on('state', (state) => {
+        watchdog.progress(`${spec.id} ${state}`);
+        act(kiosk, state, kiosk.terminal.session, say);
+      });
       kiosks.set(spec.id, kiosk);
     }
     if (ui !== null) {
@@ -296,18 +317,110 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
       (log as Log)('info', 'ui', { address: ui.address, terminal: demoUiTerminal, patients: list.filter((plan) => plan.site.id === demoUiTerminal).length });
     }
     const running = [...kiosks.values()].map((kiosk) => kiosk.terminal.run());
-    const outcomes: Outcome[] = [];
-    for (const plan of list) outcomes.push(await play(kiosks.get(plan.site.id) as Kiosk, plan, say));
-    const summary = await endOfDay([...kiosks.values()], outcomes, options, site.hub, say);
+    const day = async () => {
+      const outcomes: Outcome[] = [];
+      for (const plan of list) {
+        outcomes.push(await play(kiosks.get(plan.site.id) as Kiosk, plan, say));
+        watchdog.progress(`${plan.psnNo} ${outcomes.at(-1)?.outcome}`);
+      }
+      return endOfDay([...kiosks.values()], outcomes, options, site.hub, say, watchdog);
+    };
+    const dayRun = day();
+    // Past a tripped watchdog the day is abandoned: what it then meets (ports closed under it) is no failure of its own.
+    dayRun.catch(() => undefined);
+    const settled = await Promise.race([dayRun, watchdog.tripped]);
+    if (settled === 'tripped') {
+      const message = watchdog.message([...kiosks.values()].map((kiosk) => `${kiosk.site.id} ${kiosk.terminal.session.state}${kiosk.patient === null ? '' : ` (${kiosk.patient.plan.psnNo})`}`));
+      say(`demo: watchdog: ${message}`);
+      io.stderr.write(`settle-sim demo: watchdog: ${message}\n`);
+      watchdog.lastResort();
+      return 3;
+    }
+    const summary = { ...settled, time: { clock: options.clock, run_ms: Math.round(clock.nowMs() - startMs), quiet_max_ms: Math.round(watchdog.quietMaxMs), wall_ms: Math.round(performance.now() - wallStartMs) } };
+    watchdog.stop();
     for (const kiosk of kiosks.values()) await kiosk.terminal.close();
     await Promise.all(running);
+    say(`time: ${(summary.time.run_ms / 1_000).toFixed(1)} s on the ${options.clock} clock, ${(summary.time.wall_ms / 1_000).toFixed(1)} s of wall time`);
     if (options.json) say(JSON.stringify(summary));
     return summary.reconciliation.agree && summary.audit.ok ? 0 : 1;
   } finally {
+    watchdog.stop();
     for (const kiosk of kiosks.values()) await kiosk.terminal.close().catch(() => undefined);
     await (ui as { close(): Promise<void> } | null)?.close();
     await site.close();
+    virtual?.stop();
+    watchdog.closed();
     if (options.state === null) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Fails a run that makes no progress (issue 19): no kiosk entered a state, no
+ * patient finished and no reconciliation ended for `seconds` of the run's
+ * clock. Armed on that clock, so with the virtual clock a run stuck in
+ * retries, or one waiting on nothing at all, reaches it in virtual time (its
+ * timer is always pending, so the clock moves to it). Once tripped, the run
+ * closes its terminals and lines; when closing itself does not end within
+ * closeWallMs of wall time, the process exits 3 anyway: never a hang.
+ */
+class Watchdog {
+  readonly tripped: Promise<'tripped'>;
+  #trip: () => void = () => undefined;
+  #lastMs: number;
+  readonly #startMs: number;
+  #last = 'the start';
+  #handle: unknown = null;
+  #force: ReturnType<typeof setTimeout> | null = null;
+  static readonly closeWallMs = 10_000;
+  /** The longest time without progress so far, ms of the run's clock (what a watchdog must allow). */
+  quietMaxMs = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly seconds: number | null,
+    private readonly virtual: boolean,
+  ) {
+    this.#lastMs = clock.nowMs();
+    this.#startMs = this.#lastMs;
+    this.tripped = new Promise((resolve) => (this.#trip = () => resolve('tripped')));
+    this.#arm();
+  }
+
+  /** Something moved: the run is alive. */
+  progress(what: string): void {
+    this.quietMaxMs = Math.max(this.quietMaxMs, this.clock.nowMs() - this.#lastMs);
+    this.#lastMs = this.clock.nowMs();
+    this.#last = what;
+  }
+
+  #arm(): void {
+    if (this.seconds === null) return;
+    this.#handle = this.clock.setTimeout(() => {
+      this.#handle = null;
+      if (this.clock.nowMs() - this.#lastMs >= this.seconds! * 1_000) this.#trip();
+      else this.#arm();
+    }, this.#lastMs + this.seconds * 1_000 - this.clock.nowMs());
+  }
+
+  message(where: readonly string[]): string {
+    return `no progress for ${this.seconds} s on the ${this.virtual ? 'virtual' : 'real'} clock (last: ${this.#last} at ${((this.#lastMs - this.#startMs) / 1_000).toFixed(1)} s into the run)${where.length > 0 ? `; the kiosks: ${where.join(', ')}` : ''}; the run fails`;
+  }
+
+  /** Past the watchdog: the process exits 3 if closing the run does not end in time. */
+  lastResort(): void {
+    this.#force = setTimeout(() => {
+      process.stderr.write(`settle-sim demo: watchdog: closing the run did not end in ${Watchdog.closeWallMs} ms; exiting\n`);
+      process.exit(3);
+    }, Watchdog.closeWallMs);
+  }
+
+  stop(): void {
+    if (this.#handle !== null) this.clock.clearTimeout(this.#handle);
+    this.#handle = null;
+  }
+
+  closed(): void {
+    if (this.#force !== null) clearTimeout(this.#force);
   }
 }
 
@@ -387,12 +500,13 @@ function outcomeOf(kiosk: Kiosk, session: Session, state: 'done' | 'message'): O
 }
 
 /** The end of the day: each terminal reconciles with the hub (3201/3202), then the hub is audited against the journals. */
-async function endOfDay(kiosks: readonly Kiosk[], outcomes: readonly Outcome[], options: DemoOptions, hub: ReferenceHub, say: (line: string) => void) {
+async function endOfDay(kiosks: readonly Kiosk[], outcomes: readonly Outcome[], options: DemoOptions, hub: ReferenceHub, say: (line: string) => void, watchdog: Watchdog) {
   say('\n=== end of day: reconciliation with the hub (3201, 3202 when totals differ) ===');
   const terminals = [];
   for (const kiosk of kiosks) {
     const day = new Date((kiosk.terminal.client.nowS() + 8 * 3_600) * 1_000).toISOString().slice(0, 10);
     const recon = await kiosk.terminal.client.reconcile(day, day);
+    watchdog.progress(`${kiosk.site.id} reconciliation`);
     const totals = recon.ok ? recon.value.hub : null;
     const row = { terminal: kiosk.site.id, day, agree: recon.ok && recon.value.agree, code: recon.ok ? null : recon.error.code, mismatches: recon.ok ? recon.value.mismatches.length : 0, totals };
     terminals.push(row);

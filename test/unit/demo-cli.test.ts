@@ -28,6 +28,11 @@ const refusals: readonly [string[], RegExp][] = [
   [['--colour', 'red'], /bad_flag: Unknown option '--colour'/],
   [['--json', 'yes'], /bad_flag/],
   [['--baud'], /bad_flag: Option '--baud <value>' argument missing/],
+  [['--clock', 'fast'], /invalid_clock: --clock must be 'real' or 'virtual', got 'fast'/],
+  [['--watchdog-s', '0'], /invalid_watchdog: --watchdog-s must be a whole number of seconds from 1 to 86400, got '0'/],
+  [['--watchdog-s', '-5'], /invalid_watchdog: .*got '-5'/],
+  [['--watchdog-s', '1.5'], /invalid_watchdog/],
+  [['--watchdog-s', '86401'], /invalid_watchdog/],
 ];
 
 test('every bad flag is one line with its code, exit 2', () => {
