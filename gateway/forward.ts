@@ -76,7 +76,7 @@ class Unanswered extends Error {
 export class NationalGateway {
   readonly figures: GatewayFigures = { calls: 0, sentBytes: 0, receivedBytes: 0, noAnswers: 0, adopted: 0, fenced: 0, byInfno: {} };
   readonly #encoder = createCborEncoder();
-  /** Per terminal and period: whether the platform's totals agreed (3201), until its detail is sent. */
+  /** Per terminal and period whose totals the platform did not agree (3201), until its detail is sent. */
   readonly #reconVerdicts = new Map<string, boolean>();
 
   constructor(
@@ -378,7 +378,8 @@ export class NationalGateway {
       const output = await this.#must(client, '3201', map.reconTotalsInput(this.identity, periodTotals(own, begin, end), insutype), null);
       if ((output.stmtinfo as map.Fields).stmt_rslt !== '0') agree = false;
     }
-    this.#reconVerdicts.set(`${terminal.id}:${begin}/${end}`, agree);
+    if (agree) this.#reconVerdicts.delete(`${terminal.id}:${begin}/${end}`);
+    else this.#reconVerdicts.set(`${terminal.id}:${begin}/${end}`, false);
     const body = local.reply.body as BodyOf<'recon_totals_reply'>;
     return { reply: { type: 'recon_totals_reply', body: { ...body, agree: body.agree && agree } } };
   }
