@@ -108,9 +108,12 @@ export class CallJournal {
     return (await this.#rows(`SELECT ${columns} FROM national_call WHERE infno = $1 AND setl_id = $2 AND state IN ('done', 'adopted') ORDER BY sent_ms DESC, msgid DESC`, [infno, setlId]))[0];
   }
 
-  /** The newest msgid recorded, so msgids resume after it. */
-  async lastMsgid(): Promise<string | null> {
-    const rows = await this.store.query('SELECT msgid FROM national_call ORDER BY msgid DESC LIMIT 1', []);
+  /** The newest msgid recorded (of one institution, when its code is given), so msgids resume after it. */
+  async lastMsgid(fixmedinsCode?: string): Promise<string | null> {
+    const rows =
+      fixmedinsCode === undefined
+        ? await this.store.query('SELECT msgid FROM national_call ORDER BY msgid DESC LIMIT 1', [])
+        : await this.store.query('SELECT msgid FROM national_call WHERE substr(msgid, 1, $2) = $1 ORDER BY msgid DESC LIMIT 1', [fixmedinsCode, fixmedinsCode.length]);
     return (rows[0]?.msgid as string | undefined) ?? null;
   }
 

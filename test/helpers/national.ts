@@ -271,10 +271,10 @@ export async function gatewaySite(
   const nowMs = () => national.clock.nowS * 1_000;
   const start = async () => {
     const clients = new Map<string, NationalClient>();
-    const lastMsgid = await journal.lastMsgid();
+    for (const code of seedInstitutions()) clients.set(code, national.client(code, { timeoutMs: options.timeoutMs ?? 2_000, lastMsgid: await journal.lastMsgid(code) }));
     const clientFor = (code: string) => {
-      let client = clients.get(code);
-      if (client === undefined) clients.set(code, (client = national.client(code, { timeoutMs: options.timeoutMs ?? 2_000, lastMsgid })));
+      const client = clients.get(code);
+      if (client === undefined) throw new Error(`no client for ${code}`);
       return client;
     };
     return new NationalGateway(clientFor, options.journalHook?.(journal) ?? journal, testIdentity, nowMs);

@@ -14,7 +14,8 @@
 //     the sum of the confirmed deltas (and account payments) still in force;
 //   - each terminal's reconciliation of the day agrees with the hub.
 // It reports settlements per second and the settle round trip's p50/p99 for
-// both runs, and judges the hub's two targets (issue 14; docs/design.md,
+// both runs, the CPU time each process (the hub's, this one's terminals)
+// spent per settlement and what those allow on the machine's cores, and judges the hub's two targets (issue 14; docs/design.md,
 // budgets): with 200 terminals, throughput at least 5 × the single
 // terminal's, and the settle round trip's p99 at most 100 ms (`--strict`:
 // exit 1 when either is missed). The judged run is 60 s; a shorter one
@@ -27,8 +28,8 @@
 // env:   HUB_LOAD_HUB_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the hub process
 import assert from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { bytesEqual, hexToBytes } from '../../protocol/crypto';
@@ -73,7 +74,16 @@ interface Run {
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time (user + system) per settlement, ms: the hub's process, and this process's (the terminals'). */
+  readonly hubCpuMs: number;
+  readonly terminalsCpuMs: number;
   readonly checks: Record<string, number>;
+}
+
+/** A child's CPU time so far (user + system), ms, from /proc (clock ticks of 10 ms). */
+function childCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function cli(args: string[]): Promise<string> {
@@ -127,6 +137,8 @@ async function run(terminals: number, durationS: number): Promise<Run> {
   let timeouts = 0;
   const clients: { client: HubClient; journal: TerminalJournal; index: number }[] = [];
   const startMs = performance.now();
+  const hubCpuStart = childCpuMs(hub.child.pid as number);
+  const cpuStart = process.cpuUsage();
   const untilMs = startMs + durationS * 1_000;
   const loops = [...Array(terminals).keys()].map(async (index) => {
     const dir = path.join(root, `t${index}`);
@@ -193,6 +205,9 @@ async function run(terminals: number, durationS: number): Promise<Run> {
   });
   await Promise.all(loops);
   const elapsedS = (performance.now() - startMs) / 1_000;
+  const hubCpuMs = childCpuMs(hub.child.pid as number) - hubCpuStart;
+  const cpu = process.cpuUsage(cpuStart);
+  const terminalsCpuMs = (cpu.user + cpu.system) / 1_000;
   // Everything queued (reversals of timed-out settles) reaches the hub, then each terminal reconciles the day.
   const checks: Record<string, number> = {};
   let reconciledAgree = 0;
@@ -218,6 +233,8 @@ async function run(terminals: number, durationS: number): Promise<Run> {
     perSecond: Math.round((settledCount / elapsedS) * 10) / 10,
     p50Ms: Math.round(percentile(sorted, 50) * 10) / 10,
     p99Ms: Math.round(percentile(sorted, 99) * 10) / 10,
+    hubCpuMs: Math.round((hubCpuMs / Math.max(1, settledCount)) * 100) / 100,
+    terminalsCpuMs: Math.round((terminalsCpuMs / Math.max(1, settledCount)) * 100) / 100,
     checks,
   };
 }
@@ -306,6 +323,10 @@ async function main(): Promise<void> {
   console.log(table.join('\n'));
   const ratio = many.perSecond / single.perSecond;
   console.log(`throughput ${ratio.toFixed(1)} x the single terminal's; p99 ${(many.p99Ms / single.p99Ms).toFixed(1)} x`);
+  // What the machine allows: both processes' CPU per settlement against its cores (the load of anything else on it not counted).
+  const cores = availableParallelism();
+  const ceiling = (cores * 1_000) / (many.hubCpuMs + many.terminalsCpuMs);
+  console.log(`CPU per settlement with ${terminalsWanted} terminals: hub ${many.hubCpuMs} ms, terminals ${many.terminalsCpuMs} ms; ${cores} cores allow at most ${ceiling.toFixed(0)} a second (${(ceiling / single.perSecond).toFixed(2)} × the single terminal's)`);
   const targets = [
     { note: `throughput with ${terminalsWanted} terminals ≥ ${throughputRatioMin} × one terminal's (${ratio.toFixed(2)} ×)`, met: ratio >= throughputRatioMin },
     { note: `settle p99 with ${terminalsWanted} terminals ≤ ${p99MsMax} ms (${many.p99Ms} ms)`, met: many.p99Ms <= p99MsMax },

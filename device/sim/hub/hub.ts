@@ -4,7 +4,9 @@
 // catalogue and policy-book snapshots, and one append-only log of events
 // (events.ts) from which everything else is rebuilt at start. A reply leaves
 // only once the events it depends on are durable (group commit: the events of
-// one turn of the event loop share one write and one fdatasync), so killing
+// one turn of the event loop share one write and one fdatasync; on the real
+// disk that fdatasync runs off the event loop, log-sync.ts, and the events
+// that come while it runs make the next group), so killing
 // the hub at any moment loses nothing it answered, and a terminal's retry
 // (same seq) gets the answer it missed.
 //
@@ -37,6 +39,7 @@ import type { Port } from '../../port';
 import { decodeEvent, encodeEvent, type HubEvent } from './events';
 import { errorReply, handle, replyOf, requestDigest, resyncReply, type Handled, type HubContext, type Reply, type StoreFaultReport } from './handlers';
 import { HubStateMissing } from './hub-errors';
+import { DeferredSyncStorage } from './log-sync';
 import { connectionsMax, pendingConnectionsPerAddressMax, populationPersonsMax, readBytes, refusedFramesPerConnectionMax, sessionLifetimeSeconds, signInDeadlineMs, stateLogBytesMax, terminalsMax } from './limits';
 import { StateLock } from './lock';
 import { catalogueLineOf, policyBookVersion, seedBills, seeds, seedCatalogues, seedInstitutions, seedPersons, seedPolicies, syntheticTerminalId, syntheticTerminalSeed, syntheticInstitution, type HubBill, type HubPerson } from './seed';
@@ -159,6 +162,10 @@ export class ReferenceHub {
   private queue: Uint8Array[] = [];
   private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushScheduled = false;
+  /** The fdatasync of the group being committed off the event loop (the real disk only), or null. */
+  private inFlight: Promise<void> | null = null;
+  private readonly deferred: DeferredSyncStorage | null;
+  private crashed = false;
   private stopped = false;
   private failure: unknown = null;
 
@@ -176,6 +183,7 @@ export class ReferenceHub {
     private readonly lock: StateLock,
   ) {
     this.publicKey = signer.publicKey;
+    this.deferred = storage instanceof DeferredSyncStorage ? storage : null;
     this.limits = { ...defaultConnectionLimits, ...options.connectionLimits };
     this.timers = options.timers ?? globalTimers;
     this.versions = new Versions(this.state, storage, options.dir, signer, verifier);
@@ -216,7 +224,7 @@ export class ReferenceHub {
     const logFile = path.join(options.dir, 'hub.log');
     // A read-only command never creates state: no directory, key or log is made, nothing seeded or cut.
     if (readOnly && !(existsSync(keyFile) && existsSync(logFile))) throw new HubStateMissing(`${options.dir} holds no hub state (hub.key and hub.log)`);
-    const storage = readOnly ? readOnlyStorage(options.storage ?? nodeJournalStorage()) : (options.storage ?? nodeJournalStorage());
+    const storage = readOnly ? readOnlyStorage(options.storage ?? nodeJournalStorage()) : (options.storage ?? new DeferredSyncStorage(nodeJournalStorage()));
     if (!readOnly) mkdirSync(options.dir, { recursive: true });
     const lock = StateLock.take(options.dir);
     try {
@@ -528,14 +536,58 @@ export class ReferenceHub {
   /** Resolves once every event applied so far is durable. */
   private barrier(): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.queue.length === 0 && !this.flushScheduled) return Promise.resolve();
+    if (this.queue.length === 0 && !this.flushScheduled) return this.inFlight ?? Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flushNow());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    // While a group's fdatasync runs, what comes waits for it and then goes as the next group.
+    if (this.flushScheduled || this.inFlight !== null) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushTurn());
+  }
+
+  /** Commits the queued group: its write now, its fdatasync off the event loop on the real disk (one append at most, so only the last append is ever unsynced). */
+  private flushTurn(): void {
+    this.flushScheduled = false;
+    const deferred = this.deferred;
+    if (this.stopped || this.inFlight !== null) return;
+    let bytes = 0;
+    for (const payload of this.queue) bytes += payload.length + 8;
+    if (deferred === null || this.queue.length === 0 || bytes > appendBytesMax) return this.flushNow();
+    const payloads = this.queue;
+    const waiting = this.waiting;
+    this.queue = [];
+    this.waiting = [];
+    let files: string[];
+    try {
+      files = deferred.deferring(() => this.appendAll(payloads));
+    } catch (error) {
+      return this.fail(error, waiting);
+    }
+    const synced = Promise.all(files.map((file) => deferred.syncAsync(file))).then(
+      () => {
+        this.inFlight = null;
+        if (this.crashed) {
+          for (const waiter of waiting) waiter.reject(new Error('crashed'));
+          return;
+        }
+        for (const waiter of waiting) waiter.resolve();
+        if (this.stopped) deferred.close();
+        else if (this.queue.length > 0 || this.waiting.length > 0) this.scheduleFlush();
+      },
+      (error: unknown) => {
+        this.inFlight = null;
+        this.fail(error, waiting);
+        throw error;
+      },
+    );
+    this.inFlight = synced;
+    // Its waiters are told above; a barrier that joins it sees the outcome itself.
+    synced.catch(() => undefined);
   }
 
   private flushNow(): void {
@@ -546,15 +598,22 @@ export class ReferenceHub {
     this.queue = [];
     this.waiting = [];
     try {
+      // A group still syncing off the loop is made durable first: never two unsynced appends.
+      if (this.inFlight !== null) this.storage.sync(this.log.file);
       this.appendAll(payloads);
       for (const waiter of waiting) waiter.resolve();
     } catch (error) {
-      // The disk failed: what is in memory may not be on disk, so the hub stops answering.
-      this.failure = error;
-      this.options.log?.(`hub: the state log failed, stopping: ${(error as Error).message}`);
-      for (const waiter of waiting) waiter.reject(error);
-      void this.close();
+      this.fail(error, waiting);
     }
+  }
+
+  /** The disk failed: what is in memory may not be on disk, so the hub stops answering. */
+  private fail(error: unknown, waiting: readonly { reject: (error: unknown) => void }[]): void {
+    for (const waiter of waiting) waiter.reject(error);
+    if (this.failure !== null || this.stopped) return;
+    this.failure = error;
+    this.options.log?.(`hub: the state log failed, stopping: ${(error as Error).message}`);
+    void this.close();
   }
 
   private appendAll(payloads: readonly Uint8Array[]): void {
@@ -585,6 +644,7 @@ export class ReferenceHub {
 
   /** Stops as a power cut would: whatever is not yet written is lost. For tests. */
   async crash(): Promise<void> {
+    this.crashed = true;
     this.queue = [];
     for (const waiter of this.waiting.splice(0)) waiter.reject(new Error('crashed'));
     await this.stop();
@@ -595,6 +655,9 @@ export class ReferenceHub {
     this.stopped = true;
     for (const connection of this.connections.values()) if (connection.deadline !== null) this.timers.clearTimeout(connection.deadline);
     await Promise.all([...this.connections.keys()].map((port) => port.close().catch(() => undefined)));
+    // A group's fdatasync still running finishes first (its replies may go; nothing after it does).
+    await this.inFlight?.catch(() => undefined);
+    this.deferred?.close();
     this.lock.release();
   }
 }
