@@ -57,10 +57,33 @@ export function filingPolicyOf(policy: unknown): FilingPolicy | null {
   return { selfFiling: true, temporaryDays: offsite.temporary_days, retroDays: retro, area };
 }
 
+/** Days since 1970-01-01 of a YYYY-MM-DD date (the proleptic Gregorian calendar, integer arithmetic only). */
+export function dayNumber(date: string): number {
+  const [y0, m, d] = date.split('-').map(Number) as [number, number, number];
+  const y = m <= 2 ? y0 - 1 : y0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** The YYYY-MM-DD date of a day number (the inverse of dayNumber). */
+export function dateOfDay(days: number): string {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1_460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
 /** The date `days` days after `date` (before, when negative). */
 export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+  return dateOfDay(dayNumber(date) + days);
 }
 
 /** The area a filing at an institution names: its city (first four digits) or province (first two), padded with zeros. */

@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { addDays, checkFilingApplication, checkFilingCancel, filingAreaOf, filingOnDate, filingPolicyOf, kioskFiling, temporaryCutFen, type HeldFiling } from '../../src/core/filing';
+import { addDays, checkFilingApplication, dateOfDay, dayNumber, checkFilingCancel, filingAreaOf, filingOnDate, filingPolicyOf, kioskFiling, temporaryCutFen, type HeldFiling } from '../../src/core/filing';
 import { settleCase } from '../../src/core/case';
 import { casesDir } from '../helpers/cases';
 import type { Filing } from '../../src/core/types';
@@ -35,6 +35,17 @@ test('the policy-book fields: absent or damaged never allow a kiosk filing', () 
   assert.is(filingPolicyOf({ offsite: { ...hebei.offsite, filing_area: 'county' } }), null);
   assert.is(filingPolicyOf(null), null);
   assert.equal(filingPolicyOf({ offsite: { self_filing: true, temporary_days: 30 } }), { selfFiling: true, temporaryDays: 30, retroDays: 0, area: 'province' }, 'defaults: no retro, province');
+});
+
+test('day arithmetic: every day from 1900 to 2200 against the calendar, leap days and year ends included', () => {
+  for (let days = dayNumber('1900-01-01'); days <= dayNumber('2200-12-31'); days += 1) {
+    const date = new Date(days * 86_400_000).toISOString().slice(0, 10);
+    if (dateOfDay(days) !== date || dayNumber(date) !== days) assert.unreachable(`${days} ${date} ${dateOfDay(days)}`);
+  }
+  assert.is(addDays('2024-02-28', 1), '2024-02-29');
+  assert.is(addDays('2100-02-28', 1), '2100-03-01');
+  assert.is(addDays('2026-12-31', 1), '2027-01-01');
+  assert.is(addDays('2026-03-01', -1), '2026-02-28');
 });
 
 test('a kiosk offers temporary from today for temporary_days, referral only with a number, nothing else', () => {
