@@ -48,6 +48,10 @@ const external = [
   // first port opened, rather than carrying a second copy (with `ms`,
   // 8.2 KB, 2.4 KB of the gzip budget).
   'debug',
+  // The gateway's databases (gateway/store.ts, in sim-hub.js only): PGlite
+  // finds its WebAssembly and data files beside its own module, and `pg` is
+  // the PostgreSQL server's client; both load from node_modules at run time.
+  '@electric-sql/pglite',
 ];
 
 /**
@@ -298,11 +302,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   }
   const outdir = values.outdir === undefined ? path.join(root, 'dist') : path.resolve(values.outdir);
   if (values['if-needed'] && upToDate(outdir)) process.exit(0);
-  // --quiet: one line (npm start's), the size of each bundle.
+  // --quiet: one line (npm start's), the size of each bundle, on stderr: the demo's stdout stays its own (`npm start -- --ui` prints only the page's address there).
   const lines = [];
   const log = values.quiet ? (line) => /^\S/.test(line) && lines.push(line.replace(/ \(.*?\)/g, '').replace(/;.*$/, '')) : console.log;
   build({ outdir, log }).then(
-    () => values.quiet && console.log(`build: ${lines.join(', ')}`),
+    () => values.quiet && console.error(`build: ${lines.join(', ')}`),
     (error) => {
       console.error(`build failed: ${error.message}`);
       process.exit(1);

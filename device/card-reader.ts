@@ -323,8 +323,10 @@ export class CardReader {
   async #send(cmd: number, seq: number, length: number, tx: Uint8Array): Promise<Result<Uint8Array>> {
     tx[frameDataAt] = seq;
     const frameLength = sealFrame(tx, cmd, length + 1);
-    const deadlineMs = this.#clock.nowMs() + this.#exchangeTimeoutMs;
-    for (let attempt = 0; attempt < cardAttemptsMax && this.#clock.nowMs() < deadlineMs; attempt += 1) {
+    const startMs = this.#clock.nowMs();
+    const deadlineMs = startMs + this.#exchangeTimeoutMs;
+    let attempt = 0;
+    for (; attempt < cardAttemptsMax && this.#clock.nowMs() < deadlineMs; attempt += 1) {
       try {
         await writeBefore(this.#port, tx.subarray(0, frameLength), this.#clock, deadlineMs);
       } catch (error) {
@@ -335,7 +337,8 @@ export class CardReader {
       if (answer === 'again') continue;
       return answer;
     }
-    return fail('timeout', `no answer to ${cmd} in ${this.#exchangeTimeoutMs} ms`);
+    // The command by name, the time it really took and the tries (a NAK or noise can use them up before the exchange's timeout).
+    return fail('timeout', `no answer to ${'PRESENCE POWER_ON POWER_OFF TRANSMIT'.split(' ')[cmd - CardCommand.presence]} (0x${cmd.toString(16)}) in ${Math.round(this.#clock.nowMs() - startMs)} ms, ${attempt} tries`);
   }
 
   /** Reads until the response to (cmd, seq), a NAK, or the deadline. */

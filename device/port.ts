@@ -119,6 +119,11 @@ export function fail<T = never>(code: DeviceErrorCode, message: string, extra?: 
   return { ok: false, error: { code, message, ...extra } };
 }
 
+/** A device that sent bytes but no valid answer: distinct from one that sent nothing (`timeout`). */
+export function garbage<T = never>(what: string): Result<T> {
+  return fail('protocol_error', `answered with garbage (${what})`);
+}
+
 /** Checks an integer option or argument (docs/conventions.md habit 10): TypeError names a wrong type, RangeError a wrong range. */
 export function checkInt(name: string, value: unknown, min: number, max: number): number {
   if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return value as number;

@@ -6,7 +6,7 @@
 import assert from 'node:assert';
 import { StatusBits, StatusQuery, dle, eot } from './escpos';
 import { deviceExchangeTimeoutMs, printerChunkBytes, printerJobBytesMax } from './limits';
-import { checkInt, discardInput, fail, ok, portFailure, readBefore, writeBefore, type Clock, type Port, type Result } from './port';
+import { checkInt, discardInput, fail, garbage, ok, portFailure, readBefore, timeoutReason, writeBefore, type Clock, type Port, type Result } from './port';
 
 export interface PrinterStatus {
   readonly coverOpen: boolean;
@@ -116,12 +116,14 @@ export class ReceiptPrinter {
     const deadlineMs = this.#clock.nowMs() + this.#exchangeTimeoutMs;
     const answers = [0, 0];
     let count = 0;
+    let seen = 0;
     try {
       // A status byte left over from an earlier, timed-out query would be taken for this one's.
       await discardInput(this.#port, this.#rx);
       await writeBefore(this.#port, this.#query, this.#clock, deadlineMs);
       while (count < 2) {
         const got = await readBefore(this.#port, this.#rx, this.#clock, deadlineMs);
+        seen += got;
         // Bytes that cannot be status bytes are noise on the line; the answers are the first two that can.
         for (let i = 0; i < got && count < 2; i += 1) {
           const byte = this.#rx[i] as number;
@@ -129,7 +131,8 @@ export class ReceiptPrinter {
         }
       }
     } catch (error) {
-      return portFailure(error);
+      // Bytes came but not two status bytes: the printer answered, with garbage; silence is a timeout.
+      return error === timeoutReason && seen > 0 ? garbage(`${seen} bytes`) : portFailure(error);
     }
     return ok(decodeStatus(answers[0] as number, answers[1] as number));
   }

@@ -27,3 +27,35 @@ export async function openPglite(dir: string | null): Promise<SqlStore> {
     close: () => db.close(),
   };
 }
+
+/** The database cannot be opened: `db_unavailable`, with the reason. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  readonly code = 'db_unavailable';
+}
+
+/** Whether `--db` names a PostgreSQL server (else a PGlite directory). */
+export const isServerUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
+
+/** `--db` for a log line: a server's URL without its password, or the directory. */
+export function describeStore(location: string): string {
+  if (!isServerUrl(location)) return `PGlite ${location}`;
+  try {
+    const url = new URL(location);
+    url.password = '';
+    return `PostgreSQL ${url.href}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
+/** The store `--db` names: a PGlite directory (created when missing). */
+export async function openStore(location: string): Promise<SqlStore> {
+  if (location === '' || location.includes('\0')) throw new StoreError('--db must name a directory or a postgres:// URL');
+  if (isServerUrl(location)) throw new StoreError('PostgreSQL servers are not supported yet');
+  try {
+    return await openPglite(location);
+  } catch (error) {
+    throw new StoreError(`${location}: ${(error as Error).message}`);
+  }
+}

@@ -86,6 +86,8 @@ export const chunkCountMax = 2_048;
 export const accKeysMax = 32;
 /** Longest accumulator key, bytes (docs/settlement.md §1 gives the pattern, the wire the bound). */
 export const accKeyBytesMax = 32;
+/** Filings one filing_query_reply lists (the person's own, newest first, cancelled ones included). */
+export const filingsPerPersonMax = 16;
 
 assert(frameBytesMax >= chunkBytesMax + envelopeOverheadBytesMax + 64, 'a chunk and its envelope fit in one frame');
 assert(cborStringBytesMax <= frameBytesMax, 'no string is longer than a frame');

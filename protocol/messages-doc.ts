@@ -57,6 +57,8 @@ export const ruleDocs: Readonly<Record<string, string>> = {
   period_totals: 'totals of a period by fund type (3201)',
   recon_entry: 'one settlement, cancellation or advice of the period (3202)',
   mismatch: 'a reconciliation difference',
+  filing_id: 'off-site filing id, given by the hub',
+  filing_entry: 'one of the person\'s filings as the hub holds it: made on made_date, cancelled or standing',
 };
 
 export const messageDocs: Readonly<Record<string, string>> = {
@@ -91,4 +93,10 @@ export const messageDocs: Readonly<Record<string, string>> = {
   key_rotation_reply: "the hub's key from a time on, and whether the terminal's was taken",
   heartbeat: 'idle heartbeat with the store-and-forward queue length',
   heartbeat_reply: 'hub time, current versions, key rotation pending',
+  filing_query: "the person's off-site filings",
+  filing_query_reply: 'every filing the hub holds for the person, newest first',
+  filing_apply: 'file for off-site treatment at the kiosk: the filing asked for, the hospital\'s referral number (referral only), the person\'s commitment flag and a contact phone',
+  filing_apply_reply: 'the filing made and its id',
+  filing_cancel: 'cancel a filing the person made by mistake, on the day it was made',
+  filing_cancel_reply: 'the filing cancelled and when',
 };

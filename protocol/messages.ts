@@ -113,6 +113,15 @@ export const errorCodes = [
   'account_insufficient',
   // A cancel of another terminal's settlement without an operator signed in (README, who may cancel).
   'cancel_not_allowed',
+  // The filing services' refusals (README, off-site filing at the kiosk).
+  // A type this terminal may not create (or one its insured place does not let a kiosk file), dates the policy book does not allow, no referral number for a referral.
+  'filing_type_not_allowed_here',
+  // A filing that covers the requested begin date already stands.
+  'filing_exists',
+  // The requested period overlaps a filing that stands.
+  'filing_overlaps',
+  // A cancel of a filing that is not the person's, not made today, or already cancelled.
+  'not_cancellable',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 const errorCode = rule(enumOf(errorCodes));
@@ -235,6 +244,8 @@ const reconEntry = rule(struct({
 );
 const mismatch = rule(struct({ setl_id: setlId, code: mismatchCode }));
 const chunkIndex = uint(limits.chunkCountMax - 1);
+const filingId = rule(text(30));
+const filingEntry = rule(struct({ filing_id: filingId, filing, made_date: date, cancelled: bool() }));
 
 // ---- bodies ------------------------------------------------------------
 const bodies = {
@@ -286,6 +297,12 @@ const bodies = {
   key_rotation_reply: struct({ hub_key: publicKey, effective_time: timeS, terminal_key_accepted: bool() }),
   heartbeat: struct({ state: terminalState, queued: uint(0xffff) }),
   heartbeat_reply: struct({ hub_time: timeS, catalogue_version: version, policy_version: version, key_rotation_pending: bool() }),
+  filing_query: struct({ psn_no: psnNo }),
+  filing_query_reply: struct({ filings: list(filingEntry, limits.filingsPerPersonMax) }),
+  filing_apply: struct({ psn_no: psnNo, filing, referral_no: nullable(text(30)), commitment: bool(), tel: text(20, 5, /^[0-9+-]{5,20}$/) }),
+  filing_apply_reply: struct({ filing_id: filingId, filing }),
+  filing_cancel: struct({ psn_no: psnNo, filing_id: filingId, reason: text(128, 0) }),
+  filing_cancel_reply: struct({ filing_id: filingId, cancel_time: timeS }),
 };
 
 export type MessageName = keyof typeof bodies;
@@ -302,49 +319,65 @@ export interface MessageType {
 }
 
 /**
- * The message table: each message's type id on the wire, the national
- * interface it mirrors ("" when none; a reply shares its request's) and
- * whether it may travel before sign-in (session 0: only the error and the
- * sign-in). Every message name has exactly one row (`satisfies`); the ids
- * are distinct and each request's reply is the next id (asserted below).
+ * The message table: each message's type id on the wire. Every message name
+ * has exactly one row (`satisfies`); the ids are distinct and each request's
+ * reply is the next id (asserted below). The filing services (31 to 36) were
+ * appended to frame version 1: a terminal that never sends them is not
+ * affected, and a hub without them answers `unknown_type`.
  */
 const messageTable = {
-  error: { id: 0, national: '', beforeSignIn: true },
-  sign_in: { id: 1, national: '9001', beforeSignIn: true },
-  sign_in_reply: { id: 2, national: '9001', beforeSignIn: true },
-  sign_out: { id: 3, national: '9002', beforeSignIn: false },
-  sign_out_reply: { id: 4, national: '9002', beforeSignIn: false },
-  person_query: { id: 5, national: '1101', beforeSignIn: false },
-  person_query_reply: { id: 6, national: '1101', beforeSignIn: false },
-  bill_query: { id: 7, national: '2204', beforeSignIn: false },
-  bill_query_reply: { id: 8, national: '2204', beforeSignIn: false },
-  pre_settle: { id: 9, national: '2206', beforeSignIn: false },
-  pre_settle_reply: { id: 10, national: '2206', beforeSignIn: false },
-  settle: { id: 11, national: '2207', beforeSignIn: false },
-  settle_reply: { id: 12, national: '2207', beforeSignIn: false },
-  cancel: { id: 13, national: '2208', beforeSignIn: false },
-  cancel_reply: { id: 14, national: '2208', beforeSignIn: false },
-  reversal: { id: 15, national: '2601', beforeSignIn: false },
-  reversal_reply: { id: 16, national: '2601', beforeSignIn: false },
-  advice: { id: 17, national: '', beforeSignIn: false },
-  advice_reply: { id: 18, national: '', beforeSignIn: false },
-  recon_totals: { id: 19, national: '3201', beforeSignIn: false },
-  recon_totals_reply: { id: 20, national: '3201', beforeSignIn: false },
-  recon_detail: { id: 21, national: '3202', beforeSignIn: false },
-  recon_detail_reply: { id: 22, national: '3202', beforeSignIn: false },
-  manifest: { id: 23, national: '1312', beforeSignIn: false },
-  manifest_reply: { id: 24, national: '1312', beforeSignIn: false },
-  chunk: { id: 25, national: '1312', beforeSignIn: false },
-  chunk_reply: { id: 26, national: '1312', beforeSignIn: false },
-  key_rotation: { id: 27, national: '', beforeSignIn: false },
-  key_rotation_reply: { id: 28, national: '', beforeSignIn: false },
-  heartbeat: { id: 29, national: '', beforeSignIn: false },
-  heartbeat_reply: { id: 30, national: '', beforeSignIn: false },
-} as const satisfies Record<MessageName, { readonly id: number; readonly national: string; readonly beforeSignIn: boolean }>;
+  error: 0,
+  sign_in: 1,
+  sign_in_reply: 2,
+  sign_out: 3,
+  sign_out_reply: 4,
+  person_query: 5,
+  person_query_reply: 6,
+  bill_query: 7,
+  bill_query_reply: 8,
+  pre_settle: 9,
+  pre_settle_reply: 10,
+  settle: 11,
+  settle_reply: 12,
+  cancel: 13,
+  cancel_reply: 14,
+  reversal: 15,
+  reversal_reply: 16,
+  advice: 17,
+  advice_reply: 18,
+  recon_totals: 19,
+  recon_totals_reply: 20,
+  recon_detail: 21,
+  recon_detail_reply: 22,
+  manifest: 23,
+  manifest_reply: 24,
+  chunk: 25,
+  chunk_reply: 26,
+  key_rotation: 27,
+  key_rotation_reply: 28,
+  heartbeat: 29,
+  heartbeat_reply: 30,
+  filing_query: 31,
+  filing_query_reply: 32,
+  filing_apply: 33,
+  filing_apply_reply: 34,
+  filing_cancel: 35,
+  filing_cancel_reply: 36,
+} as const satisfies Record<MessageName, number>;
+
+/** The national interface each request mirrors (its reply mirrors the same); a request not listed mirrors none. */
+const nationalOf: Partial<Record<MessageName, string>> = { sign_in: '9001', sign_out: '9002', person_query: '1101', bill_query: '2204', pre_settle: '2206', settle: '2207', cancel: '2208', reversal: '2601', recon_totals: '3201', recon_detail: '3202', manifest: '1312', chunk: '1312' };
+
+/** What may travel before sign-in (session 0): the error and the sign-in. */
+const beforeSignIn: readonly MessageName[] = ['error', 'sign_in', 'sign_in_reply'];
 
 /** Every message type, in id order. */
 export const messageTypes: readonly MessageType[] = (Object.keys(messageTable) as MessageName[])
-  .map((name) => ({ name, ...messageTable[name], body: bodies[name] as Type<unknown> }))
+  .map((name) => {
+    const id = messageTable[name];
+    const request = (id % 2 === 0 && id > 0 ? name.slice(0, -'_reply'.length) : name) as MessageName;
+    return { id, name, national: nationalOf[request] ?? '', body: bodies[name] as Type<unknown>, beforeSignIn: beforeSignIn.includes(name) };
+  })
   .sort((a, b) => a.id - b.id);
 
 const byName = new Map<string, MessageType>(messageTypes.map((type) => [type.name, type]));
@@ -352,8 +385,8 @@ const byId = new Map<number, MessageType>(messageTypes.map((type) => [type.id, t
 
 assert(byId.size === messageTypes.length, 'no two messages share a type id');
 assert(
-  messageTypes.every((type) => type.id === 0 || type.id % 2 === 0 || byId.get(type.id + 1)?.national === type.national),
-  "each request's reply is the next id, mirroring the same national interface",
+  messageTypes.every((type) => type.id === 0 || type.id % 2 === 0 || byId.get(type.id + 1)?.name === `${type.name}_reply`),
+  "each request's reply is the next id",
 );
 
 export function messageTypeById(id: number): MessageType | undefined {
@@ -385,6 +418,8 @@ export type Institution = Infer<typeof institution>;
 export type ReconTotals = Infer<typeof reconTotals>;
 export type ReconEntry = Infer<typeof reconEntry>;
 export type Credential = Infer<typeof credential>;
+export type Filing = Infer<typeof filing>;
+export type FilingEntry = Infer<typeof filingEntry>;
 
 /** The schema of a whole fee-line array, as billDigest hashes it (any visit size). */
 export const billLinesType = list(feeLine, visitLinesMax, 1);
@@ -451,4 +486,6 @@ export const namedRules: Readonly<Record<string, Type<unknown>>> = {
   period_totals: reconTotals,
   recon_entry: reconEntry,
   mismatch,
+  filing_id: filingId,
+  filing_entry: filingEntry,
 };

@@ -17,10 +17,10 @@ import { settleCommand } from '../../src/cli/settle';
 import { versionCommand } from '../../src/cli/version';
 import { simCatalogueCommand } from './catalogue-cli';
 import { simHub } from './sim-hub';
-import { demoSummary, demoSyntax, emulateSyntax, hubSummary, hubSyntax } from './usage';
+import { demoSummary, demoSyntax, emulateSyntax, hubMore, hubSummary, hubSyntax } from './usage';
 
 /** A command whose work runs in dist/sim-hub.js (device/sim/hub-commands.ts). */
-const inSimHub = (name: string, summary: string, syntax: readonly Syntax[]): Command => ({ name, summary, syntax, run: (args, io) => simHub().runHubBundleCommand([name, ...args], io) });
+const inSimHub = (name: string, summary: string, syntax: readonly Syntax[], more?: () => string): Command => ({ name, summary, syntax, ...(more === undefined ? {} : { more }), run: (args, io) => simHub().runHubBundleCommand([name, ...args], io) });
 
 const emulateCommand: Command = {
   name: 'emulate',
@@ -34,7 +34,7 @@ export const simCommands: readonly Command[] = [
   // The far ends' code (emulators, line simulator, seeds) is evaluated once run has started reading its catalogue ahead.
   runCommandWith(async (profile, parts) => (await import('./run-ends')).simulatedEnds(profile, parts)),
   inSimHub('demo', demoSummary, [demoSyntax]),
-  inSimHub('hub', hubSummary, Object.values(hubSyntax)),
+  inSimHub('hub', hubSummary, Object.values(hubSyntax), () => hubMore),
   emulateCommand,
   simCatalogueCommand,
   probeCommand,

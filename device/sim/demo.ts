@@ -9,7 +9,9 @@
 //
 // Patients: Mr. Zhang's referral inpatient bill in Beijing (card and PIN),
 // Aunt Wang's monthly medicines in Shanghai (e-certificate, personal
-// account), a Hegang retiree's hypertension visit in Shenyang (card), and a
+// account), a Hegang retiree's hypertension visit in Shenyang (card), a
+// Jiaxing employee's medicines at a Shanghai pharmacy's handheld (card; its
+// 20×4 screens shown whole, labelled as the handheld's), and a
 // Hebei resident who never filed, refused in Beijing; then `--patients N`
 // synthetic ones (e-certificates), each at the terminal of its institution.
 import { createHash } from 'node:crypto';
@@ -28,17 +30,19 @@ import type { TerminalJournal } from '../../src/journal/journal';
 import type { State } from '../../src/session/machine';
 import { layouts } from '../../src/session/screens';
 import type { Session } from '../../src/session/session';
-import { textFields } from '../../src/log';
+import { lineLog, textFields, type Log } from '../../src/log';
+import type { KioskUiBundle } from '../../src/cli/run';
 import { bootTerminal, type Terminal } from '../../src/terminal';
 import { TextDisplay } from '../display';
 import { KeyQueue } from '../keypad';
 import { ReferenceHub } from './hub/hub';
 import { seedIdentities, seedPersons, syntheticCredentials, syntheticInstitution, syntheticPerson, syntheticPsnNo } from './hub/seed';
 import { lineBaudMin, lineLossBpMax } from '../limits';
-import { systemClock, type Port } from '../port';
+import { systemClock, type Clock, type Port } from '../port';
 import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
 import { fillStores } from './hub/provision';
+import { VirtualClock } from './virtual-clock';
 import { demoSyntax } from './usage';
 
 
@@ -50,13 +54,23 @@ export interface DemoOptions {
   readonly patients: number;
   readonly state: string | null;
   readonly json: boolean;
+  /** With the kiosk's touch-screen page (`--ui`): on this port of 127.0.0.1 (0: a free one). */
+  readonly ui: boolean;
+  readonly uiPort: number;
+  /** Whose time the run keeps: the process's (`real`) or a VirtualClock's that jumps from timer to timer (`virtual`). */
+  readonly clock: 'real' | 'virtual';
+  /** Fails the run when nothing progresses for this many seconds of the run's clock; null: no watchdog. */
+  readonly watchdogS: number | null;
 }
+
+/** The kiosk whose page `--ui` serves: its patients (Mr. Zhang, the unfiled one) are driven from the page. */
+export const demoUiTerminal = 'BJ-K01';
 
 /** Reads the demo's flags strictly: a stable code and exit 2 for anything wrong. */
 export function parseDemoArgs(args: readonly string[]): DemoOptions {
   let values: Record<string, string | boolean | undefined>;
   // A value that looks negative (`--loss -0.1`) is the flag's value, refused below by its own rule, not a flag.
-  const joined = args.flatMap((arg, index) => (/^-[0-9.]/.test(arg) && /^--[a-z]+$/.test(args[index - 1] ?? '') ? [] : /^--[a-z]+$/.test(arg) && /^-[0-9.]/.test(args[index + 1] ?? '') ? [`${arg}=${args[index + 1]}`] : [arg]));
+  const joined = args.flatMap((arg, index) => (/^-[0-9.]/.test(arg) && /^--[a-z-]+$/.test(args[index - 1] ?? '') ? [] : /^--[a-z-]+$/.test(arg) && /^-[0-9.]/.test(args[index + 1] ?? '') ? [`${arg}=${args[index + 1]}`] : [arg]));
   try {
     const parsed = parseArgs({ args: joined, strict: true, allowPositionals: false, options: parseOptions(demoSyntax.flags) });
     values = parsed.values as Record<string, string | boolean | undefined>;
@@ -66,7 +80,7 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
   const whole = (name: string, min: number, max: number, fallback: number): number => {
     const text = values[name] as string | undefined;
     if (text === undefined) return fallback;
-    if (!/^[0-9]{1,10}$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`invalid_${name}: --${name} must be a whole number from ${min} to ${max}, got '${text}'`);
+    if (!/^[0-9]{1,10}$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`invalid_${name.replace('-', '_')}: --${name} must be a whole number from ${min} to ${max}, got '${text}'`);
     return Number(text);
   };
   const lossText = values.loss as string | undefined;
@@ -74,8 +88,17 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
   if (lossText !== undefined && (!/^(0|0?\.[0-9]{1,6})$/.test(lossText) || Number(lossText) * 10_000 > lineLossBpMax)) {
     throw new UsageError(`invalid_loss: --loss must be a fraction from 0 to ${lossMax} (a frame fault rate, e.g. 0.02; above ${lossMax} a line is not taken), got '${lossText}'`);
   }
+  const clock = (values.clock as string | undefined) ?? 'real';
+  if (clock !== 'real' && clock !== 'virtual') throw new UsageError(`invalid_clock: --clock must be 'real' or 'virtual', got '${clock}'`);
+  const watchdog = values['watchdog-s'] as string | undefined;
+  if (watchdog !== undefined && (!/^[0-9]{1,5}$/.test(watchdog) || Number(watchdog) < 1 || Number(watchdog) > 86_400)) {
+    throw new UsageError(`invalid_watchdog: --watchdog-s must be a whole number of seconds from 1 to 86400, got '${watchdog}'`);
+  }
   const state = values.state as string | undefined;
   if (state !== undefined && (state === '' || state.includes('\0'))) throw new UsageError('invalid_state: --state must name a directory');
+  const ui = values.ui === true;
+  if (values['ui-port'] !== undefined && !ui) throw new UsageError('bad_flag: --ui-port goes with --ui');
+  if (ui && values.json === true) throw new UsageError('bad_flag: --json does not go with --ui (with the page on, stdout carries only its address)');
   return {
     seed: whole('seed', 0, 0xffff_ffff, 1),
     baud: whole('baud', lineBaudMin, 4_000_000, 115_200),
@@ -83,6 +106,10 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
     patients: whole('patients', 0, 10_000, 0),
     state: state === undefined ? null : path.resolve(state),
     json: values.json === true,
+    ui,
+    uiPort: whole('ui-port', 0, 65_535, 0),
+    clock,
+    watchdogS: watchdog === undefined ? null : Number(watchdog),
   };
 }
 
@@ -134,6 +161,7 @@ function plans(options: DemoOptions): Plan[] {
     seed(0, "Mr. Zhang of Xingtang, Hebei: referral inpatient bill, three layers settled in one step", true, false),
     seed(1, "Aunt Wang, retired in Jiaxing, living in Shanghai: her monthly medicines, from her personal account", false, true),
     seed(2, 'A Hegang retiree relocated to Shenyang: hypertension care at a pilot hospital', true, false),
+    seed(5, 'An employee from Jiaxing on a temporary filing buys medicines at a Shanghai pharmacy, on its handheld terminal', true, false),
     seed(4, 'A Hebei resident who never filed: refused, file first', false, false),
   ];
   const random = seededRandom(options.seed);
@@ -199,6 +227,8 @@ interface Kiosk {
   readonly far: SiteTerminal;
   readonly keys: KeyQueue;
   readonly terminal: Terminal;
+  /** Its patients act on its touch-screen page (`--ui`), not by the demo's hand. */
+  readonly byPage: boolean;
   /** The patient being served, and what happened. */
   patient: { plan: Plan; outcome: Outcome | null; done: () => void } | null;
   printed: number;
@@ -208,20 +238,28 @@ interface Kiosk {
 export async function runDemo(args: readonly string[], io: CliIo): Promise<number> {
   const options = parseDemoArgs(args);
   const out = (text: string) => void io.stdout.write(text);
-  const say = (line: string) => out(`${line}\n`);
+  // With the page on, stdout carries its address alone: the story goes to stderr as log entries, with time and level.
+  const log: Log | null = options.ui ? lineLog('text', (line) => void io.stderr.write(`${line}\n`), Date.now) : null;
+  const say = log === null ? (line: string) => out(`${line}\n`) : (text: string) => { for (const line of text.split('\n')) if (line.trim() !== '') log('info', line.trim()); };
   const root = options.state ?? mkdtempSync(path.join(tmpdir(), 'settle-demo-'));
   mkdirSync(root, { recursive: true });
-  const startMs = systemClock.nowMs();
-  const timeS = () => dayStartS + Math.floor((systemClock.nowMs() - startMs) / 1_000);
+  // Every timed party of the run (lines, terminals, hub) keeps the one clock: the process's, or a virtual one.
+  const virtual = options.clock === 'virtual' ? new VirtualClock() : null;
+  const clock: Clock = virtual ?? systemClock;
+  const wallStartMs = performance.now();
+  const startMs = clock.nowMs();
+  const timeS = () => dayStartS + Math.floor((clock.nowMs() - startMs) / 1_000);
   const kill = io.env.SETTLE_DEMO_KILL;
-  const site = new Site({ kind: 'emulated', dir: root, hubDir: path.join(root, 'hub'), line: { baud: options.baud, loss: options.loss, seed: options.seed }, clock: systemClock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS }) });
+  const watchdog = new Watchdog(clock, options.watchdogS, virtual !== null);
+  const site = new Site({ kind: 'emulated', dir: root, hubDir: path.join(root, 'hub'), line: { baud: options.baud, loss: options.loss, seed: options.seed }, clock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS, timers: clock }) });
   if (options.patients > 0 && site.hub.state.population(options.seed)?.persons !== options.patients) site.hub.generate(options.seed, options.patients, 1, demoDay);
   // A state directory used before: the patients whose bill an earlier run settled are not played again.
   const all = plans(options);
   const list = all.filter((plan) => site.hub.state.pendingBills(plan.psnNo, plan.site.fixmedins, 1).length > 0);
-  say(`demo: ${list.length} patients${all.length > list.length ? ` (${all.length - list.length} settled in an earlier run)` : ''}, ${options.baud} baud, frame fault rate ${options.loss} on the hub lines, seed ${options.seed}; state in ${root}`);
+  say(`demo: ${list.length} patients${all.length > list.length ? ` (${all.length - list.length} settled in an earlier run)` : ''}, ${options.baud} baud, frame fault rate ${options.loss} on the hub lines, seed ${options.seed}${virtual === null ? '' : ', virtual clock'}${options.watchdogS === null ? '' : `, watchdog ${options.watchdogS} s`}; state in ${root}`);
   const kiosks = new Map<string, Kiosk>();
   const storage = killingStorage(kill, say);
+  let ui: Awaited<ReturnType<KioskUiBundle['startKioskUi']>> | null = null;
   try {
     for (const spec of sites) {
       if (!list.some((plan) => plan.site === spec)) continue;
@@ -230,8 +268,11 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
       const far = await site.terminal({ id: spec.id, fixmedinsCode: spec.fixmedins, dir, publicKey: signer.publicKey, provision: fillStores });
       const keys = new KeyQueue();
       const display = new TextDisplay(out, layouts[spec.layout].cols);
+      const byPage = log !== null && spec.id === demoUiTerminal;
+      // The page's server, as `run` loads it for a profile with a ui_port: its own bundle beside this one.
+      if (byPage) ui = await (require('./kiosk-ui.js') as KioskUiBundle).startKioskUi({ port: options.uiPort, push: (key) => keys.push(key), log: (level, msg, fields) => (log as Log)(level, msg, { terminal: spec.id, ...fields }) });
       // The kiosk's record is complete once its terminal has booted; the patients act on it only after that.
-      const kiosk = { site: spec, far, keys, patient: null, printed: 0 } as Omit<Kiosk, 'terminal'> as Kiosk;
+      const kiosk = { site: spec, far, keys, byPage, patient: null, printed: 0 } as Omit<Kiosk, 'terminal'> as Kiosk;
       const ports = far.ports as NonNullable<SiteTerminal['ports']>;
       (kiosk as { terminal: Terminal }).terminal = await bootTerminal({
         id: spec.id,
@@ -243,48 +284,150 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
         hubKeys: keyring([nodeCryptoProvider.verifier(far.hubPublicKey)]),
         connect: far.connect as () => Promise<Port>,
         ports: { card: ports.card, scanner: ports.scanner, printer: killingPrinter(ports.printer, kill) },
-        // The demo's console shows each frame without its empty rows at the bottom, after the state it belongs to.
-        display: {
+        // The demo's console shows each frame after the state it belongs to: a kiosk's without its empty rows
+        // at the bottom, the handheld's whole (its display is 20×4, every row drawn).
+        display: ui !== null && byPage ? ui.display : {
           show(frame) {
-            if (!kiosk.patient?.plan.verbose) return;
+            if (log !== null || !kiosk.patient?.plan.verbose) return;
             let rows = frame.length;
-            while (rows > 1 && (frame[rows - 1] as string).trim() === '') rows -= 1;
-            say(`[${spec.id} ${kiosk.terminal?.session.state ?? 'idle'}]`);
+            while (spec.layout === 'kiosk' && rows > 1 && (frame[rows - 1] as string).trim() === '') rows -= 1;
+            say(`[${spec.id} ${spec.layout === 'handheld' ? `handheld ${layouts.handheld.cols}×${layouts.handheld.rows} ` : ''}${kiosk.terminal?.session.state ?? 'idle'}]`);
             display.show(frame.slice(0, rows));
           },
         },
         keypad: keys,
-        timers: systemClock,
+        timers: clock,
         timeS,
         random: seededRandom(options.seed).next,
         layout: layouts[spec.layout],
         offlineFloorFen: 50_000,
         receiptCells: spec.layout === 'handheld' ? 32 : 48,
         hubBaud: options.baud,
-        // The demo's console is a story, not a log: each entry as its kiosk's line, without the time.
-        log: (level, msg, fields) => say(`${spec.id}: ${level === 'info' ? '' : `${level} `}${msg}${textFields(fields ?? {})}`),
+        // The demo's console is a story, not a log: each entry as its kiosk's line, without the time (with --ui, the log on stderr).
+        log: log !== null ? (level, msg, fields) => log(level, msg, { terminal: spec.id, ...fields }) : (level, msg, fields) => say(`${spec.id}: ${level === 'info' ? '' : `${level} `}${msg}${textFields(fields ?? {})}`),
       });
-      kiosk.terminal.session.on('state', (state) => act(kiosk, state, kiosk.terminal.session, say));
+      kiosk.terminal.session.on('state', (state) => {
+        watchdog.progress(`${spec.id} ${state}`);
+        act(kiosk, state, kiosk.terminal.session, say);
+      });
       kiosks.set(spec.id, kiosk);
     }
+    if (ui !== null) {
+      out(`${ui.address}\n`);
+      (log as Log)('info', 'ui', { address: ui.address, terminal: demoUiTerminal, patients: list.filter((plan) => plan.site.id === demoUiTerminal).length });
+    }
     const running = [...kiosks.values()].map((kiosk) => kiosk.terminal.run());
-    const outcomes: Outcome[] = [];
-    for (const plan of list) outcomes.push(await play(kiosks.get(plan.site.id) as Kiosk, plan, say));
-    const summary = await endOfDay([...kiosks.values()], outcomes, options, site.hub, say);
+    const day = async () => {
+      const outcomes: Outcome[] = [];
+      for (const plan of list) {
+        outcomes.push(await play(kiosks.get(plan.site.id) as Kiosk, plan, say));
+        watchdog.progress(`${plan.psnNo} ${outcomes.at(-1)?.outcome}`);
+      }
+      return endOfDay([...kiosks.values()], outcomes, options, site.hub, say, watchdog);
+    };
+    const dayRun = day();
+    // Past a tripped watchdog the day is abandoned: what it then meets (ports closed under it) is no failure of its own.
+    dayRun.catch(() => undefined);
+    const settled = await Promise.race([dayRun, watchdog.tripped]);
+    if (settled === 'tripped') {
+      const message = watchdog.message([...kiosks.values()].map((kiosk) => `${kiosk.site.id} ${kiosk.terminal.session.state}${kiosk.patient === null ? '' : ` (${kiosk.patient.plan.psnNo})`}`));
+      say(`demo: watchdog: ${message}`);
+      io.stderr.write(`settle-sim demo: watchdog: ${message}\n`);
+      watchdog.lastResort();
+      return 3;
+    }
+    const summary = { ...settled, time: { clock: options.clock, run_ms: Math.round(clock.nowMs() - startMs), quiet_max_ms: Math.round(watchdog.quietMaxMs), wall_ms: Math.round(performance.now() - wallStartMs) } };
+    watchdog.stop();
     for (const kiosk of kiosks.values()) await kiosk.terminal.close();
     await Promise.all(running);
+    say(`time: ${(summary.time.run_ms / 1_000).toFixed(1)} s on the ${options.clock} clock, ${(summary.time.wall_ms / 1_000).toFixed(1)} s of wall time`);
     if (options.json) say(JSON.stringify(summary));
     return summary.reconciliation.agree && summary.audit.ok ? 0 : 1;
   } finally {
+    watchdog.stop();
     for (const kiosk of kiosks.values()) await kiosk.terminal.close().catch(() => undefined);
+    await (ui as { close(): Promise<void> } | null)?.close();
     await site.close();
+    virtual?.stop();
+    watchdog.closed();
     if (options.state === null) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Fails a run that makes no progress (issue 19): no kiosk entered a state, no
+ * patient finished and no reconciliation ended for `seconds` of the run's
+ * clock. Armed on that clock, so with the virtual clock a run stuck in
+ * retries, or one waiting on nothing at all, reaches it in virtual time (its
+ * timer is always pending, so the clock moves to it). Once tripped, the run
+ * closes its terminals and lines; when closing itself does not end within
+ * closeWallMs of wall time, the process exits 3 anyway: never a hang.
+ */
+class Watchdog {
+  readonly tripped: Promise<'tripped'>;
+  #trip: () => void = () => undefined;
+  #lastMs: number;
+  readonly #startMs: number;
+  #last = 'the start';
+  #handle: unknown = null;
+  #force: ReturnType<typeof setTimeout> | null = null;
+  static readonly closeWallMs = 10_000;
+  /** The longest time without progress so far, ms of the run's clock (what a watchdog must allow). */
+  quietMaxMs = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly seconds: number | null,
+    private readonly virtual: boolean,
+  ) {
+    this.#lastMs = clock.nowMs();
+    this.#startMs = this.#lastMs;
+    this.tripped = new Promise((resolve) => (this.#trip = () => resolve('tripped')));
+    this.#arm();
+  }
+
+  /** Something moved: the run is alive. */
+  progress(what: string): void {
+    this.quietMaxMs = Math.max(this.quietMaxMs, this.clock.nowMs() - this.#lastMs);
+    this.#lastMs = this.clock.nowMs();
+    this.#last = what;
+  }
+
+  #arm(): void {
+    if (this.seconds === null) return;
+    this.#handle = this.clock.setTimeout(() => {
+      this.#handle = null;
+      if (this.clock.nowMs() - this.#lastMs >= this.seconds! * 1_000) this.#trip();
+      else this.#arm();
+    }, this.#lastMs + this.seconds * 1_000 - this.clock.nowMs());
+  }
+
+  message(where: readonly string[]): string {
+    return `no progress for ${this.seconds} s on the ${this.virtual ? 'virtual' : 'real'} clock (last: ${this.#last} at ${((this.#lastMs - this.#startMs) / 1_000).toFixed(1)} s into the run)${where.length > 0 ? `; the kiosks: ${where.join(', ')}` : ''}; the run fails`;
+  }
+
+  /** Past the watchdog: the process exits 3 if closing the run does not end in time. */
+  lastResort(): void {
+    this.#force = setTimeout(() => {
+      process.stderr.write(`settle-sim demo: watchdog: closing the run did not end in ${Watchdog.closeWallMs} ms; exiting\n`);
+      process.exit(3);
+    }, Watchdog.closeWallMs);
+  }
+
+  stop(): void {
+    if (this.#handle !== null) this.clock.clearTimeout(this.#handle);
+    this.#handle = null;
+  }
+
+  closed(): void {
+    if (this.#force !== null) clearTimeout(this.#force);
   }
 }
 
 /** Presents one patient at their kiosk and waits until the kiosk is idle again. */
 async function play(kiosk: Kiosk, plan: Plan, say: (line: string) => void): Promise<Outcome> {
-  if (plan.verbose) say(`\n=== ${kiosk.site.id} (${kiosk.site.name}, ${kiosk.site.layout}): ${plan.label} ===`);
+  const handheld = kiosk.site.layout === 'handheld' ? `, its ${layouts.handheld.cols}×${layouts.handheld.rows} screens` : '';
+  if (plan.verbose) say(`\n=== ${kiosk.site.id} (${kiosk.site.name}, ${kiosk.site.layout}${handheld}): ${plan.label} ===`);
   const finished = new Promise<void>((resolve) => (kiosk.patient = { plan, outcome: null, done: resolve }));
   if (plan.card !== null) kiosk.far.card.insert(plan.card);
   else await kiosk.far.scanner.scan(plan.token as string);
@@ -305,6 +448,8 @@ function act(kiosk: Kiosk, state: State, session: Session, say: (line: string) =
   const patient = kiosk.patient;
   if (patient === null) return;
   const { plan } = patient;
+  // At the page's kiosk the patient touches the page; the demo only notes the outcome and takes the card back.
+  if (kiosk.byPage && state !== 'done' && state !== 'message' && state !== 'idle') return;
   switch (state) {
     case 'pin':
       kiosk.keys.push('123456');
@@ -326,7 +471,7 @@ function act(kiosk: Kiosk, state: State, session: Session, say: (line: string) =
       if (plan.verbose && printed.length > kiosk.printed) say(['--- receipt (printer emulator) ---', ...printed.slice(kiosk.printed)].join('\n'));
       kiosk.printed = printed.length;
       kiosk.far.card.remove();
-      kiosk.keys.push('ok');
+      if (!kiosk.byPage) kiosk.keys.push('ok');
       return;
     }
     case 'idle':
@@ -355,12 +500,13 @@ function outcomeOf(kiosk: Kiosk, session: Session, state: 'done' | 'message'): O
 }
 
 /** The end of the day: each terminal reconciles with the hub (3201/3202), then the hub is audited against the journals. */
-async function endOfDay(kiosks: readonly Kiosk[], outcomes: readonly Outcome[], options: DemoOptions, hub: ReferenceHub, say: (line: string) => void) {
+async function endOfDay(kiosks: readonly Kiosk[], outcomes: readonly Outcome[], options: DemoOptions, hub: ReferenceHub, say: (line: string) => void, watchdog: Watchdog) {
   say('\n=== end of day: reconciliation with the hub (3201, 3202 when totals differ) ===');
   const terminals = [];
   for (const kiosk of kiosks) {
     const day = new Date((kiosk.terminal.client.nowS() + 8 * 3_600) * 1_000).toISOString().slice(0, 10);
     const recon = await kiosk.terminal.client.reconcile(day, day);
+    watchdog.progress(`${kiosk.site.id} reconciliation`);
     const totals = recon.ok ? recon.value.hub : null;
     const row = { terminal: kiosk.site.id, day, agree: recon.ok && recon.value.agree, code: recon.ok ? null : recon.error.code, mismatches: recon.ok ? recon.value.mismatches.length : 0, totals };
     terminals.push(row);

@@ -11,6 +11,7 @@ import { Gb18030Encoder } from '../gb18030';
 import { PrinterEmulator } from './printer-emulator';
 import { seededRandom } from './prng';
 import { QrScannerEmulator, sampleToken } from './qr-scanner-emulator';
+import { ecertTokenPattern, ecertTokenPrefix } from '../qr-scanner';
 import { StreamPort } from '../stream-port';
 import { realBinding } from '../../src/cli/binding';
 import { parseCommandArgs, UsageError, type CliIo } from '../../src/cli/command';
@@ -120,12 +121,15 @@ function startConsole(options: EmulateOptions, port: StreamPort, say: (line: str
   }
   if (options.kind === 'qr-scanner') {
     const emulator = new QrScannerEmulator(port, { log: say });
+    emulator.start();
     const random = seededRandom(options.seed ?? 1);
     return {
       help: "type 'scan [CODE]' (a sample e-certificate token when CODE is absent) or 'raw TEXT' (no terminator)",
       async run([verb, ...rest]) {
         const text = rest.join(' ');
         if (!/^[\x20-\x7e]*$/.test(text)) return 'a scanner types printable ASCII only';
+        // `scan` types an e-certificate token, and only one (the check inside it is the terminal's to verify); `raw` types anything.
+        if (verb === 'scan' && text !== '' && !ecertTokenPattern.test(text)) return `not an e-certificate token: scan takes ${ecertTokenPrefix} and 16 to 400 base64url characters ('raw TEXT' types anything)`;
         if (verb === 'scan') await emulator.scan(text === '' ? sampleToken(random) : text);
         else if (verb === 'raw' && text !== '') await emulator.typeRaw(Buffer.from(text, 'latin1'));
         else return `unknown command '${verb}'`;

@@ -5,9 +5,9 @@
 import type { Command } from '../../src/cli/command';
 import { runDemo } from './demo';
 import { runHubOnProcess } from './hub/cli';
-import { demoSummary, demoSyntax, hubSummary, hubSyntax } from './usage';
+import { demoSummary, demoSyntax, hubMore, hubSummary, hubSyntax } from './usage';
 
 export const hubBundleCommands: readonly Command[] = [
   { name: 'demo', summary: demoSummary, syntax: [demoSyntax], run: runDemo },
-  { name: 'hub', summary: hubSummary, syntax: Object.values(hubSyntax), run: runHubOnProcess },
+  { name: 'hub', summary: hubSummary, syntax: Object.values(hubSyntax), more: () => hubMore, run: runHubOnProcess },
 ];

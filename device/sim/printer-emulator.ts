@@ -93,12 +93,20 @@ export class PrinterEmulator {
   private async serve(): Promise<void> {
     let length = 0;
     for (;;) {
+      let got: number;
       try {
-        length += await this.port.read(this.rx.subarray(length));
+        got = await this.port.read(this.rx.subarray(length));
       } catch (error) {
         if (error instanceof PortError) return;
         throw error;
       }
+      // DLE EOT n is a real-time command: a printer answers it as the bytes arrive, even in the middle of
+      // another command still coming in (a GS ( k that declared 7,000 bytes), not when the parser reaches it.
+      // A sequence completed by these bytes is answered now; the parser then passes over it (see `command`).
+      for (let i = Math.max(0, length - 2); i + 2 < length + got; i += 1) {
+        if (i + 2 >= length && this.rx[i] === dle && this.rx[i + 1] === eot && (this.rx[i + 2] as number) >= 1 && (this.rx[i + 2] as number) <= 4) await this.answerStatus(this.rx[i + 2] as number);
+      }
+      length += got;
       let at = 0;
       for (;;) {
         const used = await this.command(at, length);
@@ -134,7 +142,7 @@ export class PrinterEmulator {
     if (byte === dle) {
       if (have < 3) return 0;
       if (arg(1) !== eot || arg(2) < 1 || arg(2) > 4) return this.unknown(at, 2);
-      await this.answerStatus(arg(2));
+      // Answered when it arrived (serve): real time, whatever the parser was waiting for.
       return 3;
     }
     if (byte === esc) {

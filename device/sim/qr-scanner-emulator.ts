@@ -1,8 +1,10 @@
 // An emulated QR scanner: types what it "reads" onto a port as an ASCII line
 // and a terminator, as a serial scanner does; it can also type noise and
-// half lines for error-path tests. Ships in the simulation bundle.
+// half lines for error-path tests. Like a real scanner it takes whatever the
+// host sends it (configuration bytes, noise) off the line once started, so a
+// host's write never blocks on it. Ships in the simulation bundle.
 import assert from 'node:assert';
-import type { Port } from '../port';
+import { PortError, type Port } from '../port';
 import type { Random } from './prng';
 import { ecertTokenPrefix } from '../qr-scanner';
 
@@ -24,8 +26,11 @@ export interface QrScannerEmulatorOptions {
 }
 
 export class QrScannerEmulator {
+  /** Bytes the host wrote to the scanner, read and dropped (`start`). */
+  readonly stats = { drained: 0 };
   private readonly terminator: string;
   private readonly log: (line: string) => void;
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly port: Port,
@@ -34,6 +39,22 @@ export class QrScannerEmulator {
     this.terminator = terminators[options.terminator ?? 'cr'];
     assert(this.terminator !== undefined, 'terminator is cr, lf or crlf');
     this.log = options.log ?? (() => {});
+  }
+
+  /** Reads the host's bytes off the line until the port closes, as a scanner does (they are dropped, counted). */
+  start(): void {
+    assert(this.running === null, 'an emulator starts once');
+    this.running = (async () => {
+      const into = new Uint8Array(4_096);
+      for (;;) {
+        try {
+          this.stats.drained += await this.port.read(into);
+        } catch (error) {
+          if (error instanceof PortError) return;
+          throw error;
+        }
+      }
+    })();
   }
 
   /** Types a scanned code and the terminator. */
@@ -48,7 +69,8 @@ export class QrScannerEmulator {
     await this.port.write(bytes);
   }
 
-  close(): Promise<void> {
-    return this.port.close();
+  async close(): Promise<void> {
+    await this.port.close();
+    await this.running;
   }
 }

@@ -30,6 +30,7 @@ import { createPortPair } from './memory-port';
 import type { Clock, Port } from '../port';
 import { PrinterEmulator } from './printer-emulator';
 import { QrScannerEmulator } from './qr-scanner-emulator';
+import { ecertTokenPattern } from '../qr-scanner';
 import { openPtyPair, type PtyPair } from './socat';
 import { StreamPort } from '../stream-port';
 
@@ -173,6 +174,7 @@ export class Site {
     const cardEmulator = new CardReaderEmulator(cardFar, { encoder: this.#encoder, cards: seedCards(), inserted: null });
     cardEmulator.start();
     const scannerEmulator = new QrScannerEmulator(scannerFar);
+    scannerEmulator.start();
     const printerEmulator = new PrinterEmulator(printerFar, { log: spec.printerLog });
     printerEmulator.start();
     let hubPath: string | null = null;
@@ -228,7 +230,7 @@ function consoleCommand(words: readonly string[], card: CardReaderEmulator, scan
   const [verb, argument] = words;
   if (verb === 'insert' && argument !== undefined && card.cardIds.includes(argument)) card.insert(argument);
   else if (verb === 'remove') card.remove();
-  else if (verb === 'scan' && argument !== undefined && /^[\x21-\x7e]{1,400}$/.test(argument)) void scanner.scan(argument);
+  else if (verb === 'scan' && argument !== undefined && ecertTokenPattern.test(argument)) void scanner.scan(argument);
   else if (verb === 'paper-out' || verb === 'paper-in') printer.paperOut = verb === 'paper-out';
   else if (verb === 'cover-open' || verb === 'cover-close') printer.coverOpen = verb === 'cover-open';
   else return false;

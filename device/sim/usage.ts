@@ -24,7 +24,7 @@ export const emulateSyntax = {
 
 export const demoSummary = 'the kiosk demo on the emulated profile with the seed patients (npm start)';
 export const demoSyntax = {
-  synopsis: 'demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json]',
+  synopsis: 'demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json] [--ui [--ui-port N]] [--clock real|virtual] [--watchdog-s N]',
   flags: {
     seed: { value: 'N', help: 'seeds the line faults and the synthetic patients (default 1)' },
     baud: { value: 'N', help: "the simulated lines' speed, 1200 to 4000000 (default 115200)" },
@@ -32,6 +32,10 @@ export const demoSyntax = {
     patients: { value: 'N', help: 'adds N synthetic patients (default 0)' },
     state: { value: 'DIR', help: "keeps the hub's and terminals' state there (default a fresh temporary directory)" },
     json: { help: 'a machine-readable summary as the last line' },
+    ui: { help: "BJ-K01's touch-screen page: its address the only line on stdout, its patients driven from the page, the log on stderr" },
+    'ui-port': { value: 'N', help: 'with --ui: the page on 127.0.0.1:N (default 0, a free port)' },
+    clock: { value: 'real|virtual', help: "the run's time: the process's (default real), or virtual, which jumps from one timer to the next (a slow, lossy line in seconds of wall time)" },
+    'watchdog-s': { value: 'N', help: "fails the run (exit 3) when nothing progresses for N seconds of the run's clock (default: no watchdog)" },
   },
   positionalsMax: 0,
 } as const satisfies Syntax;
@@ -66,6 +70,23 @@ export const hubSyntax = {
     },
     positionalsMax: 0,
   },
+  gateway: {
+    synopsis: 'hub gateway --state DIR --config FILE (--port PATH [--baud N] | --listen HOST:PORT) [--db PATH|postgres://...] [flags]',
+    flags: {
+      state,
+      config: { value: 'FILE', help: 'JSON: url, timeout_ms, gateway_key, platform_public_key, app_auth, envelope, identity, institutions (below)' },
+      db: { value: 'PATH|URL', help: "the journal's database: a PGlite directory, or postgres://USER@HOST:PORT/DB for a PostgreSQL server (default DIR/gateway-db)" },
+      port: { value: 'PATH', help: 'serve one serial line or pty' },
+      baud,
+      listen: { value: 'HOST:PORT', help: 'serve TCP connections (port 0 picks one)' },
+      'offline-floor': { value: 'FEN', help: 'the offline floor limit it announces (default 50000)' },
+      'session-hours': { value: 'H', help: 'how long a session lasts (default 12)' },
+      'connections-max': count('connections at once (default 4096)'),
+      'connections-per-address': count('connections from one address before their first signed request (default 64)'),
+      'sign-in-seconds': { value: 'S', help: 'a network connection must carry a signed request within this (default 10)' },
+    },
+    positionalsMax: 0,
+  },
   generate: {
     synopsis: 'hub generate --state DIR --persons N --seed S [--bills-per-person K] [--terminals M] [--date YYYY-MM-DD]',
     flags: {
@@ -94,4 +115,16 @@ export const hubSyntax = {
   show: { synopsis: 'hub show --state DIR [--person PSN_NO]', flags: { state, person: { value: 'PSN_NO', help: 'one person instead of the summary' } }, positionalsMax: 0 },
 } as const satisfies Readonly<Record<string, Syntax>>;
 
-export const hubSummary = 'the reference hub: init, serve, generate, enroll, clearing, audit, show';
+export const hubSummary = 'the reference hub: init, serve, national-sim, gateway, generate, enroll, clearing, audit, show';
+
+/** `hub --help` after the flags: the gateway's configuration file. */
+export const hubMore = `hub gateway --config FILE is JSON with these keys (README, Gateway to the national interface):
+  url                  the national interface's endpoint, http:// or https://
+  timeout_ms           the wait for one answer, 100 to 120000 (default 10000)
+  gateway_key          the institutions' SM2 private key, 64 hex digits
+  platform_public_key  the platform's SM2 public key, 04 and 128 hex digits
+  app_auth             app_id, app_secret, digest (sm3|sha256), headers {appId, timestamp, nonce, signature}
+  envelope             recer_sys_code, dev_no, dev_safe_info, infver, opter_type, opter, opter_name
+  identity             opter_no, mac, ip, dept_code, dept_name, dr_code, dr_name, caty, setl_optins
+  institutions         {CODE: {name, mdtrtarea_admvs}}: the institutions it speaks for (area default: the code's six digits)
+A bad file is 'hub: config_invalid: FIELD ...' and exit 2.`;

@@ -14,6 +14,8 @@ import type { Input } from './map';
 
 /** Bytes of one answer the gateway reads. */
 export const answerBytesMax = 1 << 20;
+/** Fresh msgids tried for a call the platform refuses as a duplicate msgid. */
+export const msgidRetriesMax = 100;
 /** How long the gateway waits for an answer by default, ms. */
 export const callTimeoutMsDefault = 10_000;
 
@@ -107,10 +109,17 @@ export class NationalClient {
     return { kind: 'done', msgid, output: message.output, figures: received };
   }
 
-  /** Sends a transaction under a fresh msgid. */
+  /**
+   * Sends a transaction under a fresh msgid. A msgid the platform has seen
+   * (one sent after the journal's last before a restart in the same second)
+   * did nothing there: the call goes again under the next one.
+   */
   async call(infno: string, input: Input, insuplcAdmdvs: string | null = null): Promise<CallOutcome> {
-    const msgid = this.nextMsgid();
-    if (msgid === null) return { kind: 'refused', msgid: '', code: 'msgid_exhausted', detail: 'this second\'s msgids are spent', figures: { sentBytes: 0, receivedBytes: 0 } };
-    return this.send(infno, msgid, input, insuplcAdmdvs);
+    for (let attempt = 0; ; attempt += 1) {
+      const msgid = this.nextMsgid();
+      if (msgid === null) return { kind: 'refused', msgid: '', code: 'msgid_exhausted', detail: 'this second\'s msgids are spent', figures: { sentBytes: 0, receivedBytes: 0 } };
+      const outcome = await this.send(infno, msgid, input, insuplcAdmdvs);
+      if (outcome.kind !== 'refused' || outcome.code !== 'msgid_duplicate' || attempt >= msgidRetriesMax) return outcome;
+    }
   }
 }

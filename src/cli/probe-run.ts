@@ -11,7 +11,7 @@ import { realBinding } from './binding';
 import { CardProbe } from '../../device/card-probe';
 import { ReceiptBuilder } from '../../device/escpos';
 import { Gb18030Encoder } from '../../device/gb18030';
-import { systemClock, type DeviceError, type Result, type SerialFrame } from '../../device/port';
+import { garbage, systemClock, type DeviceError, type Result, type SerialFrame } from '../../device/port';
 import { ReceiptPrinter } from '../../device/printer';
 import { QrScanner } from '../../device/qr-scanner';
 import { StreamPort } from '../../device/stream-port';
@@ -122,9 +122,12 @@ async function runProbe(args: readonly string[], io: CliIo): Promise<number> {
     if (kind === 'card-reader') result = await probeCardReader(port, values.pin, say);
     else if (kind === 'printer') result = await probePrinter(port, values['test-print'] === true, say);
     else {
-      const token = await new QrScanner(port, { clock: systemClock }).next(Number(waitText ?? 10_000));
+      const scanner = new QrScanner(port, { clock: systemClock });
+      const token = await scanner.next(Number(waitText ?? 10_000));
       if (token.ok) await say(`token: ${token.value.token}`);
-      result = token;
+      const { rejected, overlong } = scanner.stats;
+      // Lines came but none held a token: the scanner answered, with garbage; no line at all is a timeout.
+      result = token.ok || token.error.code !== 'timeout' || !(rejected + overlong) ? token : garbage(`${rejected} lines, ${overlong} over-long`);
     }
   } finally {
     await port.close();

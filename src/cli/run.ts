@@ -75,7 +75,7 @@ export type SimulatedEnds = (
 ) => Promise<RunEnds>;
 
 /** What the kiosk's UI bundle (dist/kiosk-ui.js, src/ui/server.ts) gives the firmware: a display and the page's address. */
-interface KioskUiBundle {
+export interface KioskUiBundle {
   startKioskUi(options: { readonly port: number; readonly push: (key: string) => void; readonly log: Log }): Promise<{ readonly display: Display; readonly address: string; close(): Promise<void> }>;
 }
 

@@ -119,6 +119,9 @@ export function sampleSettleInput(lines: readonly FeeLine[], digest: Uint8Array)
 
 const digest32 = new Uint8Array(32).fill(0xab);
 
+/** A temporary filing made at a kiosk in Beijing (docs/settlement.md §2 `person.filing`). */
+const sampleFiling = { type: 'temporary' as const, area: '110000', begndate: '2026-03-14', enddate: '2026-09-09', fixmedins: null };
+
 /** One valid body of every message type. */
 export function sampleBodies(): { [N in MessageName]: BodyOf<N> } {
   const lines = sampleLines();
@@ -205,6 +208,12 @@ export function sampleBodies(): { [N in MessageName]: BodyOf<N> } {
     key_rotation_reply: { hub_key: new Uint8Array(32).fill(3), effective_time: timeSample + 86_400, terminal_key_accepted: false },
     heartbeat: { state: 'idle', queued: 2 },
     heartbeat_reply: { hub_time: timeSample, catalogue_version: 'BJ-2026.03.01-r2', policy_version: 'HE-130100-2026.01', key_rotation_pending: false },
+    filing_query: { psn_no: samplePerson.psn_no },
+    filing_query_reply: { filings: [{ filing_id: 'F110105202603140001', filing: sampleFiling, made_date: '2026-03-14', cancelled: false }] },
+    filing_apply: { psn_no: samplePerson.psn_no, filing: sampleFiling, referral_no: null, commitment: true, tel: '13800138000' },
+    filing_apply_reply: { filing_id: 'F110105202603140001', filing: sampleFiling },
+    filing_cancel: { psn_no: samplePerson.psn_no, filing_id: 'F110105202603140001', reason: '误操作' },
+    filing_cancel_reply: { filing_id: 'F110105202603140001', cancel_time: timeSample + 30 },
   };
 }
 

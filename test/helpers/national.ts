@@ -14,7 +14,9 @@ import { workedCases } from './cases';
 import { CallJournal } from '../../gateway/journal';
 import { NationalGateway } from '../../gateway/forward';
 import type { SqlStore } from '../../gateway/store';
-import { openHub, rig, tempDir, WallClock, zhangDayS } from './hub-rig';
+import { FrameTap, openHub, openTerminal, prepareSettle, rig, tempDir, terminalSigner, WallClock, zhangDayS, type Terminal } from './hub-rig';
+import type { ReferenceHub, HubOptions } from '../../device/sim/hub/hub';
+import type { HubClientOptions } from '../../src/hub/client';
 import { Random, testSeed } from './seed';
 
 /** A hospital front end's identity, as a gateway would be configured. */
@@ -166,4 +168,140 @@ export async function gatewayRig(journalStore: SqlStore, options: { fate?: FateH
       await national.close();
     },
   };
+}
+
+// ---- a site of terminals, on the reference hub or on a gateway -----------------
+/** The seed institutions, in the order of the seed patients. */
+export function seedInstitutions(): string[] {
+  const codes: string[] = [];
+  for (const bill of seedBills()) if (!codes.includes(bill.fixmedins_code)) codes.push(bill.fixmedins_code);
+  return codes;
+}
+
+/**
+ * A hub in a temp dir (`handler` makes it a gateway) with one terminal at each
+ * seed institution (T1, T2, ...), each on its own frame tap; `restart` crashes
+ * the hub (nothing unwritten survives) and opens it again on the same
+ * directory, and the terminals' links reconnect.
+ */
+export async function siteRig(options: { clock: WallClock; handler?: HubOptions['handler']; client?: Partial<HubClientOptions> }) {
+  const temp = tempDir('site-');
+  const dir = path.join(temp.dir, 'hub');
+  const hubOptions: Partial<HubOptions> = options.handler === undefined ? {} : { handler: options.handler };
+  let hub: ReferenceHub = openHub(dir, options.clock, hubOptions);
+  const codes = seedInstitutions();
+  const taps = new Map<string, FrameTap>();
+  const terminals = new Map<string, Terminal>();
+  const serve = () => {
+    for (const code of codes) {
+      taps.get(code)?.stop();
+      const tap = new FrameTap();
+      taps.set(code, tap);
+      void hub.serve(tap.hubPort);
+    }
+  };
+  for (const [index, code] of codes.entries()) hub.enroll(`T${index + 1}`, terminalSigner(index + 1).publicKey, code);
+  serve();
+  for (const [index, code] of codes.entries()) {
+    const id = `T${index + 1}`;
+    terminals.set(code, await openTerminal({ id, fixmedinsCode: code, signer: terminalSigner(index + 1), storeDir: path.join(temp.dir, id), link: async () => (taps.get(code) as FrameTap).terminalEnd, hub, clock: options.clock, client: options.client }));
+  }
+  return {
+    get hub() {
+      return hub;
+    },
+    /** The frame tap between an institution's terminal and the hub (the current one). */
+    tap(code: string): FrameTap {
+      return taps.get(code) as FrameTap;
+    },
+    /** The terminal at an institution. */
+    terminal(code: string): Terminal {
+      const terminal = terminals.get(code);
+      if (terminal === undefined) throw new Error(`no terminal at ${code}`);
+      return terminal;
+    },
+    async restart(): Promise<ReferenceHub> {
+      await hub.crash();
+      hub = openHub(dir, options.clock, hubOptions);
+      serve();
+      return hub;
+    },
+    async close() {
+      for (const terminal of terminals.values()) await terminal.client.close();
+      for (const tap of taps.values()) tap.stop();
+      await hub.close();
+      temp.remove();
+    },
+  };
+}
+
+/** What a terminal got for a seed patient: the settlement's setl_id, or the code that refused it (locally or at the hub). */
+export type SeedOutcome = { readonly ok: true; readonly setl_id: string } | { readonly ok: false; readonly code: string };
+
+/** A terminal settles a seed patient's pending bill as the kiosk does (person, bill, local settlement, settle). */
+export async function settleSeed(terminal: Terminal, seedIndex: number, acctUsed: boolean): Promise<SeedOutcome> {
+  let prepared: Awaited<ReturnType<typeof prepareSettle>>;
+  try {
+    prepared = await prepareSettle(terminal, seedIndex, acctUsed);
+  } catch (error) {
+    return { ok: false, code: (error as Error).message.replace(/^local: /, '') };
+  }
+  const settled = await terminal.client.settle(prepared.body);
+  return settled.ok ? { ok: true, setl_id: settled.value.setl_id } : { ok: false, code: settled.error.code };
+}
+
+/**
+ * A gateway between a site's terminals and the national simulator: the
+ * simulator (its own seeded hub), the journal in `journalStore` (its table
+ * made afresh), the gateway (a reference hub whose handler is a
+ * NationalGateway) and a terminal at each seed institution. `restart`
+ * crashes the gateway and starts a new one on the same directory and journal
+ * (new clients resuming their msgids after the journal's last), which
+ * recovers before it serves; `journalHook` wraps the journal (to crash
+ * between its steps).
+ */
+export async function gatewaySite(
+  journalStore: SqlStore,
+  options: { fate?: FateHook; timeoutMs?: number; client?: Partial<HubClientOptions>; journalHook?: (journal: CallJournal) => CallJournal } = {},
+) {
+  const national = await nationalRig({ fate: options.fate });
+  await journalStore.exec('DROP TABLE IF EXISTS national_call');
+  const journal = await CallJournal.open(journalStore);
+  const nowMs = () => national.clock.nowS * 1_000;
+  const start = async () => {
+    const clients = new Map<string, NationalClient>();
+    const lastMsgid = await journal.lastMsgid();
+    const clientFor = (code: string) => {
+      let client = clients.get(code);
+      if (client === undefined) clients.set(code, (client = national.client(code, { timeoutMs: options.timeoutMs ?? 2_000, lastMsgid })));
+      return client;
+    };
+    return new NationalGateway(clientFor, options.journalHook?.(journal) ?? journal, testIdentity, nowMs);
+  };
+  let gateway = await start();
+  const site = await siteRig({ clock: national.clock, handler: (ctx, terminal, request, digest) => gateway.handler(ctx, terminal, request, digest), client: options.client });
+  return {
+    national,
+    journal,
+    site,
+    get gateway() {
+      return gateway;
+    },
+    /** Crashes the gateway and starts it again: a new process on the same state and journal, recovered before it serves; how many calls it resolved. */
+    async restart(): Promise<number> {
+      gateway = await start();
+      const resolved = await gateway.recover();
+      await site.restart();
+      return resolved;
+    },
+    async close() {
+      await site.close();
+      await national.close();
+    },
+  };
+}
+
+/** The settlements in force at the platform (the simulator's hub) for a visit. */
+export function inForceAt(hub: ReferenceHub, mdtrtId: string) {
+  return hub.state.ledger.filter((settlement) => settlement.event.input.mdtrt_id === mdtrtId && !settlement.reversed && settlement.cancelled === null);
 }

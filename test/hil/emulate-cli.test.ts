@@ -84,10 +84,21 @@ test('card-reader --cards FILE: the integrator\'s own cards are served', async (
   }
 });
 
-test('qr-scanner: `scan TOKEN` and `raw` noise on stdin reach the driver as a token', () =>
+test('qr-scanner: `scan TOKEN` and `raw` noise on stdin reach the driver as a token; `scan` refuses what is not a token; the host\'s writes are drained', () =>
   withEmulator('qr-scanner', [], async (emulator, hostPath) => {
-    const scanner = new QrScanner(await openHost(hostPath), { clock: systemClock });
+    const host = await openHost(hostPath);
+    const scanner = new QrScanner(host, { clock: systemClock });
     try {
+      // Text without the e-certificate prefix, or with it but a body the format refuses: refused, nothing typed.
+      emulator.send('scan HELLO-WORLD-0123456789');
+      await emulator.waitForLog(/^emulate: not an e-certificate token: scan takes ECT1: and 16 to 400 base64url characters/);
+      emulator.send('scan ECT1:short');
+      await emulator.waitForLog(/^emulate: not an e-certificate token: .*\n?$/);
+      // 32 KB written to the scanner: the emulator reads it off the line, so the write completes.
+      let timer: NodeJS.Timeout | undefined;
+      const written = host.write(new Uint8Array(32_768).fill(0x16)).then(() => host.drain()).then(() => 'written');
+      assert.is(await Promise.race([written, new Promise((resolve) => (timer = setTimeout(() => resolve('blocked'), 10_000)))]), 'written');
+      clearTimeout(timer);
       const next = scanner.next(5_000);
       emulator.send('raw noise-without-end');
       emulator.send('scan ECT1:TypedByTheEmulator_0001');

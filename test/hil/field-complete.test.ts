@@ -209,7 +209,7 @@ test('with the native binding beside it: run on the kiosk profile settles a pati
     const [card, scanner, printer, line] = [await far(), await far(), await far(), await far()];
     const reader = new CardReaderEmulator(card.port, { encoder: new Gb18030Encoder(), cards: seedCards(), inserted: null });
     reader.start();
-    void new QrScannerEmulator(scanner.port);
+    new QrScannerEmulator(scanner.port).start();
     const paper = new PrinterEmulator(printer.port);
     paper.start();
     void hub.serve(line.port);

@@ -60,6 +60,7 @@ test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and pri
     const reader = new CardReaderEmulator(card.port, { encoder: new Gb18030Encoder(), cards, inserted: null });
     reader.start();
     const qr = new QrScannerEmulator(scanner.port);
+    qr.start();
     const paper = new PrinterEmulator(printer.port);
     paper.start();
     void hub.serve(line.port);

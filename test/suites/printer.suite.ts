@@ -2,7 +2,8 @@
 // (test/unit/printer.test.ts, test/hil/printer.test.ts): a Chinese receipt
 // with alignment, emphasis, double size, a QR code and a cut, read back by
 // the emulator; status; paper out and cover open before printing; paper out
-// during a receipt; near-end; garbage on the line; a silent printer
+// during a receipt; near-end; garbage on the line; DLE EOT answered in real
+// time in the middle of an incomplete GS ( k; a silent printer
 // (timeout); close while pending; and a simulated 115,200-baud line.
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
@@ -133,6 +134,26 @@ export function printerSuite(test: Test, backend: Backend): void {
         clearInterval(timer);
       }
       assert.is(emulator.transcript().length, 3 * 8);
+    }));
+
+  test(`${backend.name}: DLE EOT is answered in real time while a GS ( k that declared 7,000 bytes is still coming in`, () =>
+    withRig(backend, {}, async ({ printer, link, emulator }) => {
+      // GS ( k pL pH with 7,000 bytes declared (QR store: cn 49, fn 80, m 48, then the payload), and only its first 100 sent.
+      const declared = 7_000;
+      const command = new Uint8Array(5 + declared).fill(0x41);
+      command.set([0x1d, 0x28, 0x6b, declared & 0xff, declared >> 8, 0x31, 0x50, 0x30]);
+      await link.host.write(command.subarray(0, 5 + 100));
+      await link.host.drain();
+      const during = await printer.status();
+      assert.equal(during, { ok: true, value: { coverOpen: false, paperOut: false, paperNearEnd: false, error: false } }, 'answered while the command is incomplete');
+      assert.is(emulator.stats.statusQueries, 2);
+      // The status query's 6 bytes went into the command's data, as on a real printer; the rest completes it.
+      await link.host.write(command.subarray(5 + 100 + 6));
+      await link.host.drain();
+      assert.ok((await printer.status()).ok, 'after the command: answered once each, the parser in step');
+      assert.is(emulator.stats.statusQueries, 4);
+      assert.ok((await printer.print(sampleReceipt())).ok);
+      assert.ok(emulator.transcript().includes('--- cut ---'));
     }));
 
   test(`${backend.name}: a silent printer is a timeout at its deadline`, () =>

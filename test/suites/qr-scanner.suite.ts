@@ -1,8 +1,9 @@
 // The QR scanner driver suite, written once and run on every backend
 // (test/unit/qr-scanner.test.ts, test/hil/qr-scanner.test.ts): tokens with
 // each terminator, a token typed in pieces, garbage before a token, lines
-// with no token, binary noise, an overlong line, a stale partial line, a
-// timeout, close while waiting, and a 115,200-baud simulated line.
+// with no token, binary noise, an overlong line, a stale partial line, the
+// emulator draining 64 KB the host writes to it, a timeout, close while
+// waiting, and a 115,200-baud simulated line.
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
 import type { Backend, Link, LinkOptions } from '../../device/sim/harness';
@@ -92,6 +93,29 @@ export function qrScannerSuite(test: Test, backend: Backend): void {
       await emulator().scan(token);
       assert.equal(await next, { ok: true, value: { kind: 'ecert_token', token } });
       assert.is(scanner.stats.stale, 1);
+    }));
+
+  test(`${backend.name}: the emulator drains what the host writes to it, so a host write of 64 KB never blocks; scans still come`, () =>
+    withRig(backend, {}, async ({ scanner, link, emulator }) => {
+      const scanning = emulator();
+      scanning.start();
+      const bytes = new Uint8Array(65_536).fill(0x16);
+      const written = (async () => {
+        await link.host.write(bytes);
+        await link.host.drain();
+        return 'written';
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('blocked'), 10_000)));
+      assert.is(await Promise.race([written, hung]), 'written', 'the host write completes');
+      clearTimeout(timer);
+      for (let waited = 0; scanning.stats.drained < bytes.length && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.is(scanning.stats.drained, bytes.length, 'every byte read off the line');
+      const token = sampleToken(seededRandom(7));
+      const next = scanner.next(5_000);
+      await scanning.scan(token);
+      assert.equal(await next, { ok: true, value: { kind: 'ecert_token', token } });
+      await scanning.close();
     }));
 
   test(`${backend.name}: nothing scanned is a timeout at its deadline`, () =>

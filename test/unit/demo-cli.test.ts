@@ -28,6 +28,11 @@ const refusals: readonly [string[], RegExp][] = [
   [['--colour', 'red'], /bad_flag: Unknown option '--colour'/],
   [['--json', 'yes'], /bad_flag/],
   [['--baud'], /bad_flag: Option '--baud <value>' argument missing/],
+  [['--clock', 'fast'], /invalid_clock: --clock must be 'real' or 'virtual', got 'fast'/],
+  [['--watchdog-s', '0'], /invalid_watchdog: --watchdog-s must be a whole number of seconds from 1 to 86400, got '0'/],
+  [['--watchdog-s', '-5'], /invalid_watchdog: .*got '-5'/],
+  [['--watchdog-s', '1.5'], /invalid_watchdog/],
+  [['--watchdog-s', '86401'], /invalid_watchdog/],
 ];
 
 test('every bad flag is one line with its code, exit 2', () => {
@@ -50,14 +55,20 @@ test('the seed patients: screens, receipts, the day reconciled, and the summary 
     assert.ok(out.includes(shown), `screen: ${shown}`);
   }
   const receipts = out.split('--- receipt (printer emulator) ---').slice(1);
-  assert.is(receipts.length, 3, 'three receipts');
+  assert.is(receipts.length, 4, 'four receipts');
+  // The pharmacy's handheld: its screens are labelled as its own and drawn 20 cells by 4 rows, every row.
+  const handheld = out.split('\n=== ').find((part) => part.startsWith('SH-P01 (上海市示范联网药店, handheld, its 20×4 screens)'));
+  assert.ok(handheld !== undefined, 'the handheld patient, labelled');
+  const frames = [...(handheld as string).matchAll(/^\[SH-P01 handheld 20×4 (\w+)\]\n\+-{20}\+\n((?:\|.*\|\n){4})\+-{20}\+$/gm)];
+  assert.ok(['pin', 'review', 'confirm', 'done'].every((state) => frames.some((frame) => frame[1] === state)), frames.map((frame) => frame[1]).join(' '));
+  assert.ok(frames.some((frame) => frame[1] === 'done' && (frame[2] as string).includes('现金 Cash     208.37')), 'the handheld shows the cash settled');
   for (const receipt of receipts) for (const part of ['姓名 Name', '证件 ID', '结算号 No.', '个人账户支付 Account paid', '账户余额 Account balance', '现金支付 Cash to pay', '目录 Catalogue', '政策 Policy', '[QR S', '--- cut ---']) assert.ok(receipt.includes(part), part);
   assert.ok(receipts[0]?.includes('城乡居民大病保险') && receipts[0].includes('医疗救助基金'), 'Mr. Zhang: three layers in one step');
   assert.ok(!out.includes('130125195805020017'), 'no ID number in full');
   assert.match(out, /=== end of day: reconciliation with the hub/);
   const last = out.trimEnd().split('\n').at(-1) as string;
   const summary = JSON.parse(last);
-  assert.equal([summary.settled, summary.refused, summary.refusals, summary.reconciliation.agree, summary.audit.ok], [3, 1, { filing_required: 1 }, true, true]);
+  assert.equal([summary.settled, summary.refused, summary.refusals, summary.reconciliation.agree, summary.audit.ok], [4, 1, { filing_required: 1 }, true, true]);
   const wang = summary.settlements.find((settlement: { patient: string }) => settlement.patient === 'P330400000002');
   assert.equal([wang.medfee_sumamt, wang.fund_pay_sumamt, wang.acct_pay, wang.psn_cash_pay], [79_700, 48_986, 30_714, 0], 'the worked case: 489.86 from the pool, 307.14 from her account');
 });

@@ -65,7 +65,7 @@ const subcommands: Readonly<Record<string, readonly string[]>> = {
   frame: ['decode'],
   cose: ['sign', 'verify'],
   emulate: ['card-reader', 'qr-scanner', 'printer'],
-  hub: ['init', 'serve', 'national-sim', 'generate', 'enroll', 'clearing', 'audit', 'show'],
+  hub: ['init', 'serve', 'national-sim', 'gateway', 'generate', 'enroll', 'clearing', 'audit', 'show'],
 };
 const simOnlySubcommands: Readonly<Record<string, readonly string[]>> = { catalogue: ['generate', 'delta'] };
 

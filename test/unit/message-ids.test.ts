@@ -2,9 +2,12 @@
 // messages share an id, every request's reply is the next id, and the table
 // of id → name is exactly the one pinned below for the frame version this
 // code writes (protocol/limits.ts, `frameVersion`, the byte every frame
-// opens with). Changing, adding or removing an id without a new frame
-// version fails here; a new version pins its table beside the old ones,
-// which stay. hub.cddl lists the same ids (test/unit/protocol-schema.test.ts).
+// opens with). Changing or removing an id without a new frame version fails
+// here; a new version pins its table beside the old ones, which stay. A
+// version's table may only grow at its end (appended requests and replies,
+// pinned below under the version as `appended`): an old peer never sends
+// them and answers them `unknown_type`, so nothing it knows changes meaning.
+// hub.cddl lists the same ids (test/unit/protocol-schema.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { frameVersion } from '../../protocol/limits';
@@ -47,6 +50,18 @@ const pinned: Readonly<Record<number, Readonly<Record<number, string>>>> = {
   },
 };
 
+/** Ids appended to a version after it shipped (issue 16: the filing services). Append only. */
+const appended: Readonly<Record<number, Readonly<Record<number, string>>>> = {
+  1: {
+    31: 'filing_query',
+    32: 'filing_query_reply',
+    33: 'filing_apply',
+    34: 'filing_apply_reply',
+    35: 'filing_cancel',
+    36: 'filing_cancel_reply',
+  },
+};
+
 test('no two messages share an id, and each name has one', () => {
   const ids = messageTypes.map((type) => type.id);
   assert.is(new Set(ids).size, ids.length);
@@ -61,7 +76,9 @@ test('no two messages share an id, and each name has one', () => {
 test('the ids are those pinned for this frame version: none changed without a version bump', () => {
   const table = pinned[frameVersion];
   assert.ok(table !== undefined, `frame version ${frameVersion} has no pinned table: pin its ids here (and keep the older versions)`);
-  assert.equal(Object.fromEntries(messageTypes.map((type) => [type.id, type.name])), table);
+  assert.equal(Object.fromEntries(messageTypes.map((type) => [type.id, type.name])), { ...table, ...appended[frameVersion] });
+  const shipped = Math.max(...Object.keys(table).map(Number));
+  for (const id of Object.keys(appended[frameVersion] ?? {})) assert.ok(Number(id) > shipped, `appended id ${id} comes after the shipped ones`);
   for (let version = 1; version <= frameVersion; version += 1) assert.ok(pinned[version] !== undefined, `version ${version} stays pinned`);
 });
 

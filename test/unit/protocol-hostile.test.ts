@@ -112,7 +112,7 @@ const hostile: ReadonlyArray<{ name: string; frame: () => Uint8Array; code: stri
   { name: 'a 40,000-byte string (over the decoder bound)', frame: () => sealRaw(payloadOf(settle, withLine({ 1: 'X'.repeat(40_000) }))), code: 'payload_malformed' },
   { name: 'enum index out of range', frame: () => sealRaw(payloadOf(settle, withLine({}).map((item, i) => (i === 0 ? (item as WireValue[]).map((f, j) => (j === 3 ? 9 : f)) : item)))), code: 'schema_violation', path: /input\.med_type/ },
   { name: 'a body array one item too long', frame: () => sealRaw(payloadOf(settle, [...settleWire(), 0])), code: 'schema_violation', path: /^body$/ },
-  { name: 'unknown message type 31', frame: () => sealRaw(payloadWithRawBody(31, Uint8Array.of(0x80))), code: 'unknown_type' },
+  { name: 'unknown message type 37 (past the last one)', frame: () => sealRaw(payloadWithRawBody(37, Uint8Array.of(0x80))), code: 'unknown_type' },
   { name: 'unknown message type 9999', frame: () => sealRaw(payloadWithRawBody(9999, Uint8Array.of(0x80))), code: 'unknown_type' },
   { name: 'message type as text', frame: () => sealRaw(encoder.encode(['settle', terminalIdSample, 1, timeSample, []])), code: 'unknown_type' },
   { name: 'payload not a 5-item array', frame: () => sealRaw(encoder.encode([11, terminalIdSample, 1, timeSample])), code: 'schema_violation', path: /^payload$/ },

@@ -50,7 +50,7 @@ test('type ids: requests odd, replies the next even id, error 0, the table index
     assert.is(messageTypeByName(type.name), type);
     if (type.id % 2 === 1) assert.is(replyNameOf(type.name), `${type.name}_reply`);
   }
-  assert.is(messageTypeById(31), undefined);
+  assert.is(messageTypeById(messageTypes.length), undefined);
   assert.is(messageTypeById(-1), undefined);
 });
 

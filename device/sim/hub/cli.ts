@@ -11,6 +11,7 @@
 //   hub audit --state DIR
 //   hub show --state DIR [--person PSN_NO]
 //   hub national-sim --state DIR --listen HOST:PORT --config FILE
+//   hub gateway --state DIR --config FILE (--port PATH [--baud N] | --listen HOST:PORT) [--db PATH|postgres://...] [serve's flags]
 // clearing, audit and show only read: they never create, seed or repair a
 // state directory (a missing one is `state_missing`). `serve` survives
 // whatever its peers do: connection limits, and an unhandled rejection is
@@ -26,8 +27,11 @@ import { parseOptions, type CliIo } from '../../../src/cli/command';
 import { chinaDate } from '../../../src/journal/recon';
 import { SocketPort } from '../socket-port';
 import { StreamPort } from '../../stream-port';
-import { ConfigError } from '../../../gateway/config';
-import { nationalSimCommand, NationalSimUsage } from '../national/cli';
+import path from 'node:path';
+import { ConfigError, parseGatewayConfig } from '../../../gateway/config';
+import { GatewayStartError, startGateway, type Gateway } from '../../../gateway/gateway';
+import { describeStore, openStore, StoreError, type SqlStore } from '../../../gateway/store';
+import { nationalSimCommand, NationalSimUsage, readConfigFile } from '../national/cli';
 import { clearingReport } from './clearing';
 import { HubStateLocked, HubStateMissing, ReferenceHub } from './hub';
 import { hubSyntax } from '../usage';
@@ -102,6 +106,31 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
         return await nationalSimCommand(open(), values, io, say);
       case 'serve':
         return await serve(ReferenceHub.open({ dir, timeS: io.timeS, log, connectionLimits: connectionLimits(values), ...hubSettings(values) }), values, io, say);
+      case 'gateway': {
+        // Flags first, then the configuration, the journal (recovering what a previous run left) and the hub.
+        const limits = connectionLimits(values);
+        const settings = hubSettings(values);
+        if ((values.port === undefined) === (values.listen === undefined)) throw new HubUsage('usage', 'give one of --port PATH or --listen HOST:PORT');
+        const config = parseGatewayConfig(readConfigFile(required('config', values.config)));
+        const nowMs = () => io.timeS() * 1_000 + (Date.now() % 1_000);
+        // The hub first: its lock keeps a second gateway off this state directory (and so off its PGlite journal).
+        let forward: Gateway['handler'] | null = null;
+        const hub = ReferenceHub.open({ dir, timeS: io.timeS, log, connectionLimits: limits, handler: (...args) => (forward as Gateway['handler'])(...args), ...settings });
+        let store: SqlStore | null = null;
+        let started: Gateway;
+        try {
+          store = await openStore(values.db ?? path.join(dir, 'gateway-db'));
+          started = await startGateway(config, store, { nowMs });
+          forward = started.handler;
+        } catch (error) {
+          await store?.close();
+          await hub.close();
+          throw error;
+        }
+        const opened = store;
+        say(`gateway: national interface ${config.url}, ${config.institutions.size} institutions, journal ${describeStore(values.db ?? path.join(dir, "gateway-db"))}; ${started.recovered} unanswered 2207 resolved, ${started.unresolved} left`);
+        return await serve(hub, values, io, say, { name: 'gateway', figures: () => started.gateway.figures, close: () => opened.close() });
+      }
       case 'generate': {
         const hub = open();
         try {
@@ -189,7 +218,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
       io.stderr.write(`hub: ${error.code}: ${error.message}\nusage:\n${usage}\n`);
       return 2;
     }
-    if (error instanceof HubStateLocked || error instanceof HubStateMissing || error instanceof ConfigError || error instanceof NationalSimUsage) {
+    if (error instanceof HubStateLocked || error instanceof HubStateMissing || error instanceof ConfigError || error instanceof NationalSimUsage || error instanceof GatewayStartError || error instanceof StoreError) {
       io.stderr.write(`hub: ${error.code}: ${error.message}\n`);
       return 2;
     }
@@ -227,7 +256,15 @@ function hubSettings(values: { 'offline-floor'?: string; 'session-hours'?: strin
   };
 }
 
-async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; listen?: string }, io: HubCliIo, say: (line: string) => void): Promise<number> {
+/** What `serve` says and closes besides the hub: `hub gateway` names itself, adds its figures and closes its journal. */
+interface ServeAs {
+  readonly name: string;
+  figures(): object;
+  close(): Promise<void>;
+}
+const plainHub: ServeAs = { name: 'hub', figures: () => ({}), close: async () => undefined };
+
+async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; listen?: string }, io: HubCliIo, say: (line: string) => void, as: ServeAs = plainHub): Promise<number> {
   let server: Server | null = null;
   const survived = { unhandled: 0, serverErrors: 0 };
   const log = (line: string) => io.stderr.write(`${line}\n`);
@@ -241,7 +278,7 @@ async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; 
       } catch (error) {
         throw new HubUsage('port_unavailable', (error as Error).message);
       }
-      say(`hub: serving on ${values.port}; key ${bytesToHex(hub.publicKey)}`);
+      say(`${as.name}: serving on ${values.port}; key ${bytesToHex(hub.publicKey)}`);
       void hub.serve(port);
     } else {
       const match = /^([0-9.]+|localhost|\[[0-9a-f:]+\]):([0-9]{1,5})$/.exec(values.listen as string);
@@ -261,15 +298,16 @@ async function serve(hub: ReferenceHub, values: { port?: string; baud?: string; 
       });
       const address = listening.address();
       const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
-      say(`hub: listening on ${where}; key ${bytesToHex(hub.publicKey)}`);
+      say(`${as.name}: listening on ${where}; key ${bytesToHex(hub.publicKey)}`);
     }
     await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
     return 0;
   } finally {
     server?.close();
     await hub.close();
+    await as.close();
     unguard();
-    say(`hub: stopped; ${JSON.stringify({ ...hub.stats, ...survived })}`);
+    say(`${as.name}: stopped; ${JSON.stringify({ ...hub.stats, ...survived, ...as.figures() })}`);
   }
 }
 

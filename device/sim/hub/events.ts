@@ -24,6 +24,7 @@ const institutionType = fieldOf('sign_in_reply', 'institution') as Type<import('
 const credentialType = fieldOf('person_query', 'credential') as Type<import('../../../protocol/messages').Credential>;
 const settleInputType = fieldOf('settle', 'input') as Type<import('../../../protocol/messages').SettleInput>;
 const settleResultType = fieldOf('settle', 'result') as Type<import('../../../protocol/messages').SettleResult>;
+const filingType = fieldOf('filing_apply', 'filing') as Type<import('../../../protocol/messages').Filing>;
 const feeLineType = (fieldOf('bill_query_reply', 'lines') as ListType<import('../../../protocol/messages').FeeLine>).item;
 const medType = fieldOf('bill_query_reply', 'med_type');
 const optionalDisease = fieldOf('bill_query_reply', 'opsp_dise');
@@ -72,6 +73,10 @@ const kinds = {
     result_digest: digest,
   }),
   cancelled: struct({ ...asked, setl_id: code30, cancel_setl_id: code30, cancel_time: time }),
+  /** A filing made at a terminal (filing_apply), on the hub's date made_date. */
+  filed: struct({ ...asked, filing_id: code30, psn_no: code30, filing: filingType, referral_no: nullable(code30), commitment: bool(), tel: text(20), made_date: dateText(), time }),
+  /** A filing cancelled (filing_cancel): once, by the seq that asked. */
+  filing_cancelled: struct({ ...asked, filing_id: code30, psn_no: code30, cancel_time: time }),
   reversal: struct({ ...asked, omsgid: seq, oinfno: enumOf(['settle', 'cancel']), reversed: bool(), setl_id: nullable(code30), time }),
   refused: struct({
     ...asked,
@@ -90,7 +95,7 @@ export type EventKind = keyof typeof kinds;
 export type HubEvent = { [K in EventKind]: { readonly kind: K } & Infer<(typeof kinds)[K]> }[EventKind];
 export type EventOf<K extends EventKind> = Extract<HubEvent, { kind: K }>;
 /** The events that answer a request. */
-export type AnswerEvent = EventOf<'session' | 'session_end' | 'terminal_key' | 'settled' | 'cancelled' | 'reversal' | 'refused'>;
+export type AnswerEvent = EventOf<'session' | 'session_end' | 'terminal_key' | 'settled' | 'cancelled' | 'reversal' | 'refused' | 'filed' | 'filing_cancelled'>;
 
 const names = Object.keys(kinds) as EventKind[];
 

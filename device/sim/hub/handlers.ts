@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import type { CborEncoder } from '../../../protocol/cbor-encode';
 import { bytesEqual } from '../../../protocol/crypto';
 import type { AnyMessage } from '../../../protocol/envelope';
-import { signInNonceBytes } from '../../../protocol/limits';
-import { messageTypeByName, type BodyOf, type ErrorCode, type MessageName, type Person, type SettleInput, type SettleResult } from '../../../protocol/messages';
+import { filingsPerPersonMax, signInNonceBytes } from '../../../protocol/limits';
+import { messageTypeByName, type BodyOf, type ErrorCode, type Filing, type MessageName, type Person, type SettleInput, type SettleResult } from '../../../protocol/messages';
 import { toWire } from '../../../protocol/schema';
 import { linesTravelInline, resultAsSent, settlementDigest, visitCase } from '../../../protocol/settle-request';
 import { billDigest } from '../../../protocol/digests';
@@ -17,7 +17,8 @@ import { applyAccDelta } from '../../../src/core/accumulators';
 import { settle } from '../../../src/core/settle';
 import type { Settlement as CoreSettlement } from '../../../src/core/types';
 import { validateCaseWith } from '../../../src/core/validate';
-import { periodDays, periodEntries, periodTotals, totalsAgree } from '../../../src/journal/recon';
+import { checkFilingApplication, checkFilingCancel, filingOnDate, filingPolicyOf, type HeldFiling } from '../../../src/core/filing';
+import { chinaDate, periodDays, periodEntries, periodTotals, totalsAgree } from '../../../src/journal/recon';
 import { reconDaysMax } from '../../../src/limits';
 import type { AnswerEvent, EventOf, HubEvent } from './events';
 import { billPageLines, chunkBytes, reconPagesMax } from './limits';
@@ -93,6 +94,10 @@ export function replyOf(ctx: HubContext, event: AnswerEvent): Reply {
       return { type: 'reversal_reply', body: { reversed: event.reversed, setl_id: event.setl_id } };
     case 'refused':
       return errorReply(event.code as ErrorCode, event.detail);
+    case 'filed':
+      return { type: 'filing_apply_reply', body: { filing_id: event.filing_id, filing: event.filing } };
+    case 'filing_cancelled':
+      return { type: 'filing_cancel_reply', body: { filing_id: event.filing_id, cancel_time: event.cancel_time } };
   }
 }
 
@@ -213,6 +218,12 @@ export function handle(ctx: HubContext, terminal: TerminalRecord, request: Reque
       };
       return { reply: { type: 'heartbeat_reply', body } };
     }
+    case 'filing_query':
+      return filingQuery(ctx, request.body);
+    case 'filing_apply':
+      return filingApply(ctx, terminal, request.body, asked, refuse, answer);
+    case 'filing_cancel':
+      return filingCancel(ctx, request.body, asked, refuse, answer);
     default:
       return { reply: errorReply('unknown_type', `${request.type} is not a request`) };
   }
@@ -227,7 +238,64 @@ function personQuery(ctx: HubContext, body: BodyOf<'person_query'>): Handled {
   if (found === 'person_not_found' || found === 'credential_invalid') return { reply: errorReply(found) };
   const held = ctx.state.person(found);
   if (held === undefined) return { reply: errorReply('person_not_found') };
-  return { reply: { type: 'person_query_reply', body: { person: held.person } } };
+  return { reply: { type: 'person_query_reply', body: { person: personOn(ctx, held.person, chinaDate(ctx.timeS())) } } };
+}
+
+/** A person as of a date: the filing of record, or the filing made at a terminal that is in force that day (src/core/filing.ts). */
+function personOn(ctx: HubContext, person: Person, date: string): Person {
+  const filing = filingOnDate(person.filing, ctx.state.filings(person.psn_no), date);
+  return filing === person.filing ? person : { ...person, filing };
+}
+
+/** The person's filings: those made at terminals, newest first, after the filing of record (when there is one; its id is its begin date's). */
+function filingQuery(ctx: HubContext, body: BodyOf<'filing_query'>): Handled {
+  const held = ctx.state.person(body.psn_no);
+  if (held === undefined) return { reply: errorReply('person_not_found') };
+  const made = ctx.state.filings(body.psn_no).slice().reverse();
+  const filings = [...made, ...recordOf(held.person)].slice(0, filingsPerPersonMax);
+  return { reply: { type: 'filing_query_reply', body: { filings } } };
+}
+
+/** The filing of record as a held filing (it is never cancellable: it was not made today at a terminal). */
+function recordOf(person: Person): HeldFiling<Filing>[] {
+  return person.filing === null ? [] : [{ filing_id: `R${person.psn_no}`.slice(0, 30), filing: person.filing, made_date: person.filing.begndate, cancelled: false }];
+}
+
+/**
+ * A filing made at a terminal: the rules of src/core/filing.ts with the
+ * insured place's policy from the current policy book, the institution the
+ * terminal stands in and the hub's date; one `filed` event, so a retry of
+ * the same seq gets the same filing.
+ */
+function filingApply(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'filing_apply'>, asked: Asked, refuse: Refuse, answer: Answer): Handled {
+  const held = ctx.state.person(body.psn_no);
+  if (held === undefined) return refuse('person_not_found');
+  const institution = ctx.state.institutions.get(terminal.fixmedins_code);
+  if (institution === undefined) return refuse('internal', 'the terminal stands in no known institution');
+  const current = ctx.versions.current('policy_book', '');
+  const policy = current === undefined ? undefined : ctx.versions.policyBook(current.version)?.lookup(held.person.insuplc_admdvs)?.policy;
+  if (policy === undefined) return refuse('policy_not_found', `no policy for ${held.person.insuplc_admdvs}`);
+  if (!body.commitment) return refuse('filing_type_not_allowed_here', 'a kiosk filing needs the person\'s commitment');
+  const today = chinaDate(ctx.timeS());
+  const checked = checkFilingApplication({
+    filing: body.filing,
+    referralNo: body.referral_no,
+    policy: filingPolicyOf(policy),
+    institutionAdmdvs: institution.admdvs,
+    today,
+    held: [...recordOf(held.person), ...ctx.state.filings(body.psn_no)],
+  });
+  if (!checked.ok) return refuse(checked.code, checked.detail);
+  return answer({ kind: 'filed', ...asked, filing_id: ctx.state.nextFilingId(), psn_no: body.psn_no, filing: checked.value, referral_no: body.referral_no, commitment: body.commitment, tel: body.tel, made_date: today, time: ctx.timeS() });
+}
+
+/** A same-day cancel of a filing made at a terminal: once (a second is not_cancellable; a retry of the same seq gets the first answer). */
+function filingCancel(ctx: HubContext, body: BodyOf<'filing_cancel'>, asked: Asked, refuse: Refuse, answer: Answer): Handled {
+  if (ctx.state.person(body.psn_no) === undefined) return refuse('person_not_found');
+  const held = ctx.state.filings(body.psn_no).find((entry) => entry.filing_id === body.filing_id);
+  const checked = checkFilingCancel(held, chinaDate(ctx.timeS()));
+  if (!checked.ok) return refuse(checked.code, checked.detail);
+  return answer({ kind: 'filing_cancelled', ...asked, filing_id: body.filing_id, psn_no: body.psn_no, cancel_time: ctx.timeS() });
 }
 
 function billQuery(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'bill_query'>): Handled {
@@ -270,7 +338,8 @@ function compute(ctx: HubContext, terminal: TerminalRecord, input: SettleInput, 
   if (institution === undefined) return fail('internal', 'the terminal stands in no known institution');
   const held = ctx.state.person(input.psn_no);
   if (held === undefined) return fail('person_not_found');
-  const person = advicePerson ?? held.person;
+  // The hub's person as of the visit date: a filing made at a terminal counts from its begin date.
+  const person = advicePerson ?? personOn(ctx, held.person, input.date);
   let bill = ctx.state.bill(input.mdtrt_id) ?? null;
   if (bill !== null && (bill.psn_no !== input.psn_no || bill.fixmedins_code !== institution.fixmedins_code)) return fail('bill_not_found', 'the visit is not this patient\'s here');
   if (bill === null && advicePerson === null) return fail('bill_not_found', `no bill ${input.mdtrt_id}`);
@@ -363,7 +432,8 @@ function adviceRequest(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'
   if (body.person.psn_no !== input.psn_no) return refuse('result_mismatch', 'the person is not the input\'s');
   const held = ctx.state.person(input.psn_no);
   if (held === undefined) return refuse('person_not_found');
-  const differs = Object.keys(held.person).filter((key) => !staleFields.has(key) && JSON.stringify(held.person[key as keyof Person]) !== JSON.stringify(body.person[key as keyof Person]));
+  const asOf = personOn(ctx, held.person, input.date);
+  const differs = Object.keys(asOf).filter((key) => !staleFields.has(key) && JSON.stringify(asOf[key as keyof Person]) !== JSON.stringify(body.person[key as keyof Person]));
   if (differs.length > 0) return refuse('result_mismatch', `the person record differs from the hub's in ${differs.join(', ')}`, auditOf(input, body, null, body.person));
   if ((input.med_type !== '11' && input.med_type !== '41') || input.bill.medfee_sumamt > ctx.offlineFloorFen) {
     return refuse('offline_limit_exceeded', `offline: outpatient or pharmacy at most ${ctx.offlineFloorFen} fen`);

@@ -183,10 +183,26 @@ export function seedCatalogues(filler = seedFillerItems): SeedCatalogue[] {
   return [...byLine.values()];
 }
 
-/** The insured places' policies, each as the exact JSON text of the case. */
+/**
+ * Self-service filing (src/core/filing.ts) as the seed insured places allow
+ * it: Hebei's Shijiazhuang lets a kiosk file a temporary filing for 180 days
+ * for the treatment place's province, up to 30 days back (the worked case 05
+ * says a retroactive filing is allowed); the other places leave filing to
+ * their counters and the national service.
+ */
+export const seedSelfFiling: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  '130100': { self_filing: true, temporary_days: 180, filing_retro_days: 30, filing_area: 'province' },
+};
+
+/** The insured places' policies, each as the JSON text of the case, with the self-service filing fields of its place (settlement ignores them). */
 export function seedPolicies(): PolicyEntry[] {
   const byArea = new Map<string, PolicyEntry>();
-  for (const seed of seeds) byArea.set(seed.case.policy.admdvs, { area: seed.case.policy.admdvs, text: JSON.stringify(seed.case.policy) });
+  for (const seed of seeds) {
+    const policy = seed.case.policy as { readonly admdvs: string; readonly offsite?: object };
+    const filing = seedSelfFiling[policy.admdvs];
+    const text = JSON.stringify(filing === undefined ? policy : { ...policy, offsite: { ...policy.offsite, ...filing } });
+    byArea.set(policy.admdvs, { area: policy.admdvs, text });
+  }
   return [...byArea.values()];
 }
 

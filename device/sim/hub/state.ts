@@ -5,13 +5,14 @@
 // audit, and the answer to every request that changed something, by
 // (terminal, seq). `apply` is the only writer; it never refuses (handlers
 // check before they emit an event) and asserts what must hold.
+import type { HeldFiling } from '../../../src/core/filing';
 import assert from 'node:assert';
 import { applyAccDelta } from '../../../src/core/accumulators';
 import { chinaDate, type ReconItem } from '../../../src/journal/recon';
 import { kidOf, bytesToHex } from '../../../protocol/crypto';
 import { ReplayWindow } from '../../../protocol/sequence';
 import { replayWindowMax } from '../../../protocol/limits';
-import type { Credential, Institution, Person } from '../../../protocol/messages';
+import type { Credential, Filing, Institution, Person } from '../../../protocol/messages';
 import type { AnswerEvent, EventOf, HubEvent } from './events';
 import { billsPerPersonMax } from './limits';
 import { syntheticMdtrtId, syntheticPsnNo, parseSyntheticCredential, parseSyntheticMdtrtId, parseSyntheticPsnNo, syntheticBill, syntheticPerson, type HubBill, type HubPerson, type Population } from './seed';
@@ -85,6 +86,9 @@ export class HubState {
   private readonly bySetlId = new Map<string, Settlement>();
   private readonly settledBySeq = new Map<string, Settlement>();
   readonly cancellations = new Map<string, Cancellation>();
+  /** Each person's filings made at terminals, in the order made (src/core/filing.ts reads them). */
+  private readonly filingsByPerson = new Map<string, HeldFiling<Filing>[]>();
+  private filingCount = 0;
   private readonly cancelBySeq = new Map<string, Cancellation>();
   /** Reversals that arrived before (or instead of) what they reverse: `terminal:oinfno:seq`. */
   private readonly tombstones = new Set<string>();
@@ -158,7 +162,31 @@ export class HubState {
       case 'refused':
         if (event.audit !== null) this.refusals.push(event);
         return;
+      case 'filed': {
+        const list = this.filingsByPerson.get(event.psn_no) ?? [];
+        list.push({ filing_id: event.filing_id, filing: event.filing, made_date: event.made_date, cancelled: false });
+        this.filingsByPerson.set(event.psn_no, list);
+        this.filingCount += 1;
+        return;
+      }
+      case 'filing_cancelled': {
+        const list = this.filingsByPerson.get(event.psn_no) ?? [];
+        const at = list.findIndex((held) => held.filing_id === event.filing_id);
+        assert(at >= 0 && !(list[at] as HeldFiling<Filing>).cancelled, 'a filing is cancelled once');
+        list[at] = { ...(list[at] as HeldFiling<Filing>), cancelled: true };
+        return;
+      }
     }
+  }
+
+  /** A person's filings made at terminals, oldest first (cancelled ones included). */
+  filings(psnNo: string): readonly HeldFiling<Filing>[] {
+    return this.filingsByPerson.get(psnNo) ?? [];
+  }
+
+  /** The next filing id. */
+  nextFilingId(): string {
+    return `F${String(this.filingCount + 1).padStart(12, '0')}`;
   }
 
   private newTerminal(event: EventOf<'terminal'>): TerminalRecord {

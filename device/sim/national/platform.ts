@@ -275,6 +275,7 @@ export class Platform {
   }
 
   async #cancel(channel: Channel, data: Fields, call: CallContext): Promise<Input> {
+    if (this.#reversedUnseen.has(call.msgid)) throw new PlatformRefusal('already_reversed', call.msgid);
     const body = { setl_id: need(data, 'setl_id'), mdtrt_id: need(data, 'mdtrt_id'), psn_no: need(data, 'psn_no'), reason: '' };
     const { reply, seq } = await this.#ask(channel, 'cancel', body, call.nowMs);
     const cancelled = reply.body as BodyOf<'cancel_reply'>;
