@@ -177,6 +177,8 @@ const retiredBundles = ['terminal-maintenance.js', 'tools.js', 'site.js'];
 function bundles(outdir) {
   const list = [
     { name: 'terminal.js', entry: 'src/main.ts', budgeted: true, options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertShim, besideTheBundle] } },
+    // The kiosk's entry (src/boot-main.ts, src/boot.ts): runs terminal.js beside it through a V8 code cache kept in the service's state directory.
+    { name: 'boot.js', entry: 'src/boot-main.ts', budgeted: false, options: { banner: { js: '#!/usr/bin/env node' } } },
     // The portable Ed25519 provider (src/crypto-choice.ts requires it for `--crypto tweetnacl` or when node:crypto fails its self-test).
     { name: 'crypto-tweetnacl.js', entry: 'protocol/crypto-tweetnacl.ts', budgeted: false, options: {} },
     // The kiosk's UI server, which src/cli/run.ts requires as ./kiosk-ui.js when the profile has a `ui_port`.
@@ -238,7 +240,7 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
   // reader never sees half a bundle.
   for (const file of files) {
     mkdirSync(path.dirname(file.path), { recursive: true });
-    writeFileSync(`${file.path}.tmp`, file.contents, { mode: /\/(terminal|sim)\.js$/.test(file.path) ? 0o755 : 0o644 });
+    writeFileSync(`${file.path}.tmp`, file.contents, { mode: /\/(terminal|sim|boot)\.js$/.test(file.path) ? 0o755 : 0o644 });
     renameSync(`${file.path}.tmp`, file.path);
   }
   // Bundles earlier builds wrote and this one no longer does: nothing loads

@@ -5,8 +5,16 @@
 //   store (SignedStore, as boot does: statement, page table, pages read as
 //   touched) and exits once it is ready, against `node -e 0` in the same
 //   run; the probe is the store's modules bundled and minified as the
-//   firmware bundles them. The open alone (inside that process) and its
-//   heap are figures;
+//   firmware bundles them. Both sides run in a device's environment (PATH
+//   only: an inherited NODE_EXTRA_CA_CERTS, which this machine's shells set,
+//   costs every Node.js process a parse of that bundle at start). The issue
+//   asks for "≤ 50 ms to ready in a fresh process": no process is ready in
+//   50 ms on this machine (`node -e 0` alone takes 40 ms quiet and several
+//   hundred loaded), so the absolute whole-process targets are printed for
+//   what they are, and two figures read the wording as the open's cost:
+//   the open alone inside that fresh process, and the whole process's time
+//   beyond `node -e 0` spawned in the same round (median of 11 rounds), each
+//   judged ≤ 50 ms at 1,000,000 items. The heap of the open is a figure;
 // - lookup: the store's item(code) against Map.get on the same codes, on
 //   codes spread over the whole catalogue: warm (the same 1,000 codes, every
 //   200th, looked up again and again, as a bill's lines are) and cold (each
@@ -85,18 +93,34 @@ interface ProbeReport {
   readonly heapMiB: number;
 }
 
+/** A device's environment as far as Node.js cares: PATH, nothing inherited from this shell. */
+const deviceEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
 function openInFreshProcess(count: number): ProbeReport {
-  const child = spawnSync(process.execPath, [probeFile, storeDir(count), Buffer.from(hubSigner.publicKey).toString('hex'), testLine], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [probeFile, storeDir(count), Buffer.from(hubSigner.publicKey).toString('hex'), testLine], { encoding: 'utf8', env: deviceEnv });
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout) as ProbeReport;
 }
 
 const freshName = (count: number) => `fresh process: open the ${count.toLocaleString('en')}-item store, exit at ready`;
 
+function nodeE0(): void {
+  assert.equal(spawnSync(process.execPath, ['-e', '0'], { env: deviceEnv }).status, 0);
+}
+
+/** ms of a call, wall time. */
+function wallMs(run: () => unknown): number {
+  const started = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+const beyondFigure = (count: number) => `${count} items: the whole process beyond node -e 0 of the same round, ms (median of 11)`;
+
 const load: Benchmark = {
   name: 'catalogue-load',
   title: `a fresh process that opens the terminal's signed catalogue store and exits once ready, at ${sizes.map((count) => count.toLocaleString('en')).join(' and ')} items, vs node -e 0`,
-  baseline: { name: 'node -e 0', run: () => assert.equal(spawnSync(process.execPath, ['-e', '0']).status, 0) },
+  baseline: { name: 'node -e 0', run: nodeE0 },
   contenders: sizes.map((count) => ({ name: freshName(count), run: () => openInFreshProcess(count) })),
   async check() {
     const built = await esbuild.build({ stdin: { contents: probeSource, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, outfile: probeFile, packages: 'external', logLevel: 'silent' });
@@ -120,6 +144,8 @@ const load: Benchmark = {
       figures[`${count} items: file MiB`] = Math.round((statSync(path.join(storeDir(count), catalogueKind.fileName)).size / 1_048_576) * 10) / 10;
       figures[`${count} items: the open alone in the fresh process, ms (median of 5)`] = Math.round(middle.openMs * 10) / 10;
       figures[`${count} items: heap growth of the open, MiB`] = Math.round(middle.heapMiB * 100) / 100;
+      const beyond = Array.from({ length: 11 }, () => wallMs(() => openInFreshProcess(count)) - wallMs(nodeE0)).sort((a, b) => a - b);
+      figures[beyondFigure(count)] = Math.round((beyond[5] as number) * 10) / 10;
     }
     return figures;
   },
@@ -127,6 +153,7 @@ const load: Benchmark = {
     { contender: freshName(1_000_000), nsPerOpMax: 50_000_000, note: 'a fresh process is ready with the 1,000,000-item store ≤ 50 ms' },
     { contender: freshName(200_000), nsPerOpMax: 50_000_000, note: 'a fresh process is ready with the 200,000-item store ≤ 50 ms' },
     { contender: freshName(1_000_000), figure: '1000000 items: the open alone in the fresh process, ms (median of 5)', figureMax: 50, note: 'the open alone ≤ 50 ms at 1,000,000 items' },
+    { contender: freshName(1_000_000), figure: beyondFigure(1_000_000), figureMax: 50, note: 'a fresh process with the 1,000,000-item store is ready ≤ 50 ms beyond node -e 0' },
   ],
 };
 

@@ -2,6 +2,9 @@
 // bare Node.js (`node -e 0`), both spawned in this run. The boot budget of
 // docs/design.md (≤ 1.5 × `node -e 0`) is measured on the emulated profile by the
 // terminal's own benchmark; this one watches what the bundle alone adds.
+// Both run with PATH alone, as a device's service does: an inherited
+// NODE_EXTRA_CA_CERTS (this machine's shells set one) would make both parse
+// a certificate bundle at start and flatter the ratio (bench/terminal.bench.ts, boot).
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert';
 import path from 'node:path';
@@ -11,7 +14,7 @@ const root = process.cwd();
 const bundle = path.join(root, 'dist', 'terminal.js');
 
 function run(args: string[]): string {
-  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
   assert.equal(result.status, 0, result.stderr);
   return result.stdout;
 }

@@ -1,13 +1,15 @@
 // Proves every deadline of the firmware is kept on the clock it is given
-// (issue 19): outside the three places that are the wiring's or a wall-clock
+// (issue 19): outside the four places that are the wiring's or a wall-clock
 // matter, no firmware source (src/ but the kiosk UI, protocol/, device/ but
 // device/sim/) calls the process's timers or reads its clocks directly, so
 // an emulated run on the simulation's virtual clock (device/sim/virtual-clock.ts)
 // times every request, retry, driver timeout and session wait in virtual
-// time. The three: device/port.ts defines `systemClock`, the process's clock
+// time. The four: device/port.ts defines `systemClock`, the process's clock
 // the wiring passes in; src/cli/run.ts stamps log lines and the hub's
 // wall-clock seconds for a real device; src/catalogue/lock.ts waits in wall
-// time for another process holding a store's lock.
+// time for another process holding a store's lock; src/boot.ts (dist/boot.js,
+// outside the firmware, before it runs) writes its code cache 10 s of wall
+// time after the process starts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -30,6 +32,7 @@ const allowed: Record<string, number> = {
   [path.join('device', 'port.ts')]: 2,
   [path.join('src', 'cli', 'run.ts')]: 2,
   [path.join('src', 'catalogue', 'lock.ts')]: 2,
+  [path.join('src', 'boot.ts')]: 1,
 };
 
 /** The source without its comments (a comment may name a timer). */

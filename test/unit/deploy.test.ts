@@ -4,8 +4,9 @@
 // section says: a user of its own in the dialout group, the install
 // directory, restarts, the state directory 0700 under /var/lib, the screen on
 // the kiosk's tty and the log (stderr) in journald. Its ExecStart is run: the
-// same node flags and arguments on the built firmware (by this test's node,
-// not the unit's /usr/bin/node), the profile
+// same node flags and arguments on the built firmware's entry, dist/boot.js
+// (by this test's node, not the unit's /usr/bin/node, with $STATE_DIRECTORY
+// as systemd sets it, where boot.js leaves its code cache), the profile
 // path replaced by a copy of device/profiles/kiosk.json and `--check` added,
 // which reads the profile as run would and exits: the firmware takes that
 // command line, and the example profile's state directory is the unit's.
@@ -16,10 +17,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot, terminalBundle } from '../helpers/cli';
+
+/** The unit's script: dist/boot.js, which runs dist/terminal.js beside it. */
+const bootBundle = path.join(path.dirname(terminalBundle), 'boot.js');
 
 const unitFile = path.join(projectRoot, 'device', 'deploy', 'settle-kiosk.service');
 
@@ -78,7 +82,7 @@ test('the unit holds what the deployment section says', () => {
   assert.equal(unit.get('Install')?.get('WantedBy'), ['multi-user.target']);
   const start = execStart();
   assert.ok(path.isAbsolute(start.node), 'node by its absolute path');
-  assert.is(start.script, path.posix.join(one('WorkingDirectory'), 'terminal.js'), 'the firmware in the install directory');
+  assert.is(start.script, path.posix.join(one('WorkingDirectory'), 'boot.js'), "the firmware's code-cache entry (src/boot.ts) in the install directory");
   assert.equal(start.args.slice(0, 3), ['run', '--profile', '/etc/settle-terminal/kiosk.json']);
   assert.ok(unit.get('Unit')?.get('ConditionPathExists')?.includes('/etc/settle-terminal/kiosk.json'), 'no start without the profile');
 });
@@ -90,14 +94,15 @@ test("ExecStart's command line is one the firmware takes: with the example kiosk
     const profile = path.join(dir, 'kiosk.json');
     copyFileSync(path.join(projectRoot, 'device', 'profiles', 'kiosk.json'), profile);
     const args = start.args.map((word) => (word === '/etc/settle-terminal/kiosk.json' ? profile : word));
-    const checked = spawnSync(process.execPath, [...start.nodeFlags, terminalBundle, ...args, '--check'], { cwd: dir, encoding: 'utf8' });
+    const checked = spawnSync(process.execPath, [...start.nodeFlags, bootBundle, ...args, '--check'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', STATE_DIRECTORY: dir } });
     assert.is(checked.status, 0, checked.stderr);
     assert.is(checked.stderr, '');
     const read = JSON.parse(checked.stdout) as { profile: string; state: string; ports: Record<string, { path: string } | null> };
     assert.is(read.profile, 'kiosk');
     assert.is(read.state, path.posix.join('/var/lib', one('StateDirectory')), "the profile's state is the unit's StateDirectory");
     assert.ok(Object.values(read.ports).every((port) => port === null || port.path.startsWith('/dev/')));
-    const absent = spawnSync(process.execPath, [...start.nodeFlags, terminalBundle, ...start.args], { cwd: dir, encoding: 'utf8' });
+    assert.ok(existsSync(path.join(dir, 'terminal.js.cache')), 'boot.js left a code cache in $STATE_DIRECTORY');
+    const absent = spawnSync(process.execPath, [...start.nodeFlags, bootBundle, ...start.args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', STATE_DIRECTORY: dir } });
     assert.is(absent.status, 2);
     assert.match(absent.stderr, /^settle-terminal run: profile_unreadable: \/etc\/settle-terminal\/kiosk\.json: ENOENT/);
   } finally {
