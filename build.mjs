@@ -52,6 +52,7 @@ const external = [
   // finds its WebAssembly and data files beside its own module, and `pg` is
   // the PostgreSQL server's client; both load from node_modules at run time.
   '@electric-sql/pglite',
+  'pg',
 ];
 
 /**

@@ -338,7 +338,7 @@ export class CardReader {
       return answer;
     }
     // The command by name, the time it really took and the tries (a NAK or noise can use them up before the exchange's timeout).
-    return fail('timeout', `no answer to ${'PRESENCE POWER_ON POWER_OFF TRANSMIT'.split(' ')[cmd - CardCommand.presence]} (0x${cmd.toString(16)}) in ${Math.round(this.#clock.nowMs() - startMs)} ms, ${attempt} tries`);
+    return fail('timeout', `no answer to ${'PRESENCE POWER_ON POWER_OFF TRANSMIT'.split(' ')[cmd - CardCommand.presence]} (0x${cmd.toString(16)}) in ${(this.#clock.nowMs() - startMs) | 0} ms, ${attempt} tries`);
   }
 
   /** Reads until the response to (cmd, seq), a NAK, or the deadline. */

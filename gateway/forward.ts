@@ -31,9 +31,8 @@ import { createCborEncoder } from '../protocol/cbor-encode';
 import type { AnyMessage } from '../protocol/envelope';
 import { errorCodes, messageTypeByName, type BodyOf, type ErrorCode, type Person, type SettleInput, type SettleResult } from '../protocol/messages';
 import { resultAsSent, settlementDigest } from '../protocol/settle-request';
-import { periodEntries, periodTotals, type ReconItem } from '../src/journal/recon';
 import type { EventOf } from '../device/sim/hub/events';
-import { errorReply, handle, replyOf, type Handled, type HubContext } from '../device/sim/hub/handlers';
+import { errorReply, handle, institutionRecon, replyOf, type Handled, type HubContext } from '../device/sim/hub/handlers';
 import type { TerminalRecord } from '../device/sim/hub/state';
 import { fixmedinsCodeLength, nationalTime } from './envelope';
 import type { CallJournal, CallRow } from './journal';
@@ -76,7 +75,7 @@ class Unanswered extends Error {
 export class NationalGateway {
   readonly figures: GatewayFigures = { calls: 0, sentBytes: 0, receivedBytes: 0, noAnswers: 0, adopted: 0, fenced: 0, byInfno: {} };
   readonly #encoder = createCborEncoder();
-  /** Per terminal and period: whether the platform's totals agreed (3201), until its detail is sent. */
+  /** Per terminal and period whose totals the platform did not agree (3201), until its detail is sent. */
   readonly #reconVerdicts = new Map<string, boolean>();
 
   constructor(
@@ -356,29 +355,26 @@ export class NationalGateway {
     return local;
   }
 
-  /** Every settlement and cancel the hub booked for an institution's terminals. */
-  #institutionItems(ctx: HubContext, fixmedinsCode: string): ReconItem[] {
-    const items: ReconItem[] = [];
-    for (const [id, record] of ctx.state.terminals) if (record.fixmedins_code === fixmedinsCode) items.push(...ctx.state.reconItems(id));
-    return items;
-  }
-
   async #reconTotals(client: NationalClient, ctx: HubContext, terminal: TerminalRecord, request: Extract<AnyMessage, { type: 'recon_totals' }>, digest: Uint8Array): Promise<Handled> {
     const local = handle(ctx, terminal, request, digest);
     if (local.reply.type !== 'recon_totals_reply') return local;
     const { stmt_begndate: begin, stmt_enddate: end } = request.body.totals;
-    const items = this.#institutionItems(ctx, terminal.fixmedins_code);
-    const byInsutype = new Map<string, ReconItem[]>();
-    for (const item of items) {
-      const insutype = ctx.state.person(item.psn_no)?.person.insutype;
-      if (insutype !== undefined) byInsutype.set(insutype, [...(byInsutype.get(insutype) ?? []), item]);
+    const insutypes = new Set<string>();
+    for (const [id, record] of ctx.state.terminals) {
+      if (record.fixmedins_code !== terminal.fixmedins_code) continue;
+      for (const item of ctx.state.reconItems(id)) {
+        const insutype = ctx.state.person(item.psn_no)?.person.insutype;
+        if (insutype !== undefined) insutypes.add(insutype);
+      }
     }
     let agree = true;
-    for (const [insutype, own] of [...byInsutype].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const output = await this.#must(client, '3201', map.reconTotalsInput(this.identity, periodTotals(own, begin, end), insutype), null);
+    for (const insutype of [...insutypes].sort()) {
+      const { totals } = institutionRecon(ctx, terminal.fixmedins_code, begin, end, (psnNo) => ctx.state.person(psnNo)?.person.insutype === insutype);
+      const output = await this.#must(client, '3201', map.reconTotalsInput(this.identity, totals, insutype), null);
       if ((output.stmtinfo as map.Fields).stmt_rslt !== '0') agree = false;
     }
-    this.#reconVerdicts.set(`${terminal.id}:${begin}/${end}`, agree);
+    if (agree) this.#reconVerdicts.delete(`${terminal.id}:${begin}/${end}`);
+    else this.#reconVerdicts.set(`${terminal.id}:${begin}/${end}`, false);
     const body = local.reply.body as BodyOf<'recon_totals_reply'>;
     return { reply: { type: 'recon_totals_reply', body: { ...body, agree: body.agree && agree } } };
   }
@@ -388,9 +384,9 @@ export class NationalGateway {
     const { stmt_begndate: begin, stmt_enddate: end, last } = request.body;
     const key = `${terminal.id}:${begin}/${end}`;
     if (local.reply.type !== 'recon_detail_reply' || !last || this.#reconVerdicts.get(key) !== false) return local;
-    const items = this.#institutionItems(ctx, terminal.fixmedins_code);
-    const entries = periodEntries(items, begin, end).filter((entry) => entry.kind !== 'cancel');
-    const output = await this.#must(client, '3202', map.reconDetailInput(this.identity, periodTotals(items, begin, end), entries.slice(0, reconDetailMax)), null);
+    const { totals, entries } = institutionRecon(ctx, terminal.fixmedins_code, begin, end);
+    const settled = entries.filter((entry) => entry.kind !== 'cancel');
+    const output = await this.#must(client, '3202', map.reconDetailInput(this.identity, totals, settled.slice(0, reconDetailMax)), null);
     this.#reconVerdicts.delete(key);
     const body = local.reply.body as BodyOf<'recon_detail_reply'>;
     const national = (output.mismatch as map.Fields[]).map((line) => ({ setl_id: line.setl_id as string, code: mismatchCodes[line.stmt_rslt as string] ?? 'amounts_differ' }));

@@ -5,8 +5,8 @@
 // left unanswered resolved before anything is served, and the reference
 // hub's `handler` that refuses, for an institution the configuration does
 // not name, what would need the platform (`institution_not_networked`).
-// `hub gateway` (gateway/command.ts) and `npm start -- --gateway`
-// (device/sim/demo.ts) both build it here.
+// `hub gateway` (device/sim/hub/cli.ts) and `npm start -- --gateway`
+// (device/sim/demo-gateway.ts) both build it here.
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import type { AnyMessage } from '../protocol/envelope';
 import { errorReply, handle, type Handled, type HubContext } from '../device/sim/hub/handlers';
@@ -26,7 +26,7 @@ const platformTypes: ReadonlySet<string> = new Set(['person_query', 'pre_settle'
 export class GatewayStartError extends Error {
   override readonly name = 'GatewayStartError';
   constructor(
-    readonly code: 'journal_institution_unknown' | 'db_unavailable',
+    readonly code: 'journal_institution_unknown',
     message: string,
   ) {
     super(message);

@@ -19,6 +19,7 @@
 import assert from 'node:assert';
 import * as limits from './limits';
 import { bpMax, lineAmtFenMax, lineQtyMilliMax, moneyFenMax, totalFenMax, visitLinesMax } from './limits';
+import { crc32 } from './framing';
 import { bool, bytes, dateText, enumOf, list, nullable, optional, record, rule, struct, text, uint, type Infer, type Type } from './schema';
 
 // ---- scalars -----------------------------------------------------------
@@ -59,6 +60,14 @@ const medType = rule(enumOf(['11', '14', '21', '41']));
 const chrgitmLv = rule(enumOf(['01', '02', '03']));
 const restriction = rule(enumOf(['restricted:gender', 'restricted:age', 'restricted:chronic']));
 const fundPayType = rule(enumOf(['310100', '390100', '330100', '390200', '610100', '310200']));
+/**
+ * An e-certificate token's check: its last 8 characters are the CRC-32 of
+ * everything before them (prefix included, ASCII) in lowercase hex. The
+ * terminal refuses a token whose check fails (`token_check_failed`) before it
+ * asks the hub: a misread or made-up code never reaches the hub.
+ */
+export const ecertCheck = (text: string): string => crc32(Buffer.from(text, 'latin1')).toString(16).padStart(8, '0');
+
 const credentialKind = rule(enumOf(['ecert', 'id_card', 'ss_card']));
 const blobKind = rule(enumOf(['catalogue', 'policy_book']));
 const reversible = rule(enumOf(['settle', 'cancel']));

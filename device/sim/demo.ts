@@ -43,6 +43,7 @@ import { seededRandom } from './prng';
 import { Site, type SiteTerminal } from './site';
 import { fillStores } from './hub/provision';
 import { VirtualClock } from './virtual-clock';
+import { compareLedgers, startDemoGateway, type DemoGateway } from './demo-gateway';
 import { demoSyntax } from './usage';
 
 
@@ -61,6 +62,8 @@ export interface DemoOptions {
   readonly clock: 'real' | 'virtual';
   /** Fails the run when nothing progresses for this many seconds of the run's clock; null: no watchdog. */
   readonly watchdogS: number | null;
+  /** The terminals meet the gateway, which calls the national simulator (`--gateway`), instead of the reference hub. */
+  readonly gateway: boolean;
 }
 
 /** The kiosk whose page `--ui` serves: its patients (Mr. Zhang, the unfiled one) are driven from the page. */
@@ -99,6 +102,8 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
   const ui = values.ui === true;
   if (values['ui-port'] !== undefined && !ui) throw new UsageError('bad_flag: --ui-port goes with --ui');
   if (ui && values.json === true) throw new UsageError('bad_flag: --json does not go with --ui (with the page on, stdout carries only its address)');
+  // The gateway's calls to the platform are real sockets, which go on in wall time while a virtual clock would jump.
+  if (values.gateway === true && clock === 'virtual') throw new UsageError("bad_flag: --gateway runs on the real clock (its HTTP calls take wall time), not with --clock virtual");
   return {
     seed: whole('seed', 0, 0xffff_ffff, 1),
     baud: whole('baud', lineBaudMin, 4_000_000, 115_200),
@@ -110,6 +115,7 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
     uiPort: whole('ui-port', 0, 65_535, 0),
     clock,
     watchdogS: watchdog === undefined ? null : Number(watchdog),
+    gateway: values.gateway === true,
   };
 }
 
@@ -251,7 +257,11 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
   const timeS = () => dayStartS + Math.floor((clock.nowMs() - startMs) / 1_000);
   const kill = io.env.SETTLE_DEMO_KILL;
   const watchdog = new Watchdog(clock, options.watchdogS, virtual !== null);
-  const site = new Site({ kind: 'emulated', dir: root, hubDir: path.join(root, 'hub'), line: { baud: options.baud, loss: options.loss, seed: options.seed }, clock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS, timers: clock }) });
+  // --gateway: the terminals' hub is the gateway (a reference hub whose handler calls the national simulator).
+  const national = options.gateway ? await startDemoGateway(root, sites, timeS, clock) : null;
+  const site = new Site({ kind: 'emulated', dir: root, hubDir: path.join(root, 'hub'), line: { baud: options.baud, loss: options.loss, seed: options.seed }, clock, timeS, openHub: (dir) => ReferenceHub.open({ dir, timeS, timers: clock, ...(national === null ? {} : { handler: national.handler }) }) });
+  if (national !== null) say(`demo: terminal -> gateway -> national simulator at ${national.url} (the gateway's journal in ${path.join(root, 'gateway-db')})`);
+  if (options.patients > 0 && national !== null && national.nationalHub.state.population(options.seed)?.persons !== options.patients) national.nationalHub.generate(options.seed, options.patients, 1, demoDay);
   if (options.patients > 0 && site.hub.state.population(options.seed)?.persons !== options.patients) site.hub.generate(options.seed, options.patients, 1, demoDay);
   // A state directory used before: the patients whose bill an earlier run settled are not played again.
   const all = plans(options);
@@ -336,18 +346,20 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
       watchdog.lastResort();
       return 3;
     }
-    const summary = { ...settled, time: { clock: options.clock, run_ms: Math.round(clock.nowMs() - startMs), quiet_max_ms: Math.round(watchdog.quietMaxMs), wall_ms: Math.round(performance.now() - wallStartMs) } };
+    const gatewaySummary = national === null ? null : gatewayReport(national, site.hub, say);
+    const summary = { ...settled, ...(gatewaySummary === null ? {} : { gateway: gatewaySummary }), time: { clock: options.clock, run_ms: Math.round(clock.nowMs() - startMs), quiet_max_ms: Math.round(watchdog.quietMaxMs), wall_ms: Math.round(performance.now() - wallStartMs) } };
     watchdog.stop();
     for (const kiosk of kiosks.values()) await kiosk.terminal.close();
     await Promise.all(running);
     say(`time: ${(summary.time.run_ms / 1_000).toFixed(1)} s on the ${options.clock} clock, ${(summary.time.wall_ms / 1_000).toFixed(1)} s of wall time`);
     if (options.json) say(JSON.stringify(summary));
-    return summary.reconciliation.agree && summary.audit.ok ? 0 : 1;
+    return summary.reconciliation.agree && summary.audit.ok && (gatewaySummary?.ledgers.equal ?? true) ? 0 : 1;
   } finally {
     watchdog.stop();
     for (const kiosk of kiosks.values()) await kiosk.terminal.close().catch(() => undefined);
     await (ui as { close(): Promise<void> } | null)?.close();
     await site.close();
+    await national?.close();
     virtual?.stop();
     watchdog.closed();
     if (options.state === null) rmSync(root, { recursive: true, force: true });
@@ -586,4 +598,18 @@ function syntheticStart(hub: ReferenceHub, psnNo: string): Person | undefined {
   const match = /^G([0-9]+)P([0-9]+)$/.exec(psnNo);
   const population = match === null ? undefined : hub.state.population(Number(match[1]));
   return population === undefined ? undefined : syntheticPerson(population, Number((match as RegExpExecArray)[2])).person;
+}
+
+/** `--gateway`: the gateway's calls and national JSON bytes, the simulator's, and the platform's ledger against the gateway's. */
+function gatewayReport(national: DemoGateway, gatewayHub: ReferenceHub, say: (line: string) => void) {
+  const figures = national.gateway.figures;
+  const byInfno = Object.entries(figures.byInfno).sort(([a], [b]) => (a < b ? -1 : 1));
+  const settlements = figures.byInfno['2207'] ?? 0;
+  const ledgers = compareLedgers(gatewayHub, national.nationalHub);
+  say('\n=== the gateway to the national interface ===');
+  say(`gateway: ${figures.calls} national calls (${byInfno.map(([infno, count]) => `${infno} x${count}`).join(', ')}), ${figures.noAnswers} unanswered, ${figures.adopted} adopted, ${figures.fenced} fenced`);
+  say(`gateway: national JSON ${figures.sentBytes} bytes sent, ${figures.receivedBytes} bytes received${settlements > 0 ? `; ${Math.round((figures.sentBytes + figures.receivedBytes) / settlements)} bytes per settlement (every call of the day over the 2207s)` : ''}`);
+  say(`national simulator: ${national.national.stats.calls} calls answered, ${national.national.stats.refused} refused`);
+  say(`national ledger: ${ledgers.equal ? `${ledgers.in_force} settlements in force, each equal to the gateway's to the fen, and no other` : ledgers.problems.join('; ')}`);
+  return { calls: figures.calls, by_infno: figures.byInfno, sent_bytes: figures.sentBytes, received_bytes: figures.receivedBytes, no_answers: figures.noAnswers, adopted: figures.adopted, fenced: figures.fenced, national: { ...national.national.stats }, ledgers };
 }

@@ -7,17 +7,18 @@ import assert from 'node:assert';
 import { PortError, type Port } from '../port';
 import type { Random } from './prng';
 import { ecertTokenPrefix } from '../qr-scanner';
+import { ecertCheck } from '../../protocol/messages';
 
 export type Terminator = 'cr' | 'lf' | 'crlf';
 const terminators: Record<Terminator, string> = { cr: '\r', lf: '\n', crlf: '\r\n' };
 const base64url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** A well-formed e-certificate token with `bodyLength` random base64url characters. */
+/** A well-formed e-certificate token with `bodyLength` base64url characters: random ones, then the 8 of its check (protocol/messages.ts `ecertCheck`). */
 export function sampleToken(random: Random, bodyLength = 32): string {
   assert(Number.isInteger(bodyLength) && bodyLength >= 16 && bodyLength <= 400, 'token body is 16 to 400 characters');
   let body = '';
-  for (let i = 0; i < bodyLength; i += 1) body += base64url[random.below(64)];
-  return ecertTokenPrefix + body;
+  for (let i = 0; i < bodyLength - 8; i += 1) body += base64url[random.below(64)];
+  return ecertTokenPrefix + body + ecertCheck(ecertTokenPrefix + body);
 }
 
 export interface QrScannerEmulatorOptions {

@@ -24,7 +24,7 @@ export const emulateSyntax = {
 
 export const demoSummary = 'the kiosk demo on the emulated profile with the seed patients (npm start)';
 export const demoSyntax = {
-  synopsis: 'demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json] [--ui [--ui-port N]] [--clock real|virtual] [--watchdog-s N]',
+  synopsis: 'demo [--seed N] [--baud N] [--loss P] [--patients N] [--state DIR] [--json] [--ui [--ui-port N]] [--clock real|virtual] [--watchdog-s N] [--gateway]',
   flags: {
     seed: { value: 'N', help: 'seeds the line faults and the synthetic patients (default 1)' },
     baud: { value: 'N', help: "the simulated lines' speed, 1200 to 4000000 (default 115200)" },
@@ -36,6 +36,7 @@ export const demoSyntax = {
     'ui-port': { value: 'N', help: 'with --ui: the page on 127.0.0.1:N (default 0, a free port)' },
     clock: { value: 'real|virtual', help: "the run's time: the process's (default real), or virtual, which jumps from one timer to the next (a slow, lossy line in seconds of wall time)" },
     'watchdog-s': { value: 'N', help: "fails the run (exit 3) when nothing progresses for N seconds of the run's clock (default: no watchdog)" },
+    gateway: { help: 'terminal -> gateway -> national simulator over HTTP instead of the reference hub (real clock only); ends with the gateway\'s figures' },
   },
   positionalsMax: 0,
 } as const satisfies Syntax;

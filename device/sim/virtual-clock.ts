@@ -14,8 +14,10 @@
 // Work never takes virtual time: a run on this clock is a run on an
 // infinitely fast machine. Like Node's own timers, a delay under 1 ms is
 // 1 ms, so time always moves forward. Every other party of the run must be
-// in memory (memory ports, synchronous journals): a real port or socket
-// would go on in wall time while this clock jumps. One virtual clock drives
+// in memory (memory ports, journals) or wait on the fs module's requests
+// (the reference hub's fdatasync off the event loop, device/sim/hub/log-sync.ts),
+// which the clock waits for: a real port or socket would go on in wall time
+// while this clock jumps. One virtual clock drives
 // a process at a time (two would each wait for the other's turn).
 import type { Clock } from '../port';
 

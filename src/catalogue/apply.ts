@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { bytesEqual } from '../../protocol/crypto';
 import { checkRecord, CatalogueRecordError } from './build';
 import { applyDelta, decodeDelta } from './delta';
-import { replaceDurably, setAside, type FileSystem } from './files';
+import { isIoError, replaceDurably, setAside, type FileSystem } from './files';
 import { CatalogueFormatError, type Catalogue } from './layout';
 import { PageGuard, pageBytes, pageCount, pageHashBytes, pageTable, StoreDamagedError, tableDigest } from './pages';
 import { applyPolicyDelta, decodePolicyDelta, PolicyBookError, type PolicyBook } from './policy-book';
@@ -179,9 +179,6 @@ function deltaResult(kind: Statement['kind'], current: unknown, body: Uint8Array
   return kind === 'catalogue' ? applyDelta(current as Catalogue, decodeDelta(body), toVersion) : applyPolicyDelta(current as PolicyBook, decodePolicyDelta(body), toVersion);
 }
 
-function isIoError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code as string);
-}
 
 /** Whether a snapshot re-delivers the version held, to heal a store whose current file was lost (`fault`). */
 function healsHeld<T>(store: SignedStore<T>, held: Held<T> | null, statement: Statement): boolean {

@@ -64,7 +64,8 @@ function compareCodes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function align8(value: number): number {
+/** `value` rounded up to a multiple of 8 (the catalogue's sections and the update container's body are 8-byte aligned). */
+export function align8(value: number): number {
   return (value + 7) & ~7;
 }
 

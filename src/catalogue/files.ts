@@ -136,7 +136,8 @@ export function clearStaging(fs: FileSystem, paths: VersionedPaths): void {
   }
 }
 
-function isIoError(error: unknown): boolean {
+/** An operating system's I/O error (ENOSPC, EIO, EACCES…): the disk refused, not a bug. One definition for the catalogue's files, apply and store. */
+export function isIoError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code as string);
 }
 

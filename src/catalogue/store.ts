@@ -27,7 +27,7 @@ import type TypedEmitter from 'typed-emitter';
 import type { Verifier } from '../../protocol/crypto';
 import { bytesEqual } from '../../protocol/crypto';
 import { applyUpdate, verifyFileOnDisk } from './apply';
-import { clearStaging, nodeFileSystem, setAside, versionedPaths, type FileReader, type FileSystem, type VersionedPaths } from './files';
+import { clearStaging, isIoError, nodeFileSystem, setAside, versionedPaths, type FileReader, type FileSystem, type VersionedPaths } from './files';
 import { Catalogue, CatalogueFormatError } from './layout';
 import { lockStore, type StoreLock } from './lock';
 import { pageBytes, StoreDamagedError, type PageGuard } from './pages';
@@ -82,9 +82,6 @@ export function catalogueLine(fixmedinsCode: string): string | null {
 /** The policy book's line: one book for the whole country. */
 export const policyBookLine = '';
 
-function isIoError(error: unknown): boolean {
-  return error instanceof Error && /^E[A-Z]+$/.test(String((error as NodeJS.ErrnoException).code));
-}
 
 /** An error that means a stored file cannot serve (as opposed to a bug). */
 export function isStoreFault(error: unknown): error is Error & { readonly code: string } {

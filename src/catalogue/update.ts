@@ -25,6 +25,7 @@ import { decodeStrict, type CborValue } from '../../protocol/cbor-decode';
 import { createCborEncoder } from '../../protocol/cbor-encode';
 import { signSign1, verifySign1, wireProtectedHeader, wireHeaders } from '../../protocol/cose';
 import { bytesEqual, type Signer, type Verifier } from '../../protocol/crypto';
+import { align8 } from './build';
 import { contentDigest, PageGuard, pageCount, pageHashBytes, tableDigest } from './pages';
 
 export const updateMagic = 'SUPD';
@@ -88,9 +89,6 @@ export interface Container {
   readonly body: Uint8Array;
 }
 
-function align8(value: number): number {
-  return (value + 7) & ~7;
-}
 
 /**
  * A container as the parts to write, in order: the prefix with the statement

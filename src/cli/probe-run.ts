@@ -18,13 +18,11 @@ import { StreamPort } from '../../device/stream-port';
 import { ProfileError, serialFrame, type PortName } from '../profile';
 import { exitNegative, exitOk, exitUsage, parseCommandArgs, UsageError, writeOut, type CliIo, type Command, type Syntax } from './command';
 import { parseBaud } from './input';
+// The ID number masked as the screens and the receipt mask it: 110105********002X.
+import { maskId } from '../session/text';
 
 const kinds = ['card-reader', 'qr-scanner', 'printer'] as const;
 
-/** Masks the middle of a resident ID number for a log: 110105********002X. */
-function maskId(id: string): string {
-  return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
-}
 
 async function probeCardReader(port: StreamPort, pin: string | undefined, say: (line: string) => Promise<void>): Promise<Result<unknown>> {
   const reader = new CardProbe(port, { clock: systemClock });

@@ -34,7 +34,7 @@ const entries: readonly (readonly string[])[] = [
   ['医保平台暂时无法处理，请稍后再试', 'The settlement platform cannot take this now; please try again shortly.', 'internal', 'busy', 'malformed', 'schema_violation', 'wrong_direction', 'replay_stale', 'chunk_out_of_range', 'catalogue_version_unknown', 'policy_version_unknown'],
   ['正在重新连接医保平台，请稍候', 'Reconnecting to the settlement platform; please wait.', 'session_unknown', 'not_signed_in', 'queue_not_empty'],
   ['未查询到您的参保信息', 'No insurance record was found for you.', 'person_not_found'],
-  ['凭证无效，请重新出示医保电子凭证或社保卡', 'This credential is not valid; please show your e-certificate or card again.', 'credential_invalid'],
+  ['凭证无效，请重新出示医保电子凭证或社保卡', 'This credential is not valid; please show your e-certificate or card again.', 'credential_invalid', 'token_check_failed'],
   ['未查询到待结算费用，请到收费窗口确认', 'No bill is waiting for you; please ask at the billing counter.', 'bill_not_found'],
   ['费用明细已变更，请重新结算', 'Your bill changed; please settle again.', 'bill_changed'],
   ['结算结果核对不一致，未扣费，请到人工窗口办理', 'The platform computed a different result: nothing was charged; please go to a staffed counter.', 'result_mismatch'],

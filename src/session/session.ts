@@ -13,6 +13,7 @@ import assert from 'node:assert';
 import { EventEmitter } from 'node:events';
 import type TypedEmitter from 'typed-emitter';
 import { createCborEncoder } from '../../protocol/cbor-encode';
+import { crc32 } from '../../protocol/framing';
 import type { BodyOf, Credential, Institution, Person } from '../../protocol/messages';
 import { settleRequest, visitCase } from '../../protocol/settle-request';
 import type { Catalogue } from '../catalogue/layout';
@@ -335,8 +336,12 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
   /** Waits for a card in the slot or a scanned e-certificate; redraws (and does idle work) now and then. */
   async #idle(): Promise<Event> {
     const untilMs = this.#nowMs() + this.timeoutsMs.idle;
-    const { card, scanner } = this.#o;
+    const { card, scanner, journal } = this.#o;
+    // The idle line's queued count as drawn: redrawn as soon as the queue changes (an advice or a reversal
+    // queued or sent while idle), not at the next refresh.
+    let drawn = journal.queueLength;
     while (this.#nowMs() < untilMs && !this.#stop.signal.aborted) {
+      if (drawn !== (drawn = journal.queueLength)) this.#show();
       if (card !== null) {
         const presence = await this.#onCard(() => card.presence());
         if (presence.ok && presence.value === 'absent') this.#cardHeld = false;
@@ -397,6 +402,9 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
   }
 
   async #person(): Promise<Event> {
+    const { kind, id } = this.visit.credential as Credential;
+    // An e-certificate's last 8 characters are the CRC-32 of the rest in hex (protocol/messages.ts, ecertCheck).
+    if (kind === 'ecert' && crc32(Buffer.from(id.slice(0, -8))) !== Number(`0x${id.slice(-8)}`)) return this.#end('token_check_failed', 'refused');
     const out = await this.#ask(this.#o.client.person(this.visit.credential as Credential));
     if (typeof out === 'string') return out;
     this.visit.person = out.value;

@@ -47,8 +47,13 @@ test('every seed patient through the gateway ends as through the reference hub, 
   // ---- the direct path ----
   const direct = await siteRig({ clock: new WallClock(zhangDayS) });
   const expected: unknown[] = [];
+  const directMs: number[] = [];
   try {
-    for (const [index, seed] of seeds.entries()) expected.push(settledAt(direct.hub, await settleSeed(direct.terminal(codeOf(index)), index, seed.input.acct_used)));
+    for (const [index, seed] of seeds.entries()) {
+      const outcome = await settleSeed(direct.terminal(codeOf(index)), index, seed.input.acct_used);
+      if (outcome.ok) directMs.push(outcome.ms);
+      expected.push(settledAt(direct.hub, outcome));
+    }
   } finally {
     await direct.close();
   }
@@ -85,6 +90,10 @@ test('every seed patient through the gateway ends as through the reference hub, 
       if (outcome.ok) assert.is(inForceAt(r.national.hub, seed.input.mdtrt_id).length, 1);
     }
     const settleable = [...seeds.keys()].filter((index) => outcomes[index]?.ok === true);
+    // The closing figures (printed, never asserted): a settle's wall time on each path, the national JSON per settle.
+    const mean = (values: number[]) => (values.reduce((sum, value) => sum + value, 0) / values.length).toFixed(0);
+    const settle = r.gateway.figures;
+    console.log(`gateway-equality: ${settleable.length} settles; settle ${mean(directMs)} ms direct, ${mean(outcomes.flatMap((outcome) => (outcome.ok ? [outcome.ms] : [])))} ms through the gateway; national JSON over the clean run ${settle.sentBytes} B sent, ${settle.receivedBytes} B received in ${settle.calls} calls (${JSON.stringify(settle.byInfno)})`);
     const steps = sequences[settleable[0] as number] as string[];
     assert.equal(steps, ['1101', '2201', '2203', '2204', '2207']);
     for (const index of settleable) assert.equal(sequences[index], steps, `${seeds[index]?.name}: the same calls`);

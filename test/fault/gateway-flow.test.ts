@@ -8,7 +8,10 @@
 // sending it, after the platform settled it and before the answer was
 // recorded, or while it resolved a lost answer, recovers at its next start
 // (5203, 2601): the platform holds exactly one settlement of the visit and
-// the terminal's retry of its seq is answered with it.
+// the terminal's retry of its seq is answered with it; and when the terminal
+// gave up meanwhile and reverses its settle, the settlement the platform kept
+// for it (never booked at the gateway) is reversed there too, and the bill
+// settles afresh, once.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CallJournal } from '../../gateway/journal';
@@ -173,5 +176,38 @@ for (const crash of crashes) {
     }
   });
 }
+
+test('a settlement the platform kept through a crash, which the terminal gave up on and reverses, is reversed at the platform; the bill settles again once', async () => {
+  const killed = deferred();
+  const r: Awaited<ReturnType<typeof gatewaySite>> = await gatewaySite(store, {
+    journalHook: killing('settle', (args) => args[1] === 'done', async () => {
+      await r.site.hub.crash();
+      killed.resolve();
+    }),
+  });
+  try {
+    const t = r.site.terminal(zhangAt);
+    const { body } = await prepareSettle(t, 0, zhang.input.acct_used);
+    const settling = t.client.settle(body);
+    await killed.promise;
+    // The gateway stays down past the terminal's patience: its settle ends without a verdict and its reversal is queued.
+    const gaveUp = await settling;
+    assert.is(gaveUp.ok, false, JSON.stringify(gaveUp));
+    assert.is(inForceAt(r.national.hub, zhang.input.mdtrt_id).length, 1, 'the platform settled it');
+    assert.is(await r.restart(), 1);
+    assert.equal((await r.journal.all()).map((row) => row.state), ['adopted']);
+    assert.is(r.site.hub.state.ledger.length, 0, 'never booked at the gateway');
+    await t.client.flush();
+    assert.is(inForceAt(r.national.hub, zhang.input.mdtrt_id).length, 0, 'the reversal reached the platform');
+    const again = await t.client.settle((await prepareSettle(t, 0, zhang.input.acct_used)).body);
+    assert.ok(again.ok, JSON.stringify(again));
+    if (!again.ok) return;
+    const inForce = inForceAt(r.national.hub, zhang.input.mdtrt_id);
+    assert.is(inForce.length, 1);
+    assert.is(inForce[0]?.event.setl_id, again.value.setl_id);
+  } finally {
+    await r.close();
+  }
+});
 
 test.run();

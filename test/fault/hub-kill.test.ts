@@ -90,8 +90,11 @@ test(`SIGKILL at seeded moments loses no answered settlement and doubles none ${
       }
     })();
     let settled = 0;
+    // At least 4 s of work, and then on until two kills and ten settlements have happened
+    // (a loaded machine settles fewer a second), within a bound that keeps a stuck run from hanging.
     const untilMs = Date.now() + 4_000;
-    for (let turn = 0; Date.now() < untilMs || kills < 2; turn += 1) {
+    const boundMs = Date.now() + 60_000;
+    for (let turn = 0; (Date.now() < untilMs || kills < 2 || settled < 10) && Date.now() < boundMs; turn += 1) {
       const index = [0, 4][turn % 2] as number;
       const person = await client.person(syntheticCredentials(3, index)[0] as Credential);
       if (!person.ok) continue;

@@ -7,7 +7,8 @@
 // the patient's accumulators and the terminal's journal: a settlement is
 // either confirmed at the terminal and in force once at the hub, or nowhere
 // (reversed, refused), and the accumulators moved by exactly the deltas in
-// force.
+// force. The hub's log on the real disk commits with its fdatasync off the
+// event loop; one scenario fails that fdatasync.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createCborEncoder } from '../../protocol/cbor-encode';
@@ -18,6 +19,7 @@ import { createSealer } from '../../protocol/envelope';
 import type { BodyOf } from '../../protocol/messages';
 import type { JournalStorage } from '../../src/journal/storage';
 import { nodeJournalStorage } from '../../src/journal/storage';
+import { DeferredSyncStorage } from '../../device/sim/hub/log-sync';
 import { seedIdentities } from '../../device/sim/hub/seed';
 import { prepareSettle, rig } from '../helpers/hub-rig';
 import { PowerCut } from '../helpers/memory-disk';
@@ -232,6 +234,48 @@ scenario(
     assert.not.equal(accumulators(r), before);
   },
   { hub: { storage: failingStorage } },
+);
+
+/** The real disk with its fdatasync off the event loop, whose next asynchronous fdatasync fails when told (then calls what it was told with). */
+let failNextSync: (() => void) | null = null;
+let syncsFailed = 0;
+class FailingSyncStorage extends DeferredSyncStorage {
+  override syncAsync(file: string): Promise<void> {
+    const then = failNextSync;
+    if (then === null) return super.syncAsync(file);
+    failNextSync = null;
+    syncsFailed += 1;
+    setTimeout(then, 30);
+    return Promise.reject(new PowerCut('the disk fails the fdatasync of the hub log'));
+  }
+}
+
+scenario(
+  "the fdatasync of the settlement's group fails off the event loop: no reply leaves, the hub stops; restarted, the retry settles it once",
+  async (r) => {
+    const before = accumulators(r);
+    const { body } = await prepareSettle(r.terminal);
+    const failingTap = r.tap;
+    let armed = false;
+    r.tap.up = (_index, type) => {
+      if (type === 'settle' && !armed) {
+        armed = true;
+        // Start again once the failed fdatasync has stopped the hub.
+        failNextSync = () => void r.restartHub('crash');
+      }
+      return 'deliver';
+    };
+    const settled = await r.terminal.client.settle(body);
+    assert.ok(settled.ok, JSON.stringify(settled));
+    assert.is(syncsFailed, 1, 'the fdatasync did fail');
+    assert.ok(failingTap.frames.some((frame) => frame.type === 'settle'), 'the settle reached the failing hub');
+    assert.is(failingTap.frames.filter((frame) => frame.type === 'settle_reply').length, 0, 'the failing hub sent no reply');
+    assert.is(r.tap.frames.filter((frame) => frame.type === 'settle_reply').length, 1, 'the restarted hub answered the retry');
+    assert.is(r.hub.state.ledger.length, 1, 'settled once');
+    assert.equal(inForce(r), [settled.ok ? settled.value.setl_id : '']);
+    assert.not.equal(accumulators(r), before);
+  },
+  { hub: { storage: new FailingSyncStorage(nodeJournalStorage()) } },
 );
 
 scenario(

@@ -10,7 +10,8 @@
 // advice whose account payment the hub's balance no longer covers (the account
 // was spent elsewhere meanwhile) is refused `account_insufficient`: the
 // terminal journals the refusal, nothing is charged, and its idle screen
-// tells staff.
+// tells staff. The idle line's queued count is redrawn as soon as the queue
+// changes while the terminal is idle.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BodyOf } from '../../protocol/messages';
@@ -49,6 +50,29 @@ test('a pharmacy bill under the floor settles offline, prints OFFLINE, uploads w
     const day = new Date((rig.terminal.client.nowS() + 8 * 3_600) * 1_000).toISOString().slice(0, 10);
     const recon = await rig.terminal.client.reconcile(day, day);
     assert.ok(recon.ok && recon.value.agree, JSON.stringify(recon));
+  } finally {
+    await rig.close();
+  }
+});
+
+test('the idle line follows the queue while idle: "2 queued" once the reversal and the advice wait, "0 queued" as soon as it is sent, without a visit or the half-minute refresh', async () => {
+  // The idle screen's own refresh a minute away: only the queue's change can redraw it within the test's wait.
+  const rig = await TerminalRig.open({ fixmedins: pharmacyBuyer.fixmedins_code, timeoutsMs: { idle: 60_000 } });
+  try {
+    const { setl } = await rig.visit(pharmacyBuyer, 'qr', cutAtSettle());
+    assert.ok(setl?.offline, 'settled offline');
+    const idleLine = () => (rig.frames.at(-1) ?? []).find((row) => row.includes('queued')) ?? '';
+    // The advice waits, behind the reversal of the settle that went unanswered.
+    assert.match(idleLine(), / · 2 queued/, `${idleLine()} (queue ${rig.terminal.journal.queueLength})`);
+    const drawn = rig.frames.length;
+    await lineBack();
+    assert.is(await rig.terminal.client.flush(), 0);
+    assert.is(rig.terminal.journal.queueLength, 0);
+    // The terminal stays idle: no visit, no key; the idle loop sees the queue change and draws the line again.
+    for (let waited = 0; !/ · 0 queued/.test(idleLine()) && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.match(idleLine(), / · 0 queued/, 'redrawn with the queue');
+    assert.ok(rig.frames.length > drawn);
+    assert.is(rig.terminal.session.state, 'idle');
   } finally {
     await rig.close();
   }

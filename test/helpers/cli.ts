@@ -67,6 +67,8 @@ export interface RunningTerminal {
   send(line: string): void;
   /** Sends `signal` and resolves with the exit code; kills it if it lingers. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Its exit code once it has ended by itself (null when a signal ended it), sending nothing. */
+  exited(): Promise<number | null>;
   stderr(): string;
 }
 
@@ -129,6 +131,7 @@ function startBundle(bundle: string, args: readonly string[]): RunningTerminal {
     send(line) {
       child.stdin.write(`${line}\n`);
     },
+    exited: () => exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const force = setTimeout(kill, 3_000);

@@ -235,8 +235,8 @@ export async function siteRig(options: { clock: WallClock; handler?: HubOptions[
   };
 }
 
-/** What a terminal got for a seed patient: the settlement's setl_id, or the code that refused it (locally or at the hub). */
-export type SeedOutcome = { readonly ok: true; readonly setl_id: string } | { readonly ok: false; readonly code: string };
+/** What a terminal got for a seed patient: the settlement's setl_id (and the settle's wall time, ms), or the code that refused it (locally or at the hub). */
+export type SeedOutcome = { readonly ok: true; readonly setl_id: string; readonly ms: number } | { readonly ok: false; readonly code: string };
 
 /** A terminal settles a seed patient's pending bill as the kiosk does (person, bill, local settlement, settle). */
 export async function settleSeed(terminal: Terminal, seedIndex: number, acctUsed: boolean): Promise<SeedOutcome> {
@@ -246,8 +246,9 @@ export async function settleSeed(terminal: Terminal, seedIndex: number, acctUsed
   } catch (error) {
     return { ok: false, code: (error as Error).message.replace(/^local: /, '') };
   }
+  const started = performance.now();
   const settled = await terminal.client.settle(prepared.body);
-  return settled.ok ? { ok: true, setl_id: settled.value.setl_id } : { ok: false, code: settled.error.code };
+  return settled.ok ? { ok: true, setl_id: settled.value.setl_id, ms: performance.now() - started } : { ok: false, code: settled.error.code };
 }
 
 /**
@@ -270,10 +271,10 @@ export async function gatewaySite(
   const nowMs = () => national.clock.nowS * 1_000;
   const start = async () => {
     const clients = new Map<string, NationalClient>();
-    const lastMsgid = await journal.lastMsgid();
+    for (const code of seedInstitutions()) clients.set(code, national.client(code, { timeoutMs: options.timeoutMs ?? 2_000, lastMsgid: await journal.lastMsgid(code) }));
     const clientFor = (code: string) => {
-      let client = clients.get(code);
-      if (client === undefined) clients.set(code, (client = national.client(code, { timeoutMs: options.timeoutMs ?? 2_000, lastMsgid })));
+      const client = clients.get(code);
+      if (client === undefined) throw new Error(`no client for ${code}`);
       return client;
     };
     return new NationalGateway(clientFor, options.journalHook?.(journal) ?? journal, testIdentity, nowMs);

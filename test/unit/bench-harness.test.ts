@@ -49,16 +49,17 @@ test('ratios are against the baseline measured in the same run, and targets are 
   let tornDown = false;
   const benchmark: Benchmark = {
     name: 'ratio',
-    title: 'ten times the work',
-    baseline: { name: 'light', run: () => work(2_000) },
-    contenders: [{ name: 'heavy', run: () => work(20_000) }],
+    // A hundred times the work, so that a loaded machine's noise cannot bring the ratio near the 2 asserted below.
+    title: 'a hundred times the work',
+    baseline: { name: 'light', run: () => work(1_000) },
+    contenders: [{ name: 'heavy', run: () => work(100_000) }],
     check() {
       assert.is(work(3), 21);
     },
     figures: () => ({ bytes: 12 }),
     targets: [
       { contender: 'heavy', ratioMax: 1.0, note: 'heavy no slower than light (must miss)' },
-      { contender: 'heavy', ratioMax: 1_000, note: 'heavy within 1000 × (must be met)' },
+      { contender: 'heavy', ratioMax: 10_000, note: 'heavy within 10000 × (must be met)' },
     ],
     teardown() {
       tornDown = true;

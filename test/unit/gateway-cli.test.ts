@@ -8,7 +8,8 @@
 // refuses a terminal of a hospital the file does not name with
 // `institution_not_networked` (nothing sent), holds the state directory's
 // lock, and stops on SIGTERM with its figures; started again, it reopens its
-// journal (PGlite in the state directory) and resolves nothing twice. Bad
+// journal (PGlite in the state directory) and resolves nothing twice; with
+// `--db postgres://...` it keeps the journal on a PostgreSQL server. Bad
 // flags and files are one line with a stable code and exit 2.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,6 +26,8 @@ import { runSim, startSim } from '../helpers/cli';
 import { gatewayConfigJson } from '../helpers/gateway';
 import { realTimers, terminalSigner } from '../helpers/hub-rig';
 import { MemoryDisk } from '../helpers/memory-disk';
+import { pgDatabase } from '../helpers/pg';
+import pg from 'pg';
 import { gatewayKey, platformKey, seedNational, testAppAuth } from '../helpers/national';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gateway-cli-'));
@@ -50,15 +53,25 @@ function terminal(index: number, id: string, fixmedinsCode: string, port: number
   });
 }
 
+/** SIGTERM, then the stop line (closing the hub and the journal may take seconds on a loaded machine), then its own exit code. */
+async function stopped(running: ReturnType<typeof startSim>, name = 'gateway'): Promise<number | null> {
+  process.kill(running.pid, 'SIGTERM');
+  await running.waitFor(new RegExp(`^${name}: stopped; `), 60_000);
+  // A second signal would find no handler left and end it by signal: wait for its own exit.
+  return running.exited();
+}
+
 test('bad flags and files: one line, a stable code, exit 2', () => {
   writeFileSync(gatewayConfig, JSON.stringify({ ...gatewayConfigJson('http://127.0.0.1:9/', ['H11010600001']), timeout_ms: 5 }));
+  writeFileSync(gatewayConfig.replace('gateway.json', 'good.json'), JSON.stringify(gatewayConfigJson('http://127.0.0.1:9/', ['H11010600001'])));
   const cases: [string[], RegExp][] = [
     [['--listen', '127.0.0.1:0'], /hub: usage: --config is required/],
     [['--config', gatewayConfig], /hub: usage: give one of --port PATH or --listen HOST:PORT/],
     [['--config', gatewayConfig, '--listen', '127.0.0.1:0'], /hub: config_invalid: config\.timeout_ms must be from 100 to 120000, got 5/],
     [['--config', path.join(dir, 'none.json'), '--listen', '127.0.0.1:0'], /hub: config_unreadable: /],
     [['--config', gatewayConfig, '--listen', '127.0.0.1:0', '--connections-max', '0'], /hub: usage: --connections-max must be an integer/],
-    [['--config', gatewayConfig, '--listen', '127.0.0.1:0', '--db', 'mysql://x'], /hub: config_invalid|hub: db_unavailable/],
+    [['--config', gatewayConfig.replace('gateway.json', 'good.json'), '--listen', '127.0.0.1:0', '--db', 'mysql://x'], /hub: db_unavailable: --db takes a directory or a postgres:\/\/ URL, not mysql:\/\//],
+    [['--config', gatewayConfig.replace('gateway.json', 'good.json'), '--listen', '127.0.0.1:0', '--db', 'postgres://gateway:pw@127.0.0.1:1/x'], /hub: db_unavailable: PostgreSQL postgres:\/\/gateway@127\.0\.0\.1:1\/x: /],
   ];
   for (const [args, expected] of cases) {
     const out = runSim(['hub', 'gateway', '--state', gatewayState, ...args]);
@@ -111,9 +124,9 @@ test('a terminal meets the gateway as it meets the hub; its person query goes to
     assert.ok(!refused.ok && refused.error.code === 'institution_not_networked', JSON.stringify(refused));
     await t2.close();
 
-    assert.is(await gateway.stop('SIGTERM'), 0);
-    const stopped = gateway.lines.find((printed) => printed.startsWith('gateway: stopped; ')) as string;
-    const figures = JSON.parse(stopped.slice('gateway: stopped; '.length)) as { calls: number; byInfno: Record<string, number>; sentBytes: number; receivedBytes: number };
+    assert.is(await stopped(gateway), 0);
+    const stopLine = gateway.lines.find((printed) => printed.startsWith('gateway: stopped; ')) as string;
+    const figures = JSON.parse(stopLine.slice('gateway: stopped; '.length)) as { calls: number; byInfno: Record<string, number>; sentBytes: number; receivedBytes: number };
     assert.equal(figures.byInfno, { '9001': 1, '1101': 1 });
     assert.is(figures.calls, 2);
     assert.ok(figures.sentBytes > 0 && figures.receivedBytes > 0);
@@ -123,8 +136,32 @@ test('a terminal meets the gateway as it meets the hub; its person query goes to
     gateway = startSim(['hub', 'gateway', '--state', gatewayState, '--config', gatewayConfig, '--listen', '127.0.0.1:0']);
     assert.match(await gateway.waitFor(/^gateway: national interface/, 60_000), /0 unanswered 2207 resolved, 0 left/);
     await gateway.waitFor(/listening on/, 30_000);
-    assert.is(await gateway.stop('SIGTERM'), 0);
-    assert.is(await sim.stop('SIGTERM'), 0);
+    assert.is(await stopped(gateway), 0);
+
+    // On a PostgreSQL server (--db postgres://...): the same schema created there, the password never printed.
+    const database = await pgDatabase();
+    if (database !== null) {
+      try {
+        const withPassword = new URL(database.url);
+        withPassword.password = 'unused-by-trust';
+        gateway = startSim(['hub', 'gateway', '--state', gatewayState, '--config', gatewayConfig, '--listen', '127.0.0.1:0', '--db', withPassword.href]);
+        const opened = await gateway.waitFor(/^gateway: national interface/, 60_000);
+        assert.match(opened, /journal PostgreSQL postgres:\/\/gateway@127\.0\.0\.1:[0-9]+\/gateway_test_[0-9a-f]+; 0 unanswered 2207 resolved, 0 left/);
+        assert.not.match(gateway.lines.join('\n'), /unused-by-trust/);
+        await gateway.waitFor(/listening on/, 30_000);
+        assert.is(await stopped(gateway), 0);
+        const tables = new pg.Client({ connectionString: database.url });
+        await tables.connect();
+        try {
+          assert.equal((await tables.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'national_call'")).rows, [{ n: 1 }]);
+        } finally {
+          await tables.end();
+        }
+      } finally {
+        await database.drop();
+      }
+    }
+    assert.is(await stopped(sim, 'national-sim'), 0);
     assert.match(sim.lines.join('\n'), /national-sim: stopped; \{"calls":2,"refused":0/);
   } finally {
     await gateway?.stop('SIGKILL');

@@ -2,7 +2,8 @@
 // that stays within the first quarter's peak plus the margin is "yes"; memory
 // that grows past that bound (62 MiB to 114 MiB with a 48 MiB margin, the
 // growth once printed as "yes") is "no", and the line names the bound; the
-// last sample alone past the bound is enough.
+// last sample alone past the bound is enough; the line names what was
+// sampled when told.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memoryVerdict } from '../helpers/memory-verdict';
@@ -25,6 +26,12 @@ test('memory that grows past the bound is no, and the line prints that bound', (
   assert.not.ok(lastOnly.flat, 'one late sample past the bound');
   assert.ok(memoryVerdict(series([62, 62, 62, 62, 62, 62, 62, 78]), 16 * mib).flat, 'exactly at the bound is within it');
   assert.throws(() => memoryVerdict([], mib), /no samples/);
+});
+
+test('the line names what was sampled', () => {
+  const verdict = memoryVerdict(series([6, 7, 8, 9, 6, 9, 5, 5, 8, 9, 12]), 8 * mib, 'heap kept after each full collection');
+  assert.ok(verdict.flat);
+  assert.is(verdict.line, 'flat memory: yes (heap kept after each full collection: last quarter peak 12.0 MiB ≤ bound 15.0 MiB = first quarter peak 7.0 MiB + 8.0 MiB)');
 });
 
 test.run();

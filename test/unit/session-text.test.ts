@@ -26,7 +26,7 @@ const deviceCodes: Record<DeviceErrorCode, true> = {
   card_data_invalid: true, file_not_found: true, security_not_satisfied: true, pin_wrong: true, pin_blocked: true, card_error: true,
   paper_out: true, cover_open: true, printer_error: true, receipt_too_long: true,
 };
-const sessionCodes = ['hub_unreachable', 'offline_over_limit', 'offline_not_allowed', 'reversed', 'session_timeout', 'patient_cancelled', 'catalogue_missing', 'journal_full', 'queue_full'];
+const sessionCodes = ['hub_unreachable', 'offline_over_limit', 'offline_not_allowed', 'reversed', 'session_timeout', 'patient_cancelled', 'token_check_failed', 'catalogue_missing', 'journal_full', 'queue_full'];
 
 test('every code has its own message in Chinese and English', () => {
   for (const code of [...Object.keys(refusals), ...errorCodes, ...Object.keys(deviceCodes), ...sessionCodes]) {

@@ -119,7 +119,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
         let store: SqlStore | null = null;
         let started: Gateway;
         try {
-          store = await openStore(values.db ?? path.join(dir, 'gateway-db'));
+          store = await openStore(values.db ?? path.join(dir, 'gateway-db'), log);
           started = await startGateway(config, store, { nowMs });
           forward = started.handler;
         } catch (error) {
@@ -128,7 +128,7 @@ export async function runHub(args: readonly string[], io: HubCliIo): Promise<num
           throw error;
         }
         const opened = store;
-        say(`gateway: national interface ${config.url}, ${config.institutions.size} institutions, journal ${describeStore(values.db ?? path.join(dir, "gateway-db"))}; ${started.recovered} unanswered 2207 resolved, ${started.unresolved} left`);
+        say(`gateway: national interface ${config.url}, ${config.institutions.size} institutions, journal ${describeStore(values.db ?? path.join(dir, 'gateway-db'))}; ${started.recovered} unanswered 2207 resolved, ${started.unresolved} left`);
         return await serve(hub, values, io, say, { name: 'gateway', figures: () => started.gateway.figures, close: () => opened.close() });
       }
       case 'generate': {

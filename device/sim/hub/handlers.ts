@@ -497,6 +497,17 @@ function reversalRequest(ctx: HubContext, terminal: TerminalRecord, body: BodyOf
   return reversal(true, settled.setl_id);
 }
 
+/**
+ * An institution's reconciliation over a period, across all its terminals:
+ * the totals and the entries of the settlements and cancels `keep` keeps (the
+ * gateway's 3201 by insurance type, and 3202).
+ */
+export function institutionRecon(ctx: HubContext, fixmedinsCode: string, begin: string, end: string, keep: (psnNo: string) => boolean = () => true) {
+  const items = [];
+  for (const [id, record] of ctx.state.terminals) if (record.fixmedins_code === fixmedinsCode) for (const item of ctx.state.reconItems(id)) if (keep(item.psn_no)) items.push(item);
+  return { totals: periodTotals(items, begin, end), entries: periodEntries(items, begin, end) };
+}
+
 function reconDetail(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'recon_detail'>): Handled {
   const period = `${body.stmt_begndate}/${body.stmt_enddate}`;
   const days = periodDays(body.stmt_begndate, body.stmt_enddate);

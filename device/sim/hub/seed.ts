@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { CatalogueRecord } from '../../../src/catalogue/layout';
 import type { PolicyEntry } from '../../../src/catalogue/policy-book';
-import type { Credential, FeeLine, Institution, Person } from '../../../protocol/messages';
+import { ecertCheck, type Credential, type FeeLine, type Institution, type Person } from '../../../protocol/messages';
 import { seededRandom, type Random } from '../prng';
 import { generateCatalogueRecords } from './catalogue-gen';
 import seedCases from './seed-cases.json';
@@ -120,7 +120,7 @@ export function seedIdentities(): SeedIdentity[] {
       cardSerial: `CS${digits}`,
       idNumber: idNumber(person.insuplc_admdvs, person.brdy, person.gend === '2' ? serial * 2 : serial * 2 + 1),
       areaCode: person.insuplc_admdvs,
-      ecert: `ECT1:SEED-${digits}-${'x'.repeat(8)}`,
+      ecert: withEcertCheck(`ECT1:SEED-${digits}-`),
       mdtrt_id: `M${seed.case.institution.fixmedins_code}${seed.case.date.replaceAll('-', '')}${String(serial).padStart(2, '0')}`,
       fixmedins_code: seed.case.institution.fixmedins_code,
     };
@@ -273,17 +273,22 @@ export function syntheticInstitution(index: number): Institution {
   return institutions[index % institutions.length] as Institution;
 }
 
+/** An e-certificate token: `text` and its check (the CRC-32 of `text` in hex, protocol/messages.ts `ecertCheck`), as an issuer makes one. */
+export function withEcertCheck(text: string): string {
+  return text + ecertCheck(text);
+}
+
 /** Credentials of a synthetic person: a card `G{seed}C{i}` (serial `GS{i}`), an e-certificate token. */
 export function syntheticCredentials(seed: number, index: number): Credential[] {
   return [
     { kind: 'ss_card', id: `G${seed}C${index}`, card_sn: `GS${index}` },
-    { kind: 'ecert', id: `ECT1:G${seed}P${index}-${'0'.repeat(16)}`, card_sn: null },
+    { kind: 'ecert', id: withEcertCheck(`ECT1:G${seed}P${index}-${'0'.repeat(8)}`), card_sn: null },
   ];
 }
 
 /** (seed, index) of a synthetic credential, or null. */
 export function parseSyntheticCredential(credential: Credential): { seed: number; index: number } | null {
-  const match = credential.kind === 'ss_card' ? /^G([0-9]{1,10})C([0-9]{1,8})$/.exec(credential.id) : credential.kind === 'ecert' ? /^ECT1:G([0-9]{1,10})P([0-9]{1,8})-0{16}$/.exec(credential.id) : null;
+  const match = credential.kind === 'ss_card' ? /^G([0-9]{1,10})C([0-9]{1,8})$/.exec(credential.id) : credential.kind === 'ecert' ? /^ECT1:G([0-9]{1,10})P([0-9]{1,8})-0{8}[0-9a-f]{8}$/.exec(credential.id) : null;
   return match === null ? null : { seed: Number(match[1]), index: Number(match[2]) };
 }
 

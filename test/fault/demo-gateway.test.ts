@@ -1,0 +1,66 @@
+// Proves `npm start -- --gateway` (`settle-sim demo --gateway`,
+// device/sim/demo-gateway.ts) on the built bundle: the seed patients settled
+// terminal → gateway → national simulator over HTTP give the same screens,
+// receipts, outcomes and amounts, to the fen, as terminal → reference hub in
+// a run of the plain demo; the day reconciles, the hub's audit holds, every
+// settlement the gateway holds in force is in force at the platform under the
+// same setl_id with the same amounts and the platform has no other, and the
+// summary carries the gateway's figures (calls by infno, national JSON bytes
+// each way). `--gateway --clock virtual` is refused (exit 2): the gateway's
+// HTTP calls take wall time.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runSim } from '../helpers/cli';
+
+/** A terminal's log line (`BJ-K01: hub sign-in session=1`): the four terminals boot at once, so their order among themselves varies. */
+const terminalLog = /^[A-Z]{2}-[A-Z][0-9]{2}: /;
+
+/** The terminals' log lines, sorted. */
+function logs(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => terminalLog.test(line)).sort();
+}
+
+/** The story as printed, without what differs between runs (the state directory, the time and line figures, the terminals' log order) and the gateway's own part. */
+function story(stdout: string): string[] {
+  const lines = stdout.split('\n').filter((line) => !terminalLog.test(line));
+  const cut = lines.indexOf('=== the gateway to the national interface ===');
+  return (cut < 0 ? lines : lines.slice(0, cut))
+    // The line figures count requests sent again: on a loaded machine a forwarded request can outlast the terminal's first attempt.
+    .filter((line) => !line.startsWith('time: ') && !line.startsWith('{') && !line.startsWith('demo: ') && !line.startsWith('line: '))
+    .join('\n')
+    .trimEnd()
+    .split('\n');
+}
+
+test('--gateway goes with the real clock only', () => {
+  const refused = runSim(['demo', '--gateway', '--clock', 'virtual']);
+  assert.is(refused.code, 2);
+  assert.match(refused.stderr, /bad_flag: --gateway runs on the real clock/);
+});
+
+test('terminal → gateway → national simulator: the same screens, receipts and amounts as terminal → reference hub, and the platform agrees', () => {
+  const plain = runSim(['demo', '--json'], { timeoutMs: 300_000 });
+  assert.is(plain.code, 0, plain.stderr);
+  const through = runSim(['demo', '--gateway', '--json'], { timeoutMs: 300_000 });
+  assert.is(through.code, 0, `${through.stdout}\n${through.stderr}`);
+  assert.match(through.stdout, /^demo: terminal -> gateway -> national simulator at http:\/\/127\.0\.0\.1:[0-9]+\//m);
+  assert.equal(story(through.stdout), story(plain.stdout), 'screens, receipts, outcomes and reconciliation as printed');
+  assert.equal(logs(through.stdout), logs(plain.stdout), "the terminals' log lines");
+  const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string);
+  const a = last(plain.stdout);
+  const b = last(through.stdout);
+  assert.equal(b.settlements, a.settlements, 'every outcome and amount, to the fen');
+  assert.ok(b.settled >= 4 && b.refused === 1, JSON.stringify(b.refusals));
+  assert.ok(b.reconciliation.agree && b.audit.ok);
+  assert.equal(b.gateway.ledgers, { equal: true, in_force: b.settled, problems: [] });
+  assert.is(b.gateway.by_infno['2207'], b.settled, 'one 2207 per settlement');
+  assert.is(b.gateway.no_answers, 0);
+  assert.is(b.gateway.calls, Object.values(b.gateway.by_infno as Record<string, number>).reduce((sum, count) => sum + count, 0));
+  assert.is(b.gateway.national.calls, b.gateway.calls, 'the simulator answered every call the gateway made');
+  assert.ok(b.gateway.sent_bytes > 0 && b.gateway.received_bytes > 0);
+  assert.is(b.gateway.sent_bytes, b.gateway.national.requestBytes, 'the bytes the gateway sent are the bytes the platform read');
+  assert.match(through.stdout, /^gateway: national JSON [0-9]+ bytes sent, [0-9]+ bytes received/m);
+  assert.match(through.stdout, /^national ledger: [0-9]+ settlements in force, each equal to the gateway's to the fen, and no other$/m);
+});
+
+test.run();
