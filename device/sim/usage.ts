@@ -43,6 +43,17 @@ export const demoSyntax = {
 
 const state = { value: 'DIR', help: "the hub's state directory" } as const satisfies Flag;
 const count = (help: string) => ({ value: 'N', help }) as const satisfies Flag;
+/** How a hub serves its terminals: `hub serve`'s flags, which `hub gateway` takes as well. */
+const serving = {
+  port: { value: 'PATH', help: 'serve one serial line or pty' },
+  baud,
+  listen: { value: 'HOST:PORT', help: 'serve TCP connections (port 0 picks one)' },
+  'offline-floor': { value: 'FEN', help: 'the offline floor limit it announces (default 50000)' },
+  'session-hours': { value: 'H', help: 'how long a session lasts (default 12)' },
+  'connections-max': count('connections at once (default 4096)'),
+  'connections-per-address': count('connections from one address before their first signed request (default 64)'),
+  'sign-in-seconds': { value: 'S', help: 'a network connection must carry a signed request within this (default 10)' },
+} as const;
 
 /** The hub's subcommands, by name: what each takes, and only that. */
 export const hubSyntax = {
@@ -51,14 +62,7 @@ export const hubSyntax = {
     synopsis: 'hub serve --state DIR (--port PATH [--baud N] | --listen HOST:PORT) [flags]',
     flags: {
       state,
-      port: { value: 'PATH', help: 'serve one serial line or pty' },
-      baud,
-      listen: { value: 'HOST:PORT', help: 'serve TCP connections (port 0 picks one)' },
-      'offline-floor': { value: 'FEN', help: 'the offline floor limit it announces (default 50000)' },
-      'session-hours': { value: 'H', help: 'how long a session lasts (default 12)' },
-      'connections-max': count('connections at once (default 4096)'),
-      'connections-per-address': count('connections from one address before their first signed request (default 64)'),
-      'sign-in-seconds': { value: 'S', help: 'a network connection must carry a signed request within this (default 10)' },
+      ...serving,
     },
     positionalsMax: 0,
   },
@@ -77,14 +81,7 @@ export const hubSyntax = {
       state,
       config: { value: 'FILE', help: 'JSON: url, timeout_ms, gateway_key, platform_public_key, app_auth, envelope, identity, institutions (below)' },
       db: { value: 'PATH|URL', help: "the journal's database: a PGlite directory, or postgres://USER@HOST:PORT/DB for a PostgreSQL server (default DIR/gateway-db)" },
-      port: { value: 'PATH', help: 'serve one serial line or pty' },
-      baud,
-      listen: { value: 'HOST:PORT', help: 'serve TCP connections (port 0 picks one)' },
-      'offline-floor': { value: 'FEN', help: 'the offline floor limit it announces (default 50000)' },
-      'session-hours': { value: 'H', help: 'how long a session lasts (default 12)' },
-      'connections-max': count('connections at once (default 4096)'),
-      'connections-per-address': count('connections from one address before their first signed request (default 64)'),
-      'sign-in-seconds': { value: 'S', help: 'a network connection must carry a signed request within this (default 10)' },
+      ...serving,
     },
     positionalsMax: 0,
   },

@@ -20,7 +20,6 @@
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +30,7 @@ import { yuan } from '../../src/core/trace';
 import type { ScreenModel } from '../../src/session/screens';
 import { browserSuite, launchChromium } from '../helpers/browser';
 import { projectRoot, simBundle } from '../helpers/cli';
+import { recordScreens } from '../helpers/screen-events';
 
 /** Where the screenshots go (README, the kiosk's touch screen). */
 const shotsDir = path.join(projectRoot, 'test', 'browser', 'screenshots');
@@ -76,19 +76,7 @@ async function startKiosk(institution: string): Promise<Kiosk> {
   await until(() => / info ready /.test(err), () => `ready: ${err}`);
   const address = (/ info ui address=(\S+)/.exec(err) as RegExpExecArray)[1] as string;
   const models: ScreenModel[] = [];
-  const host = `127.0.0.1:${port}`;
-  const recorder = request({ host: '127.0.0.1', port, path: '/events', headers: { host } }, (res) => {
-    let buffer = '';
-    res.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        models.push(JSON.parse(buffer.slice('data: '.length, end)) as ScreenModel);
-        buffer = buffer.slice(end + 2);
-      }
-    });
-  });
-  recorder.on('error', () => undefined);
-  recorder.end();
+  const recorder = recordScreens('127.0.0.1', port, models);
   return {
     child,
     address,

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { defaultPin } from '../../device/sim/card-reader-emulator';
 import type { ScreenModel } from '../../src/session/screens';
 import { projectRoot, runSim, simBundle } from '../helpers/cli';
+import { recordScreens } from '../helpers/screen-events';
 
 /** How long one step may take (the demo boots four terminals before its first screen). */
 const stepMs = 60_000;
@@ -92,20 +93,8 @@ test('demo --ui: the address alone on stdout, the page served, Mr. Zhang settled
 
     // The event stream: every model the session shows.
     const models: ScreenModel[] = [];
-    const { hostname, port, host } = new URL(address);
-    events = request({ host: hostname, port, path: '/events', headers: { host } }, (res) => {
-      assert.match(String(res.headers['content-type']), /^text\/event-stream/);
-      let buffer = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => {
-        buffer += chunk;
-        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          models.push(JSON.parse(buffer.slice('data: '.length, end)) as ScreenModel);
-          buffer = buffer.slice(end + 2);
-        }
-      });
-    });
-    events.on('error', () => undefined);
-    events.end();
+    const { hostname, port } = new URL(address);
+    events = recordScreens(hostname, port, models, (res) => assert.match(String(res.headers['content-type']), /^text\/event-stream/));
     const last = () => models.at(-1);
     const shown = (state: string) => until(() => last()?.state === state, () => `the ${state} screen (last ${JSON.stringify(last())})`);
     const touch = async (body: object) => {
