@@ -289,13 +289,17 @@ export class Catalogue implements ItemSource {
    */
   item(code: string): Item | undefined {
     const index = this.indexOf(code);
-    return index < 0 ? undefined : this.itemAt(index, this.#view);
+    return index < 0 ? undefined : this.#decode(index * this.#stride, this.#view);
   }
 
   /** The §2 item at an index (sorted code order), read into `into` (a fresh object when not given). */
   itemAt(index: number, into = {} as Writable<Item>): Item {
     this.#needRecord(index);
-    const at = index * this.#stride;
+    return this.#decode(index * this.#stride, into);
+  }
+
+  /** The §2 item of the record at word `at`, its pages checked (by the lookup that found it), read into `into`. */
+  #decode(at: number, into: Writable<Item>): Item {
     const word0 = this.#rows[at] as number;
     const cap = this.#rows[at + 1] as number;
     const word2 = this.#rows[at + 2] as number;

@@ -142,7 +142,7 @@ test('bill lines: what the fast path must not take is refused with the field che
   assert.is(refusalOf(withLines((lines) => [{ ...lines[0], sn: '' }, { ...lines[1], sn: '' }])), "visit.lines[1].sn: duplicate sn ''");
   assert.is(refusalOf(withLines((lines) => [{ ...lines[0], sn: '9' }, { ...lines[1], sn: '10' }, { ...lines[2], sn: '11' }])), null);
   // Fields inherited from another prototype are not the line's own.
-  assert.is(refusalOf(withLines((lines) => [Object.create(lines[0]), ...lines.slice(1)])), 'visit.lines[0].sn: is required');
+  assert.is(refusalOf(withLines((lines) => [Object.create(lines[0] as Mutable), ...lines.slice(1)])), 'visit.lines[0].sn: is required');
   assert.is(refusalOf(withLines((lines) => [{ ...lines[0], qty_milli: -0 }])), 'visit.lines[0].qty_milli: must not be negative zero');
   assert.is(refusalOf(withLines((lines) => [{ ...lines[0], amt: 1.5 }])), 'visit.lines[0].amt: must be an integer');
   assert.is(refusalOf(withLines((lines) => [lines[0], [lines[1]]])), 'visit.lines[1]: must be an object');
