@@ -179,6 +179,8 @@ function bundles(outdir) {
     { name: 'terminal.js', entry: 'src/main.ts', budgeted: true, options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertShim, besideTheBundle] } },
     // The kiosk's entry (src/boot-main.ts, src/boot.ts): runs terminal.js beside it through a V8 code cache kept in the service's state directory.
     { name: 'boot.js', entry: 'src/boot-main.ts', budgeted: false, options: { banner: { js: '#!/usr/bin/env node' } } },
+    // The startup snapshot's builder and main function (src/boot-snapshot-main.ts, src/boot-snapshot.ts), which dist/boot.sh makes and runs the kiosk's boots from.
+    { name: 'boot-snapshot.js', entry: 'src/boot-snapshot-main.ts', budgeted: false, options: {} },
     // The portable Ed25519 provider (src/crypto-choice.ts requires it for `--crypto tweetnacl` or when node:crypto fails its self-test).
     { name: 'crypto-tweetnacl.js', entry: 'protocol/crypto-tweetnacl.ts', budgeted: false, options: {} },
     // The kiosk's UI server, which src/cli/run.ts requires as ./kiosk-ui.js when the profile has a `ui_port`.
@@ -243,6 +245,9 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
     writeFileSync(`${file.path}.tmp`, file.contents, { mode: /\/(terminal|sim|boot)\.js$/.test(file.path) ? 0o755 : 0o644 });
     renameSync(`${file.path}.tmp`, file.path);
   }
+  // The kiosk unit's command (device/deploy/boot.sh: the startup snapshot's use and making), installed beside the bundles.
+  writeFileSync(path.join(outdir, 'boot.sh.tmp'), readFileSync(path.join(root, 'device', 'deploy', 'boot.sh')), { mode: 0o755 });
+  renameSync(path.join(outdir, 'boot.sh.tmp'), path.join(outdir, 'boot.sh'));
   // Bundles earlier builds wrote and this one no longer does: nothing loads
   // them, so they go rather than sit beside the firmware looking shipped.
   for (const retired of retiredBundles) {
