@@ -46,7 +46,10 @@ for word in "$@"; do
     *) break ;;
   esac
 done
-builder=${0%/*}/boot-snapshot.js
+case $0 in
+  */*) builder=${0%/*}/boot-snapshot.js ;;
+  *) builder=./boot-snapshot.js ;;
+esac
 (
   sleep "${SETTLE_SNAPSHOT_DELAY_S:-10}"
   tmp=$blob.$$.tmp
