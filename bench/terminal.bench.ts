@@ -44,8 +44,10 @@
 //   hub at the far ends, the figure judged before; sim.js runs sim-core.js
 //   through the code cache it keeps beside it, made by the check's first
 //   boot) is timed beside, judged too, and so are, not judged, the unit's
-//   node command line without boot.sh (no snapshot) and the same on
-//   terminal.js itself (no snapshot, no code cache). Checked first: each boot is ready on the 200,000-item catalogue,
+//   node command line without boot.sh (no snapshot), the same on
+//   terminal.js itself (no snapshot, no code cache), and the emulated boot
+//   on sim-core.js itself (no code cache): the figures before this branch,
+//   in the same run. Checked first: each boot is ready on the 200,000-item catalogue,
 //   not another, and exits 0.
 import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -308,6 +310,8 @@ const bootKiosk = () => spawnBoot(unitCommand());
 const bootKioskNoSnapshot = () => spawnBoot(withoutSnapshot());
 const bootKioskUncached = () => spawnBoot(withoutCodeCache());
 const bootEmulated = () => spawnBoot([process.execPath, bundle, 'run', '--profile', bootProfile, '--exit-at-ready']);
+/** The same on the simulation bundle itself, without sim.js's code cache (as before this branch of issue 14). */
+const bootEmulatedUncached = () => spawnBoot([process.execPath, path.join(root, 'dist', 'sim-core.js'), 'run', '--profile', bootProfile, '--exit-at-ready']);
 
 /** Waits (up to 120 s) for the startup snapshot boot.sh makes in the background after a boot without one. */
 function waitForSnapshot(): void {
@@ -330,6 +334,7 @@ const kioskName = "kiosk: the unit's command line (boot.sh, startup snapshot, bo
 const noSnapshotName = 'kiosk: the same without boot.sh, node on boot.js, no snapshot (not judged)';
 const uncachedName = 'kiosk: the same on terminal.js itself, no snapshot, no code cache (not judged)';
 const emulatedName = 'emulated: sim.js run --exit-at-ready';
+const emulatedUncachedName = 'emulated: the same on sim-core.js itself, no code cache (not judged)';
 const inheritedName = "node -e 0 with this shell's NODE_EXTRA_CA_CERTS (not a device's environment; not judged)";
 
 const boot: Benchmark = {
@@ -341,6 +346,7 @@ const boot: Benchmark = {
     { name: noSnapshotName, run: bootKioskNoSnapshot },
     { name: uncachedName, run: bootKioskUncached },
     { name: emulatedName, run: bootEmulated },
+    { name: emulatedUncachedName, run: bootEmulatedUncached },
     ...(process.env.NODE_EXTRA_CA_CERTS ? [{ name: inheritedName, run: nodeE0(process.env) }] : []),
   ],
   async check() {
