@@ -11,7 +11,7 @@ import {
   capNull,
   catalogueFormat,
   catalogueMagic,
-  codeHash,
+  codeHashAt,
   diseaseMask,
   hashSlotsFor,
   itemKinds,
@@ -211,7 +211,7 @@ export function finishCatalogue(frame: CatalogueFrame): Uint8Array {
   const mask = hashTable.length - 1;
   for (let index = 0; index < count; index += 1) {
     const at = index * stride;
-    let slot = codeHash(String.fromCharCode(...recordBytes.subarray((at + rowWords) * 4, (at + rowWords) * 4 + ((rows[at + 2] as number) >>> 24)))) & mask;
+    let slot = codeHashAt(recordBytes, (at + rowWords) * 4, (rows[at + 2] as number) >>> 24) & mask;
     while (hashTable[slot] !== 0) slot = (slot + 1) & mask;
     hashTable[slot] = index + 1;
   }

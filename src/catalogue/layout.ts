@@ -88,7 +88,22 @@ export function codeHash(code: string): number {
     const high = index + 1 < code.length ? (codeUnits[index + 1] = code.charCodeAt(index + 1)) : 0;
     hash = Math.imul(hash ^ low ^ (high << 16), 0x01000193);
   }
-  // murmur3's fmix32: the high half (every second character) reaches the low bits the table uses.
+  return mix(hash);
+}
+
+/** codeHash of the ASCII code of `length` bytes at `start` (a stored record's code), without making a string. */
+export function codeHashAt(bytes: Uint8Array, start: number, length: number): number {
+  let hash = 0x811c9dc5 ^ length;
+  for (let index = 0; index < length; index += 2) {
+    const low = bytes[start + index] as number;
+    const high = index + 1 < length ? (bytes[start + index + 1] as number) : 0;
+    hash = Math.imul(hash ^ low ^ (high << 16), 0x01000193);
+  }
+  return mix(hash);
+}
+
+/** murmur3's fmix32: the high half (every second character) reaches the low bits the table uses. */
+function mix(hash: number): number {
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
   return (hash ^ (hash >>> 16)) >>> 0;

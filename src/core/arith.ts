@@ -14,7 +14,7 @@ function bounded(value: number, max: number): boolean {
 
 /** mulBp(a, bp) = floor((a × bp + 5000) / 10000): `a` fen at `bp` basis points, rounded half up to the fen (§1). */
 export function mulBp(amountFen: number, ratioBp: number): number {
-  assert(bounded(amountFen, mulBpAmountFenMax) && bounded(ratioBp, bpMax), 'mulBp takes a bounded fen integer and 0..10000 bp');
+  assert(bounded(amountFen, mulBpAmountFenMax) && bounded(ratioBp, bpMax), 'mulBp operands in range');
   const product = amountFen * ratioBp + 5_000;
   // The remainder is subtracted first, so the division is exact.
   return (product - (product % 10_000)) / 10_000;
@@ -22,7 +22,7 @@ export function mulBp(amountFen: number, ratioBp: number): number {
 
 /** capAmount(qty_milli, cap) = floor((qty_milli × cap + 500) / 1000): the price ceiling of a line, fen (§1). */
 export function capAmount(qtyMilli: number, capFen: number): number {
-  assert(bounded(qtyMilli, lineQtyMilliMax) && bounded(capFen, itemCapFenMax), 'capAmount quantity and ceiling are bounded');
+  assert(bounded(qtyMilli, lineQtyMilliMax) && bounded(capFen, itemCapFenMax), 'capAmount operands in range');
   const product = qtyMilli * capFen + 500;
   return (product - (product % 1_000)) / 1_000;
 }
@@ -34,8 +34,7 @@ export function clamp(value: number, low: number, high: number): number {
 
 /** floor(a × 10000 / b) for 0 ≤ a ≤ b, b > 0: a share in basis points (§8 reim_bp). */
 export function shareBp(partFen: number, wholeFen: number): number {
-  assert(wholeFen > 0 && partFen >= 0 && partFen <= wholeFen, 'a share is of a positive whole');
   const product = partFen * 10_000;
-  assert(Number.isSafeInteger(product), 'share product is exact');
+  assert(wholeFen > 0 && bounded(partFen, wholeFen) && Number.isSafeInteger(product), 'shareBp operands in range');
   return (product - (product % wholeFen)) / wholeFen;
 }

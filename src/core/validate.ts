@@ -270,7 +270,7 @@ function checkInstitution(value: unknown): Institution {
 
 /** An integer in [0, max], not -0: what integer() accepts with min 0, as a test (the fast path of checkLines). */
 function isCount(value: unknown, max: number): boolean {
-  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max && (value !== 0 || 1 / value > 0);
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max && !Object.is(value, -0);
 }
 
 /** A line as read on checkLines' fast path. */
