@@ -10,7 +10,7 @@ import { bytesEqual } from '../../../protocol/crypto';
 import type { AnyMessage } from '../../../protocol/envelope';
 import { filingsPerPersonMax, signInNonceBytes } from '../../../protocol/limits';
 import { messageTypeByName, type BodyOf, type ErrorCode, type Filing, type MessageName, type Person, type SettleInput, type SettleResult } from '../../../protocol/messages';
-import { toWire } from '../../../protocol/schema';
+import { encodeTyped } from '../../../protocol/schema-encode';
 import { linesTravelInline, resultAsSent, settlementDigest, visitCase } from '../../../protocol/settle-request';
 import { billDigest } from '../../../protocol/digests';
 import { applyAccDelta } from '../../../src/core/accumulators';
@@ -70,9 +70,10 @@ export function errorReply(code: ErrorCode, detail = ''): Reply {
 }
 
 /** SHA-256 of a request's body as the wire encodes it: what a seq was first used for. */
-export function requestDigest(encoder: CborEncoder, message: Request): Uint8Array {
+export function requestDigest(_encoder: CborEncoder, message: Request): Uint8Array {
   const type = messageTypeByName(message.type);
-  return new Uint8Array(createHash('sha256').update(encoder.encode(toWire(type.body, message.body, 'body'))).digest());
+  // The bytes `encoder.encode(toWire(type.body, message.body, 'body'))` writes, written directly (schema-encode.ts).
+  return new Uint8Array(createHash('sha256').update(encodeTyped(type.body, message.body, 'body')).digest());
 }
 
 /** The reply an answering event stands for (the first answer, or a retry's). */
@@ -370,9 +371,8 @@ function compute(ctx: HubContext, terminal: TerminalRecord, input: SettleInput, 
 /** Whether the terminal's result is the hub's, field by field and by digest. */
 function sameResult(ctx: HubContext, computed: { result: CoreSettlement; digest: Uint8Array }, input: SettleInput, result: SettleResult, digest: Uint8Array): boolean {
   if (!bytesEqual(computed.digest, digest)) return false;
-  const ours = toWire(messageTypeByName('pre_settle_reply').body, { result: resultAsSent(computed.result, input), result_digest: digest }, 'result');
-  const theirs = toWire(messageTypeByName('pre_settle_reply').body, { result, result_digest: digest }, 'result');
-  return bytesEqual(ctx.encoder.encode(ours), ctx.encoder.encode(theirs));
+  const type = messageTypeByName('pre_settle_reply').body;
+  return bytesEqual(encodeTyped(type, { result: resultAsSent(computed.result, input), result_digest: digest }, 'result'), encodeTyped(type, { result, result_digest: digest }, 'result'));
 }
 
 /** The settled event's copy of a result: totals, fund lines and delta (the lines are in the terminal's request or the bill). */
