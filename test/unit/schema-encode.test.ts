@@ -5,7 +5,8 @@
 // (up to 2^53 - 1), for non-ASCII and astral text, for record keys that sort
 // by length and code point, absent optional fields and nulls, and across a
 // buffer that has to grow. And that it refuses what toWire refuses, with the
-// same error class and message (field path included).
+// same error class and message (field path included); and that the hub's
+// bill and result digests written this way equal protocol/digests.ts's.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createCborEncoder } from '../../protocol/cbor-encode';
@@ -13,7 +14,10 @@ import { messageTypes } from '../../protocol/messages';
 import { list, nullable, optional, record, struct, text, toWire, uint, type Type } from '../../protocol/schema';
 import { encodeTyped } from '../../protocol/schema-encode';
 import { encodeEvent, decodeEvent, eventKindIndex, eventBodyType as eventType } from '../../device/sim/hub/events';
-import { sampleBodies } from '../helpers/messages';
+import { billDigestDirect, settlementDigestDirect } from '../../device/sim/hub/handlers';
+import { billDigest } from '../../protocol/digests';
+import { settlementDigest } from '../../protocol/settle-request';
+import { sampleBodies, sampleLineResults, sampleLines, sampleResult } from '../helpers/messages';
 
 const encoder = createCborEncoder();
 
@@ -98,6 +102,16 @@ test('hub events are written as toWire + cbor-x write them, and decode back', ()
     const written = encodeEvent(encoder, event as never);
     assert.equal(Buffer.from(written).toString('hex'), Buffer.from(encoder.encode([eventKindIndex(kind), toWire(eventType(kind), body, kind)])).toString('hex'));
     assert.equal(decodeEvent(written), event);
+  }
+});
+
+test("the hub's direct digests equal protocol/digests.ts's", () => {
+  for (const count of [1, 20, 300]) {
+    const lines = sampleLines(count);
+    assert.equal(billDigestDirect(lines), billDigest(encoder, lines));
+    const result = sampleResult(lines);
+    const parts = { ...result, lines: sampleLineResults(lines) };
+    assert.equal(settlementDigestDirect(parts as never), settlementDigest(encoder, parts as never));
   }
 });
 
