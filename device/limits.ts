@@ -50,4 +50,3 @@ assert(cardIdentityFileBytesMax <= 0x7fff, 'READ BINARY offsets are 15 bits');
 assert(printerQrBytesMax + 3 < 0x0410, 'GS ( k pL pH never spells DLE EOT (0x10 0x04)');
 assert(printerChunkBytes <= printerJobBytesMax, 'a job is written in chunks');
 assert(scannerLineBytesMax <= portReceiveBytesMax, 'a scanner line fits in the receive buffer');
-assert(lineQueueBytesMax >= portReceiveBytesMax, 'the line simulator queue holds a full receive buffer');
