@@ -81,9 +81,14 @@ export function dateOfDay(days: number): string {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
-/** The date `days` days after `date` (before, when negative). */
+/**
+ * The date `days` days after `date` (before, when negative): whole days of
+ * 86,400,000 ms on the UTC calendar, integers throughout, equal to
+ * dateOfDay(dayNumber(date) + days) from 1900 to 2200 (test/unit/core-filing.test.ts)
+ * and smaller in the firmware, which offers filings (src/session/session.ts).
+ */
 export function addDays(date: string, days: number): string {
-  return dateOfDay(dayNumber(date) + days);
+  return new Date(Date.parse(date) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** The area a filing at an institution names: its city (first four digits) or province (first two), padded with zeros. */
@@ -102,10 +107,17 @@ export function kioskFiling(options: { readonly policy: FilingPolicy | null; rea
   if (policy === null) return refuse('filing_type_not_allowed_here', 'the insured place does not let a kiosk file');
   if (!kioskFilingTypes.includes(type)) return refuse('filing_type_not_allowed_here', `a kiosk does not file ${type}`);
   if (type === 'referral' && !options.referralNo) return refuse('filing_type_not_allowed_here', 'a referral needs the hospital\'s referral number');
-  return {
-    ok: true,
-    value: { type, area: filingAreaOf(options.institutionAdmdvs, policy.area), begndate: options.today, enddate: addDays(options.today, policy.temporaryDays - 1), fixmedins: null },
-  };
+  return { ok: true, value: offeredFiling(policy, options.institutionAdmdvs, options.today, type) };
+}
+
+/**
+ * The filing itself, the type's checks done: from `begin` for the policy's
+ * temporary_days, for the treatment place's city or province, at no
+ * institution in particular. The terminal offers a temporary one (from the
+ * visit date, within filing_retro_days) without kioskFiling's checks.
+ */
+export function offeredFiling(policy: FilingPolicy, institutionAdmdvs: string, begin: string, type: FilingType = 'temporary'): Filing {
+  return { type, area: filingAreaOf(institutionAdmdvs, policy.area), begndate: begin, enddate: addDays(begin, policy.temporaryDays - 1), fixmedins: null };
 }
 
 /** Whether a filing covers a date (begin and end inclusive; no end: open). */
