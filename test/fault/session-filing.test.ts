@@ -14,7 +14,9 @@
 //     terminal never cancels a filing, so it cannot meet `not_cancellable`;
 //   - exactly once: the hub's answer to the application is lost, the client
 //     sends it again under its journaled seq, the hub files once and answers
-//     the same filing, the journal holds one intent and one answer;
+//     the same filing, the journal holds one intent and one answer; and on a
+//     lossy hub line (a third of the frames spoiled) he files once and
+//     settles once, whatever was sent again;
 //   - then he files and settles: the offer's screen showed the cut as the
 //     difference against a long-term filing, the settlement equals the
 //     settlement core's output for the worked case with that filing (the
@@ -207,6 +209,44 @@ test('exactly once: the answer to the application is lost, the client sends it a
     assert.is(filed().length, 1);
   } finally {
     hub.dispatch = dispatch;
+  }
+});
+
+test('a lossy hub line: a third of the frames spoiled, he files once and settles once', async () => {
+  const kept: JournalRecord[] = [];
+  const lossy = await TerminalRig.open({
+    id: 'T-LOSSY',
+    loss: 0.3,
+    storage: {
+      ...nodeJournalStorage(),
+      append(file, bytes) {
+        const record = decodeRecord(bytes.subarray(8));
+        if (record !== null) kept.push(record);
+        nodeJournalStorage().append(file, bytes);
+      },
+    },
+    hubTimeoutsMs: { request: 800, settle: 1_200, attempts: 6 },
+  });
+  try {
+    let applications = 0;
+    const dispatch = lossy.hub.dispatch.bind(lossy.hub);
+    lossy.hub.dispatch = (message: AnyMessage, key: Uint8Array, session: number) => {
+      if (message.type === 'filing_apply') applications += 1;
+      return dispatch(message, key, session);
+    };
+    let out = await lossy.visit(unfiled, 'qr', li(() => undefined), 120_000);
+    // A visit the line defeated before the filing (no answer to a query: hub_unreachable) is tried again, as the patient would.
+    for (let tries = 0; out.setl === null && out.code === 'hub_unreachable' && tries < 5; tries += 1) out = await lossy.visit(unfiled, 'qr', compliant(false), 120_000);
+    assert.ok(out.setl !== null, `settled (ended ${out.code}; ${out.states.join(' ')})`);
+    const filings = lossy.hub.state.filings(unfiled.psn_no);
+    assert.is(filings.length, 1, 'one filing at the hub');
+    const dones = kept.filter((record) => record.kind === 'filing_done') as Extract<JournalRecord, { kind: 'filing_done' }>[];
+    assert.is(kept.filter((record) => record.kind === 'filing_intent').length, dones.length, 'each intent answered');
+    assert.ok(dones.some((done) => done.filing_id === filings[0]?.filing_id), 'the answer journaled is the hub\'s filing');
+    assert.is(lossy.inForce(unfiled.mdtrt_id), 1, 'one settlement');
+    console.log(`lossy line: ${applications} filing applications reached the hub for ${dones.length} journaled, ${lossy.terminal.client.stats.retries} requests sent again in all`);
+  } finally {
+    await lossy.close();
   }
 });
 
