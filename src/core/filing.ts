@@ -81,14 +81,25 @@ export function dateOfDay(days: number): string {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+/** Days in a month of the proleptic Gregorian calendar. */
+function monthDays(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : 30 + ((month + (month >> 3)) & 1);
+}
+
 /**
- * The date `days` days after `date` (before, when negative): whole days of
- * 86,400,000 ms on the UTC calendar, integers throughout, equal to
- * dateOfDay(dayNumber(date) + days) from 1900 to 2200 (test/unit/core-filing.test.ts)
- * and smaller in the firmware, which offers filings (src/session/session.ts).
+ * The date `days` days after `date` (before, when negative), a month at a
+ * time: integers only, and equal to dateOfDay(dayNumber(date) + days) from
+ * 1900 to 2200 (test/unit/core-filing.test.ts). Smaller than those two,
+ * which the firmware (it offers filings, src/session/session.ts) leaves out.
  */
 export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(date) + days * 86_400_000).toISOString().slice(0, 10);
+  let [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  for (d += days; d < 1; d += monthDays(y, m)) if (--m < 1) [y, m] = [y - 1, 12];
+  while (d > monthDays(y, m)) {
+    d -= monthDays(y, m);
+    if (++m > 12) [y, m] = [y + 1, 1];
+  }
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 /** The area a filing at an institution names: its city (first four digits) or province (first two), padded with zeros. */

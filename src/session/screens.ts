@@ -197,17 +197,17 @@ function content(shown: ScreenModel, layout: Layout): string[] {
       // The offer (issue 16): why, the filing, its ratio cut and what it costs more than a long-term filing, the amounts with it, the phone.
       const { filing } = shown;
       const cut = [spread(small ? (head[0] as string) : '临时备案比例降低 Ratio cut', `-${yuan(shown.cutBp)}%`, cols), money(small ? '多付' : '比长期备案多付 More than long-term', shown.cut)];
-      const tel = `电话 Phone ${shown.tel}`;
+      const tel = `电话 ${small ? '' : 'Phone '}${shown.tel}`;
       if (small) return [...cut, tel, 'OK备案 C取消'];
       return [
         `${head[0]} ${head[1]}`,
         ...wrap(messageFor(shown.code).zh, cols),
+        ...wrap(messageFor(shown.code).en, cols),
         spread('备案 Filing', `${filing.area} ${filing.begndate}~${filing.enddate}`, cols),
         ...cut,
         money('医疗费总额 Total bill', shown.total),
         money('基金支付 Funds pay', shown.funds),
         money('个人负担 Yours to pay', shown.yours),
-        '',
         tel,
         '本人承诺属实 I commit this is true',
         '输入电话, OK 备案 File · 取消 Cancel',
