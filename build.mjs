@@ -179,6 +179,8 @@ function bundles(outdir) {
     { name: 'terminal.js', entry: 'src/main.ts', budgeted: true, options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertShim, besideTheBundle] } },
     // The kiosk's entry (src/boot-main.ts, src/boot.ts): runs terminal.js beside it through a V8 code cache kept in the service's state directory.
     { name: 'boot.js', entry: 'src/boot-main.ts', budgeted: false, options: { banner: { js: '#!/usr/bin/env node' } } },
+    // The startup snapshot's builder and main function (src/boot-snapshot-main.ts, src/boot-snapshot.ts), which dist/boot.sh makes and runs the kiosk's boots from.
+    { name: 'boot-snapshot.js', entry: 'src/boot-snapshot-main.ts', budgeted: false, options: {} },
     // The portable Ed25519 provider (src/crypto-choice.ts requires it for `--crypto tweetnacl` or when node:crypto fails its self-test).
     { name: 'crypto-tweetnacl.js', entry: 'protocol/crypto-tweetnacl.ts', budgeted: false, options: {} },
     // The kiosk's UI server, which src/cli/run.ts requires as ./kiosk-ui.js when the profile has a `ui_port`.
@@ -188,7 +190,9 @@ function bundles(outdir) {
     { name: 'kiosk-page.css', entry: 'src/ui/page/page.css', budgeted: false, page: true, options: { platform: 'browser', sourcemap: false } },
   ];
   if (existsSync(path.join(root, 'device/sim/main.ts'))) {
-    list.push({ name: 'sim.js', entry: 'device/sim/main.ts', budgeted: false, options: { banner: { js: '#!/usr/bin/env node' }, plugins: [assertShim, besideTheBundle] } });
+    // sim.js runs sim-core.js beside it (device/sim/main.ts) through a V8 code cache beside it (device/sim/loader.ts).
+    list.push({ name: 'sim.js', entry: 'device/sim/loader.ts', budgeted: false, options: { banner: { js: '#!/usr/bin/env node' } } });
+    list.push({ name: 'sim-core.js', entry: 'device/sim/main.ts', budgeted: false, options: { plugins: [assertShim, besideTheBundle] } });
     // The reference hub and the demo, which sim.js requires as ./sim-hub.js when it needs them (device/sim/sim-hub.ts).
     list.push({ name: 'sim-hub.js', entry: 'device/sim/hub/bundle.ts', budgeted: false, options: { plugins: [assertShim, besideTheBundle] } });
   }
@@ -243,6 +247,9 @@ export async function build({ outdir = path.join(root, 'dist'), env = process.en
     writeFileSync(`${file.path}.tmp`, file.contents, { mode: /\/(terminal|sim|boot)\.js$/.test(file.path) ? 0o755 : 0o644 });
     renameSync(`${file.path}.tmp`, file.path);
   }
+  // The kiosk unit's command (device/deploy/boot.sh: the startup snapshot's use and making), installed beside the bundles.
+  writeFileSync(path.join(outdir, 'boot.sh.tmp'), readFileSync(path.join(root, 'device', 'deploy', 'boot.sh')), { mode: 0o755 });
+  renameSync(path.join(outdir, 'boot.sh.tmp'), path.join(outdir, 'boot.sh'));
   // Bundles earlier builds wrote and this one no longer does: nothing loads
   // them, so they go rather than sit beside the firmware looking shipped.
   for (const retired of retiredBundles) {

@@ -21,7 +21,7 @@ const outdir = path.join(root, '.build', 'bench');
 
 async function main() {
   // Benchmarks that run the CLI need the shipped bundles (the firmware; the simulation bundle for the emulated boot).
-  if (!['terminal.js', 'sim.js'].every((name) => existsSync(path.join(root, 'dist', name)))) {
+  if (!['terminal.js', 'sim.js', 'sim-core.js'].every((name) => existsSync(path.join(root, 'dist', name)))) {
     const built = spawnSync(process.execPath, [path.join(root, 'build.mjs')], { cwd: root, stdio: 'inherit' });
     if (built.status !== 0) process.exit(1);
   }

@@ -15,7 +15,7 @@ if (name === undefined || !known.includes(name)) {
   process.exit(2);
 }
 // The soak runs spawn the firmware (settle-jsonl) and the simulation bundle (demo, hub).
-if (!['terminal.js', 'sim.js'].every((name) => existsSync(path.join(root, 'dist', name)))) {
+if (!['terminal.js', 'sim.js', 'sim-core.js'].every((name) => existsSync(path.join(root, 'dist', name)))) {
   const built = spawnSync(process.execPath, [path.join(root, 'build.mjs')], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) process.exit(1);
 }

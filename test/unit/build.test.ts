@@ -8,8 +8,9 @@
 // The build rewrites nothing: property names and assertion messages reach the
 // bundles as written. The firmware carries the runtime, its drivers and every
 // field command (settle --explain's trace included) and nothing of
-// device/sim/, which ships in sim.js, with the reference hub and the demo in
-// sim-hub.js (not in sim.js, whose emulated boot does not compile them); no
+// device/sim/, which ships in sim-core.js (run by sim.js through a code
+// cache), with the reference hub and the demo in sim-hub.js (not in
+// sim-core.js, whose emulated boot does not compile them); no
 // bundle requires a path it computes. cbor-x is the firmware's encoder,
 // through its no-eval entry (no native extractor, no code built from strings).
 // The firmware loads node:assert only when an assertion fails, and then
@@ -25,6 +26,8 @@ import { gzipSync } from 'node:zlib';
 import { projectRoot, simBundle, terminalBundle } from '../helpers/cli';
 
 const simHubBundle = path.join(path.dirname(simBundle), 'sim-hub.js');
+/** The simulation itself, which dist/sim.js (device/sim/loader.ts) runs through a V8 code cache. */
+const simCoreBundle = path.join(path.dirname(simBundle), 'sim-core.js');
 
 function build(env: Record<string, string>, outdir: string) {
   return spawnSync(process.execPath, [path.join(projectRoot, 'build.mjs'), '--outdir', outdir], {
@@ -51,7 +54,7 @@ test('the shipped firmware is within 256 KiB minified and 80 KiB gzip -9, the co
 
 test('the firmware carries nothing of device/sim/; sim.js has the emulators and the line simulator, sim-hub.js the reference hub and the demo', () => {
   const firmware = readFileSync(terminalBundle, 'utf8');
-  const sim = readFileSync(simBundle, 'utf8');
+  const sim = readFileSync(simCoreBundle, 'utf8');
   const simHub = readFileSync(simHubBundle, 'utf8');
   for (const [what, text, bundle] of [
     ['card reader emulator', 'card inserted', sim],
@@ -63,7 +66,7 @@ test('the firmware carries nothing of device/sim/; sim.js has the emulators and 
     assert.not.ok(firmware.includes(text), `the firmware has no ${what}`);
     assert.ok(bundle.includes(text), `the ${what} is in its bundle`);
   }
-  assert.not.ok(sim.includes('sign in again') || sim.includes('settled in an earlier run'), 'sim.js has neither the hub nor the demo');
+  assert.not.ok(sim.includes('sign in again') || sim.includes('settled in an earlier run'), 'sim-core.js has neither the hub nor the demo');
   // @serialport/stream logs through debug (DEBUG=serialport/stream traces a port in the field):
   // the binding's own copy beside it on the device, required when the stream first loads.
   assert.ok(firmware.includes('serialport/stream') && firmware.includes('require("debug")'), 'the port is SerialPortStream, with its debug logging');
@@ -118,7 +121,7 @@ test('the build rewrites nothing: property names and assertion messages reach th
 });
 
 test('no bundle requires a path it computes: every require names its module in a string', () => {
-  for (const bundle of [terminalBundle, simBundle, simHubBundle]) {
+  for (const bundle of [terminalBundle, simCoreBundle, simHubBundle]) {
     const code = readFileSync(bundle, 'utf8');
     const requires = [...code.matchAll(/\brequire\(([^)]*)\)/g)].map((match) => match[1] as string);
     assert.ok(requires.length > 0);
@@ -128,7 +131,7 @@ test('no bundle requires a path it computes: every require names its module in a
   const firmware = readFileSync(terminalBundle, 'utf8');
   assert.ok(firmware.includes('require("./crypto-tweetnacl.js")'), 'the tweetnacl provider by its fixed name');
   assert.not.ok(/require\("\.\/(sim|sim-hub|tools|site)\.js"\)/.test(firmware), 'never a simulation bundle');
-  assert.ok(readFileSync(simBundle, 'utf8').includes('require("./sim-hub.js")'), 'sim.js requires the hub bundle by its fixed name');
+  assert.ok(readFileSync(simCoreBundle, 'utf8').includes('require("./sim-hub.js")'), 'sim-core.js requires the hub bundle by its fixed name');
 });
 
 test('a command that opens no port never evaluates @serialport/stream or its debug logging (they load at the first open)', () => {
@@ -152,7 +155,7 @@ test('a firmware command never loads node:assert; the shim passes what Node.js p
     const version = spawnSync(process.execPath, ['-r', probe, terminalBundle, 'version'], { encoding: 'utf8' });
     assert.is(version.status, 0, version.stderr);
     assert.match(version.stderr, /assert loaded: false/);
-    for (const bundle of [terminalBundle, simBundle, simHubBundle]) {
+    for (const bundle of [terminalBundle, simCoreBundle, simHubBundle]) {
       const requires = readFileSync(bundle, 'utf8').match(/.{4}require\("node:assert"\)/g) ?? [];
       assert.equal(requires, ['()=>require("node:assert")'], `${path.basename(bundle)}: node:assert is required in the shim's failure path only`);
     }
@@ -209,7 +212,7 @@ test('budgets at the real figures pass; the report prints both and names contrib
     assert.match(result.stdout, /^ {2}\S+\s+\d+ bytes\s+[\d.]+ %$/m);
     assert.match(result.stdout, /^ {2}cbor-x\s+\d+ bytes/m, 'cbor-x is the firmware\'s encoder');
     assert.is(statSync(path.join(outdir, 'terminal.js')).size, size);
-    assert.equal(readdirSync(outdir).filter((name) => name.endsWith('.js')).sort(), ['boot.js', 'crypto-tweetnacl.js', 'kiosk-page.js', 'kiosk-ui.js', 'sim-hub.js', 'sim.js', 'terminal.js'], 'the bundles and nothing else');
+    assert.equal(readdirSync(outdir).filter((name) => name.endsWith('.js')).sort(), ['boot-snapshot.js', 'boot.js', 'crypto-tweetnacl.js', 'kiosk-page.js', 'kiosk-ui.js', 'sim-core.js', 'sim-hub.js', 'sim.js', 'terminal.js'], 'the bundles and nothing else');
     assert.ok(existsSync(path.join(outdir, 'kiosk-page.css')), 'the page\'s style sheet');
     const page = /^kiosk page: gzip -9 (\d+) bytes .*; budget (\d+) bytes/m.exec(result.stdout);
     assert.ok(page !== null && Number(page[1]) > 0 && Number(page[1]) <= Number(page[2]) && page[2] === String(60 * 1024), result.stdout);

@@ -4,9 +4,11 @@
 // section says: a user of its own in the dialout group, the install
 // directory, restarts, the state directory 0700 under /var/lib, the screen on
 // the kiosk's tty and the log (stderr) in journald. Its ExecStart is run: the
-// same node flags and arguments on the built firmware's entry, dist/boot.js
-// (by this test's node, not the unit's /usr/bin/node, with $STATE_DIRECTORY
-// as systemd sets it, where boot.js leaves its code cache), the profile
+// shell on the built dist/boot.sh (the startup snapshot's wrapper,
+// device/deploy/boot.sh), the same node flags and arguments on the built
+// firmware's entry, dist/boot.js (by this test's node, not the unit's
+// /usr/bin/node, with $STATE_DIRECTORY as systemd sets it, where boot.js
+// leaves its code cache), the profile
 // path replaced by a copy of device/profiles/kiosk.json and `--check` added,
 // which reads the profile as run would and exits: the firmware takes that
 // command line, and the example profile's state directory is the unit's.
@@ -24,6 +26,8 @@ import { projectRoot, terminalBundle } from '../helpers/cli';
 
 /** The unit's script: dist/boot.js, which runs dist/terminal.js beside it. */
 const bootBundle = path.join(path.dirname(terminalBundle), 'boot.js');
+/** The unit's command: dist/boot.sh, which runs node on boot.js from the startup snapshot when there is one. */
+const bootWrapper = path.join(path.dirname(terminalBundle), 'boot.sh');
 
 const unitFile = path.join(projectRoot, 'device', 'deploy', 'settle-kiosk.service');
 
@@ -56,12 +60,18 @@ const one = (key: string): string => {
   return values[0] as string;
 };
 
-/** ExecStart as node, its flags, the script, the script's arguments (no quoting is used in it). */
-function execStart(): { node: string; nodeFlags: string[]; script: string; args: string[] } {
+/** ExecStart as the shell, its script (boot.sh), node, its flags, the script, the script's arguments (no quoting is used in it). */
+function execStart(): { shell: string; wrapper: string; node: string; nodeFlags: string[]; script: string; args: string[] } {
   const words = one('ExecStart').split(/ +/);
   const scriptAt = words.findIndex((word) => word.endsWith('.js'));
-  assert.ok(scriptAt > 0, 'node runs a script');
-  return { node: words[0] as string, nodeFlags: words.slice(1, scriptAt), script: words[scriptAt] as string, args: words.slice(scriptAt + 1) };
+  assert.ok(scriptAt > 2, 'the shell runs boot.sh, which runs node on a script');
+  return { shell: words[0] as string, wrapper: words[1] as string, node: words[2] as string, nodeFlags: words.slice(3, scriptAt), script: words[scriptAt] as string, args: words.slice(scriptAt + 1) };
+}
+
+/** ExecStart's command line on the built files: boot.sh and boot.js from dist/, this test's node, ARGS for the script's arguments. */
+function localCommand(args: readonly string[]): [string, string[]] {
+  const start = execStart();
+  return [start.shell, [bootWrapper, process.execPath, ...start.nodeFlags, bootBundle, ...args]];
 }
 
 test('the unit holds what the deployment section says', () => {
@@ -81,7 +91,8 @@ test('the unit holds what the deployment section says', () => {
   assert.is(one('KillSignal'), 'SIGTERM');
   assert.equal(unit.get('Install')?.get('WantedBy'), ['multi-user.target']);
   const start = execStart();
-  assert.ok(path.isAbsolute(start.node), 'node by its absolute path');
+  assert.ok(path.isAbsolute(start.shell) && path.isAbsolute(start.node), 'the shell and node by their absolute paths');
+  assert.is(start.wrapper, path.posix.join(one('WorkingDirectory'), 'boot.sh'), "the startup snapshot's wrapper (device/deploy/boot.sh) in the install directory");
   assert.is(start.script, path.posix.join(one('WorkingDirectory'), 'boot.js'), "the firmware's code-cache entry (src/boot.ts) in the install directory");
   assert.equal(start.args.slice(0, 3), ['run', '--profile', '/etc/settle-terminal/kiosk.json']);
   assert.ok(unit.get('Unit')?.get('ConditionPathExists')?.includes('/etc/settle-terminal/kiosk.json'), 'no start without the profile');
@@ -94,7 +105,7 @@ test("ExecStart's command line is one the firmware takes: with the example kiosk
     const profile = path.join(dir, 'kiosk.json');
     copyFileSync(path.join(projectRoot, 'device', 'profiles', 'kiosk.json'), profile);
     const args = start.args.map((word) => (word === '/etc/settle-terminal/kiosk.json' ? profile : word));
-    const checked = spawnSync(process.execPath, [...start.nodeFlags, bootBundle, ...args, '--check'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', STATE_DIRECTORY: dir } });
+    const checked = spawnSync(...localCommand([...args, '--check']), { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', STATE_DIRECTORY: dir } });
     assert.is(checked.status, 0, checked.stderr);
     assert.is(checked.stderr, '');
     const read = JSON.parse(checked.stdout) as { profile: string; state: string; ports: Record<string, { path: string } | null> };
@@ -102,7 +113,7 @@ test("ExecStart's command line is one the firmware takes: with the example kiosk
     assert.is(read.state, path.posix.join('/var/lib', one('StateDirectory')), "the profile's state is the unit's StateDirectory");
     assert.ok(Object.values(read.ports).every((port) => port === null || port.path.startsWith('/dev/')));
     assert.ok(existsSync(path.join(dir, 'terminal.js.cache')), 'boot.js left a code cache in $STATE_DIRECTORY');
-    const absent = spawnSync(process.execPath, [...start.nodeFlags, bootBundle, ...start.args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', STATE_DIRECTORY: dir } });
+    const absent = spawnSync(...localCommand(start.args), { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', STATE_DIRECTORY: dir } });
     assert.is(absent.status, 2);
     assert.match(absent.stderr, /^settle-terminal run: profile_unreadable: \/etc\/settle-terminal\/kiosk\.json: ENOENT/);
   } finally {
