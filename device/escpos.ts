@@ -42,12 +42,8 @@ export const enum StatusBits {
   paperEnd = 0x60,
 }
 
-export interface QrOptions {
-  /** Module size in dots, 1–16 (function 167). */
-  readonly moduleDots?: number;
-  /** Error correction level (function 169). */
-  readonly level?: QrLevel;
-}
+/** The QR code's module size, dots (function 167: 1 to 16): about 0.75 mm at 203 dpi. */
+const qrModuleDots = 6;
 
 /**
  * Builds one print job. Text is encoded as GB18030 (printers in Chinese mode,
@@ -119,21 +115,19 @@ export class ReceiptBuilder {
   }
 
   /**
-   * A QR code by GS ( k: select model 2 (function 165), module size (167),
-   * error correction (169), store the payload (180), print it (181).
-   * The payload is printable ASCII, at most printerQrBytesMax bytes.
+   * A QR code by GS ( k: select model 2 (function 165), module size 6 dots
+   * (167), error correction M (169), store the payload (180), print it (181):
+   * the receipt's one QR code (its settlement id). The payload is printable
+   * ASCII, at most printerQrBytesMax bytes.
    */
-  qr(payload: string, options: QrOptions = {}): this {
+  qr(payload: string): this {
     if (typeof payload !== 'string' || !/^[\x20-\x7e]+$/.test(payload) || payload.length > printerQrBytesMax) {
       throw new RangeError(`QR payload must be 1 to ${printerQrBytesMax} printable ASCII characters`);
     }
-    const dots = checkInt('moduleDots', options.moduleDots ?? 6, 1, 16);
-    const level = QrErrorCorrection[options.level ?? 'M'];
-    if (level === undefined) throw new RangeError(`level must be L, M, Q or H, got ${options.level}`);
     const stored = payload.length + 3;
     this.#bytes(gs, 0x28, 0x6b, 4, 0, 0x31, 0x41, 0x32, 0x00);
-    this.#bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x43, dots);
-    this.#bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x45, level);
+    this.#bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x43, qrModuleDots);
+    this.#bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x45, QrErrorCorrection.M);
     this.#bytes(gs, 0x28, 0x6b, stored & 0xff, stored >> 8, 0x31, 0x50, 0x30);
     this.text(payload);
     return this.#bytes(gs, 0x28, 0x6b, 3, 0, 0x31, 0x51, 0x30);

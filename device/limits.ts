@@ -1,8 +1,7 @@
 // Limits of the hardware side (docs/design.md, devices; docs/conventions.md habit 3). device/
 // may import nothing from src/ (docs/design.md, layout), so the drivers own their
-// limits here, like the core and the wire own theirs; src/limits.ts imports
-// them and asserts how they relate to the runtime's.
-import assert from 'node:assert';
+// limits here, like the core and the wire own theirs; test/unit/limits.test.ts
+// asserts how they relate to each other and to the runtime's.
 
 /** One card-reader or printer exchange, retransmissions included, ms. */
 export const deviceExchangeTimeoutMs = 2_000;
@@ -40,14 +39,3 @@ export const lineLossBpMax = 3_000;
 
 /** Keys the patient pressed that the session has not yet read. */
 export const keysQueuedMax = 64;
-
-assert(cardAttemptTimeoutMs * 3 <= deviceExchangeTimeoutMs, 'three silent attempts fit in one exchange');
-assert(cardAttemptsMax >= 1 && cardAttemptsMax <= 8, 'attempts are bounded');
-assert(cardFrameDataBytesMax >= 2 + 1 + 5 + 255 + 1, 'a frame carries SEQ, status and a full short APDU');
-assert(cardFrameDataBytesMax + cardFrameOverheadBytes < 0x10000, 'LEN fits in two bytes');
-assert(cardReadChunkBytes >= 1 && cardReadChunkBytes <= 256, 'Le of a short APDU');
-assert(cardIdentityFileBytesMax <= 0x7fff, 'READ BINARY offsets are 15 bits');
-assert(printerQrBytesMax + 3 < 0x0410, 'GS ( k pL pH never spells DLE EOT (0x10 0x04)');
-assert(printerChunkBytes <= printerJobBytesMax, 'a job is written in chunks');
-assert(scannerLineBytesMax <= portReceiveBytesMax, 'a scanner line fits in the receive buffer');
-assert(lineQueueBytesMax >= portReceiveBytesMax, 'the line simulator queue holds a full receive buffer');

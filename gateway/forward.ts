@@ -19,7 +19,13 @@
 //                   totals by insurance type; they agree only if both do;
 //   recon_detail -> the hub's own comparison; after the last page, when 3201
 //                   disagreed, 3202 of the institution's settlements, whose
-//                   mismatches are added.
+//                   mismatches are added;
+//   filing_apply, filing_cancel -> refused `filing_type_not_allowed_here` and
+//                   `not_cancellable`: filings are the platform's (its
+//                   1101 lists them), and its filing services are not
+//                   forwarded, so the gateway makes none of its own that the
+//                   platform's person record and settlement would not see
+//                   (issue 16: the kiosk then sends the patient to a counter).
 // A 2207 or 2208 without an answer is resolved before the terminal is
 // answered, before any other call for the visit, and at the next start if the
 // gateway dies meanwhile (`recover`): 5203 says whether the platform holds it
@@ -106,6 +112,10 @@ export class NationalGateway {
           return await this.#reconTotals(client, ctx, terminal, request, digest);
         case 'recon_detail':
           return await this.#reconDetail(client, ctx, terminal, request, digest);
+        case 'filing_apply':
+          return { reply: errorReply('filing_type_not_allowed_here', 'the gateway does not forward filings: file at the national service') };
+        case 'filing_cancel':
+          return { reply: errorReply('not_cancellable', 'the gateway makes no filings to cancel') };
         default:
           return handle(ctx, terminal, request, digest);
       }

@@ -1,9 +1,8 @@
 // Limits of the wire protocol. protocol/ imports nothing of ours (docs/design.md,
-// layout), so the wire owns its limits; src/limits.ts asserts how they relate
-// to the core's and the runtime's. test/unit/protocol-schema.test.ts checks
+// layout), so the wire owns its limits; how they relate to each other, to the
+// core's and to the runtime's is asserted by test/unit/limits.test.ts. test/unit/protocol-schema.test.ts checks
 // that the worst-case encoding of every message the schema allows fits in
 // one frame, so the numbers below and the schema can never disagree silently.
-import assert from 'node:assert';
 
 /** Largest frame on the wire before COBS, header, signature and CRC included, bytes. */
 export const frameBytesMax = 65_536;
@@ -56,8 +55,8 @@ export const sessionMax = 0xffff_ffff;
 export const timeSecondsMax = 0xffff_ffff;
 
 // docs/settlement.md §1 bounds as the wire carries them. protocol/ imports
-// nothing of ours outside itself, so they are repeated here; src/limits.ts
-// asserts at load time that they equal the core's (src/core/limits.ts).
+// nothing of ours outside itself, so they are repeated here; test/unit/limits.test.ts
+// asserts that they equal the core's (src/core/limits.ts).
 /** A line's `amt` and a line's parts, fen. */
 export const lineAmtFenMax = 10_000_000_000;
 /** A line's `qty_milli`. */
@@ -88,18 +87,3 @@ export const accKeysMax = 32;
 export const accKeyBytesMax = 32;
 /** Filings one filing_query_reply lists (the person's own, newest first, cancelled ones included). */
 export const filingsPerPersonMax = 16;
-
-assert(frameBytesMax >= chunkBytesMax + envelopeOverheadBytesMax + 64, 'a chunk and its envelope fit in one frame');
-assert(cborStringBytesMax <= frameBytesMax, 'no string is longer than a frame');
-assert(cborStringBytesMax >= chunkBytesMax, 'a chunk is a byte string the strict decoder accepts');
-assert(cborDepthMax >= 4 && cborDepthMax <= 64, 'depth limit is sane');
-assert(cborItemsMax >= feeLinesPerMessageMax && cborItemsMax >= reconEntriesPerMessageMax, 'a page of lines is one array the decoder accepts');
-assert(cborItemsMax >= chunkCountMax, 'a manifest fits');
-assert(feeLinesPerMessageMax <= visitLinesMax && visitLinesMax <= cborItemsMax * 4, 'a bill fits in a bounded number of pages');
-assert(Number.isSafeInteger(moneyFenMax) && lineAmtFenMax <= moneyFenMax && moneyFenMax <= totalFenMax, 'money bounds nest');
-assert(replayWindowMax > 0 && replayWindowMax <= 65_536, 'replay window is bounded');
-assert(seqForwardJumpMax > replayWindowMax && seqForwardJumpMax * 1_024 < seqMax, 'a forward jump is generous, and many of them still leave the numbers unexhausted');
-assert(replayStoredBytesMax >= frameBytesMax * 4, 'a replay window can hold several of the largest replies');
-assert(frameBytesMin > frameHeaderBytes + frameCrcBytes, 'a frame has content between header and CRC');
-assert(timeSecondsMax <= Number.MAX_SAFE_INTEGER && seqMax === Number.MAX_SAFE_INTEGER, 'times and seqs are safe integers');
-assert(clockSkewSecondsMax > 0 && clockSkewSecondsMax <= 3_600, 'clock skew is bounded');

@@ -3,14 +3,10 @@
 // limits module of the folder that owns it: the core, the wire and the
 // drivers (which may import nothing of the runtime), the catalogue, the
 // journal and the hub client (which may import only what docs/design.md allows
-// them). This module imports them all and asserts, at load time, how they
-// relate.
-import assert from 'node:assert';
-import * as catalogue from './catalogue/limits';
-import * as core from './core/limits';
-import * as hub from './hub/limits';
-import * as journal from './journal/limits';
-import * as wire from '../protocol/limits';
+// them). How they all relate is asserted by test/unit/limits.test.ts, each
+// relation with its sentence: they are constants, so a change that breaks one
+// fails the tests before it can ship, and the firmware does not carry the
+// checks (about 1.2 KB of its gzip budget; README, the terminal's budgets).
 import * as device from '../device/limits';
 
 /** Days one reconciliation may cover. */
@@ -47,31 +43,3 @@ export const sessionStepsMax = 256;
 export const reprintsAtBootMax = 16;
 /** A profile file, bytes. */
 export const profileBytesMax = 65_536;
-
-assert(journal.journalRecordBytesMax >= wire.frameBytesMax, 'a journal record can hold any message the wire carries');
-assert(journal.journalBytesMax >= journal.journalRecordBytesMax * 16, 'the journal holds many records before rotation');
-assert(journal.forwardQueueLengthMax * wire.frameBytesMax <= journal.journalBytesMax * 2, 'a full forward queue fits in the journal');
-assert(scannerLineBytesMax < wire.frameBytesMax, 'a scanned token fits in a person query');
-assert(core.visitLinesMax >= 1_000, 'an inpatient bill of 1,000 lines is settleable');
-assert(caseBytesMax >= core.visitLinesMax * 256, 'a case file holds a maximal visit with room for its catalogue');
-assert(cliWriteBatchBytes > 0 && cliWriteBatchBytes <= caseBytesMax, 'write batches are bounded');
-assert(catalogue.catalogueItemsMax * (catalogue.itemCodeBytesMax + 32) <= catalogue.catalogueFileBytesMax, 'a full catalogue of longest codes fits the file limit');
-assert(catalogue.itemListPriceFenMax < 2 ** 32 && core.itemCapFenMax < 0xffff_ffff, 'prices and ceilings fit 32-bit columns (0xffffffff marks a null ceiling)');
-assert(core.ageMax < 255, 'ages fit a byte (255 marks null)');
-assert(deviceExchangeTimeoutMs < hub.hubRequestTimeoutMs, 'a device answers before the hub would time out');
-assert(idlePollMs * 10 <= idleRefreshMs && idlePollMs >= 10, 'the idle loop looks at the slot many times between refreshes');
-assert(cardReadTimeoutMs >= deviceExchangeTimeoutMs * 6, 'a card read has room for its exchanges');
-assert(patientInputTimeoutMs > messageShownMs && pinAttemptsMax >= 1, 'patients get longer than a message stays');
-// The wire repeats the core's bounds (protocol/ may import nothing of ours): they must agree.
-assert(wire.lineAmtFenMax === core.lineAmtFenMax, 'wire and core agree on a line amount');
-assert(wire.lineQtyMilliMax === core.lineQtyMilliMax, 'wire and core agree on a line quantity');
-assert(wire.moneyFenMax === core.moneyFenMax, 'wire and core agree on money amounts');
-assert(wire.visitLinesMax === core.visitLinesMax, 'wire and core agree on lines per visit');
-assert(wire.bpMax === core.bpMax, 'wire and core agree on basis points');
-assert(hub.hubPatienceAttempts * hub.hubSettleTimeoutMs < wire.clockSkewSecondsMax * 1_000, 'a retried settle is still within the clock skew a receiver accepts');
-assert(journal.journalSeqBlock >= 1 && journal.journalSeqBlock * 4 <= wire.replayWindowMax, 'a crash skips far fewer seqs than the hub remembers');
-assert(hub.syncBlobBytesMax <= catalogue.catalogueFileBytesMax, 'any update a manifest may announce is a catalogue the store may keep');
-assert(reconDaysMax >= 1 && reconDaysMax <= 366, 'reconciliation periods are bounded');
-assert(journal.forwardQueueLengthMax <= 0xffff, "the store-and-forward queue length fits the heartbeat's field");
-assert(device.cardIdentityFileBytesMax + device.scannerLineBytesMax < wire.frameBytesMax, 'a credential, card or token, fits in one person query');
-assert(device.printerJobBytesMax <= journal.journalRecordBytesMax, 'a receipt job can be journaled whole for a reprint');

@@ -32,7 +32,7 @@ const emulateCommand: Command = {
 
 export const simCommands: readonly Command[] = [
   // The far ends' code (emulators, line simulator, seeds) is evaluated once run has started reading its catalogue ahead.
-  runCommandWith(async (profile, parts) => (await import('./run-ends')).simulatedEnds(profile, parts)),
+  runCommandWith(async (profile, parts) => (await import('./run-ends')).simulatedEnds(profile, parts), 'run the terminal on the ports of a profile (emulated, hil, kiosk, handheld)'),
   inSimHub('demo', demoSummary, [demoSyntax]),
   inSimHub('hub', hubSummary, Object.values(hubSyntax), () => hubMore),
   emulateCommand,

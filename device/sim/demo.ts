@@ -12,7 +12,9 @@
 // account), a Hegang retiree's hypertension visit in Shenyang (card), a
 // Jiaxing employee's medicines at a Shanghai pharmacy's handheld (card; its
 // 20×4 screens shown whole, labelled as the handheld's), and a
-// Hebei resident who never filed, refused in Beijing; then `--patients N`
+// Hebei resident who never filed, refused in Beijing for want of a filing,
+// offered a temporary filing at the kiosk (its cut shown), who files and
+// settles (issue 16); then `--patients N`
 // synthetic ones (e-certificates), each at the terminal of its institution.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeSync } from 'node:fs';
@@ -168,7 +170,7 @@ function plans(options: DemoOptions): Plan[] {
     seed(1, "Aunt Wang, retired in Jiaxing, living in Shanghai: her monthly medicines, from her personal account", false, true),
     seed(2, 'A Hegang retiree relocated to Shenyang: hypertension care at a pilot hospital', true, false),
     seed(5, 'An employee from Jiaxing on a temporary filing buys medicines at a Shanghai pharmacy, on its handheld terminal', true, false),
-    seed(4, 'A Hebei resident who never filed: refused, file first', false, false),
+    seed(4, 'A Hebei resident who never filed: offered a temporary filing at the kiosk, files, settles', false, false),
   ];
   const random = seededRandom(options.seed);
   for (let index = 0; index < options.patients; index += 1) {
@@ -181,10 +183,11 @@ function plans(options: DemoOptions): Plan[] {
 /** A journal storage that SIGKILLs the process at a chosen commit (the power-cut test's seeded kill points). */
 function killingStorage(spec: string | undefined, say: (line: string) => void): JournalStorage {
   const storage = nodeJournalStorage();
-  const match = /^(append|intent|done|printed):([0-9]{1,6})$/.exec(spec ?? '');
+  const match = /^(append|intent|done|printed|filing|filed):([0-9]{1,6})$/.exec(spec ?? '');
   if (match === null) return storage;
   let left = Number(match[2]);
-  const kinds: Record<string, string> = { intent: 'settle_intent', done: 'done', printed: 'printed' };
+  // filing, filed: before a filing application's intent, and before its answer (the hub has filed; the patient has not settled).
+  const kinds: Record<string, string> = { intent: 'settle_intent', done: 'done', printed: 'printed', filing: 'filing_intent', filed: 'filing_done' };
   return {
     ...storage,
     append(file, bytes) {
@@ -467,6 +470,11 @@ function act(kiosk: Kiosk, state: State, session: Session, say: (line: string) =
       kiosk.keys.push('123456');
       return;
     case 'review':
+      kiosk.keys.push('ok');
+      return;
+    case 'filing':
+      // The patient keys a contact phone, then files (the offer's screen shows the cut first).
+      kiosk.keys.push('13900000000');
       kiosk.keys.push('ok');
       return;
     case 'confirm':

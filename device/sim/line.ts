@@ -10,9 +10,12 @@
 // outageMs × baud / (1,000 × bits a byte) bytes). `cut(ms)` is an outage in time instead,
 // for tests that cut the line at a moment of their choosing.
 import assert from 'node:assert';
-import { lineQueueBytesMax } from '../limits';
+import { lineQueueBytesMax, portReceiveBytesMax } from '../limits';
 import { frame8N1, frameBits, PortError, type Clock, type Port, type SerialFrame } from '../port';
 import { seededRandom, type Random } from './prng';
+
+// The simulator's bound beside the drivers' (device/limits.ts), asserted where the simulator loads: the firmware has no line simulator.
+assert(lineQueueBytesMax >= portReceiveBytesMax, 'the line simulator queue holds a full receive buffer');
 
 export interface LineOptions {
   /** Bits per second; a byte takes the bit times of its frame. */

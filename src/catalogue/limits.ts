@@ -1,6 +1,6 @@
 // The catalogue's and the policy book's limits (docs/conventions.md habit 3): what a
-// stored file, an item and a policy may hold. src/limits.ts checks at load
-// time how they relate to the rest.
+// stored file, an item and a policy may hold. test/unit/limits.test.ts checks
+// how they relate to the rest.
 /** Items a catalogue may hold. */
 export const catalogueItemsMax = 1_000_000;
 /** A catalogue item code: printable ASCII, bytes (national codes are 15 to 23). */

@@ -91,11 +91,11 @@ const runSyntax = {
   positionalsMax: 0,
 } as const satisfies Syntax;
 
-/** `run`, given the far ends of the simulated profiles (the simulation bundle's) or none (the firmware's). */
-export function runCommandWith(simulated: SimulatedEnds | null): Command {
+/** `run`, given the far ends of the simulated profiles (the simulation bundle's, with its summary naming them) or none (the firmware's). */
+export function runCommandWith(simulated: SimulatedEnds | null, summary = 'run the terminal on the ports of a profile (kiosk, handheld)'): Command {
   return {
     name: 'run',
-    summary: simulated === null ? 'run the terminal on the ports of a profile (kiosk, handheld)' : 'run the terminal on the ports of a profile (emulated, hil, kiosk, handheld)',
+    summary,
     syntax: [runSyntax],
     more: profileHelp,
     run: (args, io) => run(args, io, simulated),

@@ -81,9 +81,25 @@ export function dateOfDay(days: number): string {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
-/** The date `days` days after `date` (before, when negative). */
+/** Days in a month of the proleptic Gregorian calendar. */
+function monthDays(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : 30 + ((month + (month >> 3)) & 1);
+}
+
+/**
+ * The date `days` days after `date` (before, when negative), a month at a
+ * time: integers only, and equal to dateOfDay(dayNumber(date) + days) from
+ * 1900 to 2200 (test/unit/core-filing.test.ts). Smaller than those two,
+ * which the firmware (it offers filings, src/session/session.ts) leaves out.
+ */
 export function addDays(date: string, days: number): string {
-  return dateOfDay(dayNumber(date) + days);
+  let [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  for (d += days; d < 1; d += monthDays(y, m)) if (--m < 1) [y, m] = [y - 1, 12];
+  while (d > monthDays(y, m)) {
+    d -= monthDays(y, m);
+    if (++m > 12) [y, m] = [y + 1, 1];
+  }
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 /** The area a filing at an institution names: its city (first four digits) or province (first two), padded with zeros. */
@@ -102,10 +118,17 @@ export function kioskFiling(options: { readonly policy: FilingPolicy | null; rea
   if (policy === null) return refuse('filing_type_not_allowed_here', 'the insured place does not let a kiosk file');
   if (!kioskFilingTypes.includes(type)) return refuse('filing_type_not_allowed_here', `a kiosk does not file ${type}`);
   if (type === 'referral' && !options.referralNo) return refuse('filing_type_not_allowed_here', 'a referral needs the hospital\'s referral number');
-  return {
-    ok: true,
-    value: { type, area: filingAreaOf(options.institutionAdmdvs, policy.area), begndate: options.today, enddate: addDays(options.today, policy.temporaryDays - 1), fixmedins: null },
-  };
+  return { ok: true, value: offeredFiling(policy, options.institutionAdmdvs, options.today, type) };
+}
+
+/**
+ * The filing itself, the type's checks done: from `begin` for the policy's
+ * temporary_days, for the treatment place's city or province, at no
+ * institution in particular. The terminal offers a temporary one (from the
+ * visit date, within filing_retro_days) without kioskFiling's checks.
+ */
+export function offeredFiling(policy: FilingPolicy, institutionAdmdvs: string, begin: string, type: FilingType = 'temporary'): Filing {
+  return { type, area: filingAreaOf(institutionAdmdvs, policy.area), begndate: begin, enddate: addDays(begin, policy.temporaryDays - 1), fixmedins: null };
 }
 
 /** Whether a filing covers a date (begin and end inclusive; no end: open). */

@@ -1,8 +1,7 @@
 // Limits of the settlement core, from docs/settlement.md §1 and §2. The core may
 // import nothing of ours (docs/design.md, layout), so its limits live here; the
-// runtime's constants module (src/limits.ts) imports them and asserts how they
-// relate to the wire and storage limits.
-import assert from 'node:assert';
+// tests (test/unit/limits.test.ts) assert how they relate to each other and to the wire
+// and storage limits.
 
 /** A line's `amt`, fen (§1). */
 export const lineAmtFenMax = 10_000_000_000;
@@ -26,9 +25,5 @@ export const ytdYearMax = 2200;
 export const ageMax = 150;
 
 // §1 promises that every intermediate product stays below 2^53 so doubles
-// holding integers are exact. Check the three products the rules form.
-assert(Number.isSafeInteger(visitAmtFenMax * bpMax + 5000), 'mulBp product of a visit total must be exact');
-assert(Number.isSafeInteger(moneyFenMax * bpMax + 5000), 'mulBp product of any money amount must be exact');
-assert(Number.isSafeInteger(lineQtyMilliMax * itemCapFenMax + 500), 'capAmount product must be exact');
-assert(visitLinesMax * lineAmtFenMax >= visitAmtFenMax, 'the visit total bound is the binding one');
-assert(visitAmtFenMax <= moneyFenMax, 'a visit total is a money amount');
+// holding integers are exact: test/unit/limits.test.ts checks the three products the
+// rules form.

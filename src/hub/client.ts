@@ -429,6 +429,23 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
     });
   }
 
+  /**
+   * Applies for a filing (issue 16): journals the intent with its seq, sends
+   * it under that seq (a retry gets the hub's first answer: one filing),
+   * journals the answer. No answer (`timeout`) may still have filed.
+   */
+  file(body: BodyOf<'filing_apply'>): Promise<Result<BodyOf<'filing_apply_reply'>>> {
+    return this.#serial(async () => {
+      const seq = await this.#seqs.next();
+      const journaled = this.#commit(() => this.#journal.commit({ kind: 'filing_intent', seq, time: this.#now(), body }));
+      if (!journaled.ok) return journaled;
+      const out = await this.#call({ type: 'filing_apply', body }, seq);
+      const reply = out.ok ? (out.value.body as BodyOf<'filing_apply_reply'>) : null;
+      this.#journal.commit({ kind: 'filing_done', seq, filing_id: reply?.filing_id ?? null, code: out.ok ? null : out.error.code });
+      return reply ? { ok: true, value: reply } : (out as Result<never>);
+    });
+  }
+
   #commit(commit: () => void): Result<void> {
     try {
       commit();

@@ -1,7 +1,6 @@
 // The hub client's limits (docs/conventions.md habit 3): attempts, timeouts, heartbeat,
-// store-and-forward backoff, what one sync may fetch. src/limits.ts checks at
-// load time how they relate to the rest.
-import assert from 'node:assert';
+// store-and-forward backoff, what one sync may fetch. test/unit/limits.test.ts
+// checks how they relate to the rest.
 import * as wire from '../../protocol/limits';
 
 /** Attempts of one request to a hub that sends nothing back, the first included; retries reuse the seq. */
@@ -36,7 +35,3 @@ export const forwardBackoffMsMin = 500;
 export const forwardBackoffMsMax = 60_000;
 /** A catalogue or policy-book update fetched in chunks, bytes (what one manifest may announce). */
 export const syncBlobBytesMax = wire.chunkCountMax * wire.chunkBytesMax;
-
-assert(hubAttemptsMax >= 1 && hubAttemptsMax <= hubPatienceAttempts && hubPatienceAttempts <= 32, 'retries are bounded');
-assert(hubSettleTimeoutMs >= hubRequestTimeoutMs, 'settling is never given less time than a query');
-assert(forwardBackoffMsMin > 0 && forwardBackoffMsMin < forwardBackoffMsMax, 'backoff range is ordered');

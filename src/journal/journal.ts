@@ -199,6 +199,8 @@ export class TerminalJournal {
       case 'forward_seq':
         return this.#forward.has(record.id) ? null : 'not queued';
       case 'reconciled':
+      case 'filing_intent':
+      case 'filing_done':
         return null;
     }
   }

@@ -1,6 +1,6 @@
 // The journal's limits (docs/conventions.md habit 3): a record, the file before
 // rotation, the seqs one record reserves, the store-and-forward queue it
-// keeps. src/limits.ts checks at load time how they relate to the wire's.
+// keeps. test/unit/limits.test.ts checks how they relate to the wire's.
 /** One journal record, bytes. */
 export const journalRecordBytesMax = 1_048_576;
 /** Journal file size that triggers rotation after reconciliation, bytes. */

@@ -55,6 +55,14 @@ const kinds = {
   forward_seq: struct({ id, seq }),
   /** Reconciled with the hub through this day: entries of that day and before may go at rotation. */
   reconciled: struct({ date: dateText() }),
+  /**
+   * About to send a filing application (issue 16), under this seq: a retry
+   * keeps it, so the hub files once. The filing is the hub's, not an entry of
+   * the journal's: these two records are its history here, kept until rotation.
+   */
+  filing_intent: struct({ seq, time, body: wireBody('filing_apply') }),
+  /** The answer to the filing application sent under `seq`: the filing's id, or why not (`timeout`: no answer, the hub may hold it). */
+  filing_done: struct({ seq, filing_id: nullable(text(30)), code }),
 };
 
 export type RecordKind = keyof typeof kinds;

@@ -5,7 +5,8 @@
 // does not list is a bug (an assert), never a guess.
 //
 //   idle ──card──▶ pin ──pin──▶ card ──read──▶ person ──found──▶ bill ──found──▶ review ─ok─▶ confirm ─ok─▶ settle
-//     │                         └─retry─▶ pin                                     └─next─▶ review         │
+//     │                         └─retry─▶ pin                     offer ▼   found ▲ └─next─▶ review         │
+//     │                                                               filing ─────┘                          │
 //     └──qr───────────────────────────────────▶ person                                          confirmed/offline
 //                                                                                                          ▼
 //   message ◀── refused / timeout / cancel (from any state before print)      done ◀──printed── print
@@ -17,7 +18,10 @@
 // confirmed settlement is cancelled, 2208). From `print` on the patient has
 // confirmed and the hub has settled: the settlement stands, a timeout or a
 // cancel only moves the screen on (the receipt is kept for a reprint).
-export const states = ['idle', 'pin', 'card', 'person', 'bill', 'review', 'confirm', 'settle', 'print', 'done', 'message'] as const;
+// `filing` (issue 16) offers a temporary filing to a patient the bill was
+// refused for want of one: `ok` files it at the hub (no charge), and the bill
+// is priced again with it; a cancel or timeout files nothing.
+export const states = ['idle', 'pin', 'card', 'person', 'bill', 'filing', 'review', 'confirm', 'settle', 'print', 'done', 'message'] as const;
 export type State = (typeof states)[number];
 
 export type Event =
@@ -27,6 +31,7 @@ export type Event =
   | 'read' // the card gave its credential
   | 'retry' // wrong PIN, tries left
   | 'found' // the hub gave the person, or the bill (and the terminal settled it locally)
+  | 'offer' // the bill wants a filing the patient may make here
   | 'next' // the patient turned a page
   | 'ok' // the patient went on (or, idle, a redraw)
   | 'confirmed' // the hub confirmed the settlement
@@ -44,7 +49,8 @@ export const transitions: { readonly [S in State]: { readonly [E in Event]?: Sta
   pin: { pin: 'card', ...end },
   card: { read: 'person', retry: 'pin', ...end },
   person: { found: 'bill', ...end },
-  bill: { found: 'review', ...end },
+  bill: { found: 'review', offer: 'filing', ...end },
+  filing: { found: 'review', ...end },
   review: { next: 'review', ok: 'confirm', ...end },
   confirm: { ok: 'settle', ...end },
   settle: { confirmed: 'print', offline: 'print', ...end },

@@ -41,7 +41,7 @@ const entries: readonly (readonly string[])[] = [
   ['该笔结算已撤销或不存在', 'That settlement was cancelled or does not exist.', 'settlement_not_found', 'already_cancelled'],
   ['离线结算超过限额，请到人工窗口办理', 'This offline settlement is over the offline limit; please go to a staffed counter.', 'offline_limit_exceeded'],
   ['该笔费用已结算，请勿重复结算', 'This bill has already been settled.', 'already_settled'],
-  // The filing services' refusals (protocol: filing_apply, filing_cancel): the terminal files nothing yet, so a patient meets them only at the counter.
+  // The filing services' refusals (protocol: filing_apply, filing_cancel), met when filing at the kiosk (issue 16): staff settle them with the patient.
   [counter.zh, counter.en, 'filing_type_not_allowed_here', 'filing_exists', 'filing_overlaps', 'not_cancellable'],
   ['个人账户余额不足，请选择不使用个人账户或到人工窗口办理', 'Your personal account does not cover this; pay without it, or go to a staffed counter.', 'account_insufficient'],
   // The terminal itself needs staff.

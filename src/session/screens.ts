@@ -6,6 +6,7 @@
 // renders the same model as HTML. Every text frame is exactly `rows` lines of
 // exactly `cols` cells, whatever the names and amounts in it, so a display
 // driver can draw it as it comes.
+import type { Filing } from '../../protocol/messages';
 import type { FundPayment, LineResult } from '../core/types';
 import { yuan } from '../core/trace';
 import type { State } from './machine';
@@ -43,6 +44,7 @@ const titles: Readonly<Record<State, readonly [string, string, string?, string?]
   card: ['正在读卡', 'Reading your card'],
   person: ['正在查询参保信息', 'Looking up your insurance', '正在查询', 'Looking you up'],
   bill: ['正在获取费用明细', 'Fetching your bill', '正在获取费用', 'Fetching the bill'],
+  filing: ['办理临时异地就医备案', 'Off-site filing', '临时备案'],
   review: ['费用明细 Bill', ''],
   confirm: ['确认结算 Confirm', '', '确认结算'],
   settle: ['正在结算，请勿离开', 'Settling, please wait', '正在结算', 'Settling...'],
@@ -76,6 +78,22 @@ export interface Totals {
 }
 
 /**
+ * A temporary filing offered at the kiosk (issue 16): why (the refusal it
+ * answers), the filing, its ratio cut (bp) and what that costs against a
+ * long-term filing (fen), the bill's amounts with it, the phone keyed so far.
+ */
+export interface FilingOffer {
+  readonly code: string;
+  readonly filing: Filing;
+  readonly cutBp: number;
+  readonly cut: number;
+  readonly total: number;
+  readonly funds: number;
+  readonly yours: number;
+  tel: string;
+}
+
+/**
  * What a state shows, as data: the one model both renderers draw. `code` is
  * the message screen's refusal or failure, or a note on another screen.
  */
@@ -85,6 +103,7 @@ export type ScreenModel =
   | { readonly state: 'review'; readonly page: number; readonly pages: number; readonly patient: Patient; readonly lines: readonly BillLine[]; readonly totals: Totals | null }
   | { readonly state: 'confirm'; readonly balance: number; readonly cash: number; readonly account: number | null; readonly useAccount: boolean }
   | { readonly state: 'done'; readonly offline: boolean; readonly id: string; readonly cash: number; readonly funds: number; readonly account: number; readonly code: string | null; readonly receipt: ReceiptDocument | null }
+  | ({ readonly state: 'filing' } & Readonly<FilingOffer>)
   | { readonly state: 'message'; readonly code: string };
 
 /** The model of a state; `linesPerPage` pages the bill as the session pages it. */
@@ -106,6 +125,8 @@ export function model(state: State, visit: Visit, linesPerPage: number, status: 
     }
     case 'message':
       return { state, code: code ?? 'internal' };
+    case 'filing':
+      return { state, ...(visit.offer as FilingOffer) };
     default:
       return { state, code };
   }
@@ -171,6 +192,26 @@ function content(shown: ScreenModel, layout: Layout): string[] {
       const title = shown.offline ? '离线结算完成 Settled offline' : (head[0] as string);
       const lines = [title, money('现金 Cash', shown.cash), `No. ${shown.id}`];
       return small ? [...lines, note[0] ?? '请取凭证和卡'] : [...lines, money('基金 Funds', shown.funds), money('个人账户 Account', shown.account), '', ...note, '请取走凭证和卡片 Take your receipt and card'];
+    }
+    case 'filing': {
+      // The offer (issue 16): why, the filing, its ratio cut and what it costs more than a long-term filing, the amounts with it, the phone.
+      const { filing } = shown;
+      const cut = [spread(small ? (head[0] as string) : '临时备案比例降低 Ratio cut', `-${yuan(shown.cutBp)}%`, cols), money(small ? '多付' : '比长期备案多付 More than long-term', shown.cut)];
+      const tel = `电话 ${small ? '' : 'Phone '}${shown.tel}`;
+      if (small) return [...cut, tel, 'OK备案 C取消'];
+      return [
+        `${head[0]} ${head[1]}`,
+        ...wrap(messageFor(shown.code).zh, cols),
+        ...wrap(messageFor(shown.code).en, cols),
+        spread('备案 Filing', `${filing.area} ${filing.begndate}~${filing.enddate}`, cols),
+        ...cut,
+        money('医疗费总额 Total bill', shown.total),
+        money('基金支付 Funds pay', shown.funds),
+        money('个人负担 Yours to pay', shown.yours),
+        tel,
+        '本人承诺属实 I commit this is true',
+        '输入电话, OK 备案 File · 取消 Cancel',
+      ];
     }
     case 'message': {
       const message = messageFor(shown.code);

@@ -20,9 +20,11 @@ import type { Catalogue } from '../catalogue/layout';
 import type { PolicyBook } from '../catalogue/policy-book';
 import { settleLocally } from '../catalogue/settle-local';
 import { isStoreFault, type SignedStore } from '../catalogue/store';
+import { addDays, filingPolicyOf, offeredFiling, temporaryCutFen } from '../core/filing';
 import type { Settlement } from '../core/types';
 import type { HubClient, Timers, Who } from '../hub/client';
 import type { Entry, TerminalJournal } from '../journal/journal';
+import { chinaDate } from '../journal/recon';
 import { hubAttemptsMax, hubRequestTimeoutMs } from '../hub/limits';
 import {
   cardReadTimeoutMs,
@@ -38,7 +40,7 @@ import {
 } from '../limits';
 import { nextState, type Event, type State } from './machine';
 import { receiptFor, type ReceiptDocument } from './receipt';
-import { model, text, type Layout, type ScreenModel } from './screens';
+import { model, text, type FilingOffer, type Layout, type ScreenModel } from './screens';
 
 /** What a device gives back: a value, or a failure with a stable code (device/port.ts's Result fits). */
 export type DeviceResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly code: string; readonly retriesLeft?: number } };
@@ -151,10 +153,12 @@ export interface Visit {
   setl: { readonly id: string; readonly entry: string; readonly time: number; readonly offline: boolean } | null;
   /** The receipt as it prints (the done screen shows it). */
   receipt: ReceiptDocument | null;
+  /** The filing offered to a patient refused for want of one (issue 16). */
+  offer: FilingOffer | null;
 }
 
 const freshVisit = (): Visit => ({
-  credential: null, card: null, pin: '', pinTries: 0, person: null, institution: null, bill: null, names: [], cash: null, account: null, useAccount: false, page: 0, code: null, setl: null, receipt: null,
+  credential: null, card: null, pin: '', pinTries: 0, person: null, institution: null, bill: null, names: [], cash: null, account: null, useAccount: false, page: 0, code: null, setl: null, receipt: null, offer: null,
 });
 
 /** Default timeouts per state, ms: the patient's, the devices' and the hub's (src/limits.ts). */
@@ -166,6 +170,7 @@ function defaultTimeoutsMs(): Record<State, number> {
     card: cardReadTimeoutMs,
     person: hubMs,
     bill: 2 * hubMs,
+    filing: patientInputTimeoutMs,
     review: patientInputTimeoutMs,
     confirm: patientInputTimeoutMs,
     // The client bounds a settle itself (attempts, then its reversal); this only shows how long.
@@ -257,6 +262,8 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
         return this.#person();
       case 'bill':
         return this.#bill();
+      case 'filing':
+        return this.#filing();
       case 'review':
         return this.#review();
       case 'confirm':
@@ -395,8 +402,8 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
   }
 
   /** A hub query within the state's time: its value, or the event that ends the visit (a timeout of the hub's is `hub_unreachable`). */
-  async #ask<T>(work: Promise<DeviceResult<T>>): Promise<{ value: T } | Event> {
-    const out = await this.#during(work, this.timeoutsMs[this.state]);
+  async #ask<T>(work: Promise<DeviceResult<T>>, ms = this.timeoutsMs[this.state]): Promise<{ value: T } | Event> {
+    const out = await this.#during(work, ms);
     if (out === 'cancel' || out === 'timeout') return this.#ended(out);
     return out.ok ? { value: out.value } : this.#end(out.error.code === 'timeout' ? 'hub_unreachable' : out.error.code, 'refused');
   }
@@ -419,14 +426,22 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
     if (typeof out === 'string') return out;
     visit.bill = out.value;
     visit.institution = this.#o.client.signedIn?.institution ?? null;
+    return this.#price();
+  }
+
+  /** Settles the bill locally both ways; a refusal for want of a filing may become an offer of one (#offer). */
+  #price(): Event {
+    const visit = this.visit;
+    const person = visit.person as Person;
     // Every read of the stores checks what it reads against the hub's signature; a damaged page refuses the
     // visit (the store falls back and repairs itself), never settles it on a wrong value.
     let cash: LocalOutcome;
     let account: LocalOutcome | null;
     try {
-      visit.names = out.value.lines.map((line) => this.#o.catalogue.current?.value.record(line.code)?.name ?? line.code);
+      visit.names = (visit.bill as NonNullable<Visit['bill']>).lines.map((line) => this.#o.catalogue.current?.value.record(line.code)?.name ?? line.code);
       cash = this.#local(false);
       account = cash.ok && person.acct_balance > 0 ? this.#local(true) : null;
+      if (!cash.ok && this.#offer(cash.code)) return 'offer';
     } catch (error) {
       if (!isStoreFault(error)) throw error;
       this.#o.onStoreFault?.(error);
@@ -437,6 +452,61 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
     visit.account = account?.ok ? account.local : null;
     visit.useAccount = visit.account !== null;
     return 'found';
+  }
+
+  /**
+   * Whether the patient may file here (issue 16; README, off-site filing at
+   * the kiosk): refused `filing_required` or `filing_not_valid_on_date`, once
+   * per visit, by an insured place whose policy lets a kiosk file, for a
+   * visit no further back than it allows, and the bill settles with the
+   * temporary filing. The offer keeps the cut against a long-term filing of
+   * the same period, and the amounts.
+   */
+  #offer(code: string): boolean {
+    const visit = this.visit;
+    const person = visit.person as Person;
+    const date = (visit.bill as NonNullable<Visit['bill']>).date;
+    const policy = this.#o.policyBook.current?.value.lookup(person.insuplc_admdvs)?.policy;
+    const rules = filingPolicyOf(policy);
+    const today = chinaDate(this.#o.client.nowS());
+    if (visit.offer || !policy || !rules || !/^filing_(required|not_valid_on_date)$/.test(code) || date > today || date < addDays(today, -rules.retroDays)) return false;
+    const filing = offeredFiling(rules, (visit.institution as Institution).admdvs, date) as FilingOffer['filing'];
+    const priced = (type: typeof filing.type) => ((visit.person = { ...person, filing: { ...filing, type } }), this.#local(false));
+    const long = priced('long_term_resident');
+    const temporary = priced('temporary');
+    visit.person = person;
+    if (!long.ok || !temporary.ok) return false;
+    const info = temporary.local.output.setlinfo;
+    visit.offer = { code, filing, cutBp: policy.offsite.temporary_cut_bp, cut: temporaryCutFen(long.local.output.setlinfo, info), total: info.medfee_sumamt, funds: info.fund_pay_sumamt, yours: info.psn_cash_pay, tel: '' };
+    return true;
+  }
+
+  /**
+   * The offered filing: the patient keys a contact phone and `ok` files it
+   * (their commitment; the PIN they gave counts, none is asked again); the
+   * bill is then priced with the filing the hub made. A cancel or timeout
+   * files nothing; no answer from the hub leaves the refusal standing.
+   */
+  async #filing(): Promise<Event> {
+    const visit = this.visit;
+    const offer = visit.offer as FilingOffer;
+    const untilMs = this.#nowMs() + this.timeoutsMs.filing;
+    for (let key = ''; key !== 'ok' || !offer.tel; ) {
+      key = await this.#key(untilMs);
+      if (key === 'cancel' || key === 'timeout') return this.#ended(key);
+      if (/^[0-9]{5,}$/.test(key)) {
+        offer.tel = key;
+        this.#show();
+      }
+    }
+    const person = visit.person as Person;
+    const out = await this.#ask(this.#o.client.file({ psn_no: person.psn_no, filing: offer.filing, referral_no: null, commitment: true, tel: offer.tel }), this.timeoutsMs.person);
+    if (typeof out === 'string') {
+      if (visit.code === 'hub_unreachable') visit.code = offer.code;
+      return out;
+    }
+    visit.person = { ...person, filing: out.value.filing };
+    return this.#price();
   }
 
   /**

@@ -10,7 +10,8 @@
 // address, or that carries an Origin (or a Sec-Fetch-Site) of another site,
 // is refused with 403; a touch is one small JSON object, validated; a PIN is
 // taken only while the PIN screen shows and goes to the keypad (the card
-// reader's PIN path) and nowhere else, and is never logged. The server
+// reader's PIN path) and nowhere else, and is never logged; the same digits
+// path takes the contact phone on the filing offer's screen (issue 16). The server
 // reaches neither the hub nor the journal: it is handed a display and a
 // function that pushes a key, nothing more.
 import { readFileSync } from 'node:fs';
@@ -114,9 +115,10 @@ export async function startKioskUi(options: KioskUiOptions): Promise<KioskUi> {
       return;
     }
     if (fields.length === 1 && typeof pin === 'string' && pinPattern.test(pin)) {
-      if (last?.state !== 'pin') throw new UiError(409, 'not_pin_screen');
-      // The digits go to the keypad, on to the card reader; the log says only that a PIN came.
-      options.log('info', 'touch', { key: 'pin' });
+      // The digits are a PIN on the PIN screen, a contact phone on the filing offer's (issue 16); nowhere else.
+      if (last?.state !== 'pin' && last?.state !== 'filing') throw new UiError(409, 'not_pin_screen');
+      // The digits go to the keypad (a PIN on to the card reader); the log says only that they came.
+      options.log('info', 'touch', { key: last.state === 'pin' ? 'pin' : 'tel' });
       options.push(pin);
       return;
     }

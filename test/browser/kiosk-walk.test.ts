@@ -8,12 +8,17 @@
 // the session's own output to the fen (the receipt the printer emulator
 // printed, and the sum of the bill's lines the page listed), that the PIN
 // is never in the DOM nor in the terminal's log, and that stdout stays empty
-// with the page on. Every screen's model, as the session sent it over SSE,
+// with the page on. Under `run` the day is the machine's: the unfiled
+// patient (05, his visit of 2026-03-20) is past the 120 days Hebei lets a
+// kiosk file back, and is refused. On the demo's day (`demo --ui`,
+// 2026-06-30) he is offered a temporary filing (issue 16): a walk there
+// clicks Mr. Zhang through, then has Mr. Li key his phone on the pad, file
+// and settle, the cut and the amounts on the page. Every screen's model, as the session sent it over SSE,
 // is rendered again in portrait (1080×1920) and landscape (1920×1080) pages
 // and saved as a screenshot in test/browser/screenshots/ (README names it)
-// for a settled and a refused patient; a last test checks that every screen
+// for a settled and a refused patient, and the one who files; a last test checks that every screen
 // issue 15 names (idle, card, PIN, bill review, pre-settlement, "why?",
-// confirm, settled, receipt, a refusal) was saved in both orientations, at
+// confirm, settled, receipt, a refusal) and issue 16's filing offer was saved in both orientations, at
 // the orientation's width. Two touch-to-screen times are printed: the PIN's
 // OK to the next screen (the card read and the hub's queries in it), and a
 // bill page turned (the page's round trip alone). WALK_SEED=PREFIX walks one patient.
@@ -123,12 +128,17 @@ async function shoot(context: BrowserContext, address: string, model: ScreenMode
 }
 
 const seeds = seedIdentities();
-/** The patients whose screens are saved: one settled with the personal account offered, one refused. */
-const shotSeeds = ['02-', '05-'];
+/** The patients whose screens are saved: one settled with the personal account offered, one refused, one who files at the kiosk. */
+const shotSeeds = ['02-', '04-', '05-'];
 let chromium: Awaited<ReturnType<typeof launchChromium>> | null = null;
 
-/** The screens issue 15 asks a screenshot of, as the files name them (the settled patient's, and the refused one's refusal). */
-const required = [...['idle', 'card', 'pin', 'bill-review', 'pre-settlement', 'why', 'confirm', 'settled', 'receipt'].map((name) => `02-wang-long-term-resident-outpatient-${name}`), '05-unfiled-off-site-refused-refusal'];
+/** The screens issues 15 and 16 ask a screenshot of, as the files name them (the settled patient's, the refused one's refusal, the filing offer and the settlement after it). */
+const required = [
+  ...['idle', 'card', 'pin', 'bill-review', 'pre-settlement', 'why', 'confirm', 'settled', 'receipt'].map((name) => `02-wang-long-term-resident-outpatient-${name}`),
+  '04-chronic-needs-long-term-filing-refusal',
+  'demo-05-li-filing',
+  'demo-05-li-settled',
+];
 const walkingAll = !process.env.WALK_SEED;
 /** Page turns of the bill: touch to the next page drawn, ms. */
 const pageTurnsMs: number[] = [];
@@ -160,9 +170,13 @@ for (const seed of seeds.filter((s) => !process.env.WALK_SEED || s.case.startsWi
       assert.is(await page.getAttribute('.dots', 'data-pin-length'), String(defaultPin.length));
       const touched = Date.now();
       await page.click('button[data-touch="pin"]');
-      const first = await Promise.race([state(page, 'review').then(() => 'review'), state(page, 'message').then(() => 'message')]);
+      let first = await Promise.race([state(page, 'review').then(() => 'review'), state(page, 'message').then(() => 'message'), state(page, 'filing').then(() => 'filing')]);
       const touchToScreenMs = Date.now() - touched;
       await assertNoPin(page, 'after the PIN');
+      if (first === 'filing') {
+        await fileOnPage(page);
+        first = 'review';
+      }
       let listed = 0;
       if (first === 'message') {
         const code = await page.getAttribute('.message', 'data-code');
@@ -223,6 +237,73 @@ for (const seed of seeds.filter((s) => !process.env.WALK_SEED || s.case.startsWi
     }
   });
 }
+
+/** The filing offer on the page: why, the cut against a long-term filing and the amounts; the phone keyed on the pad, shown as typed, then File. */
+async function fileOnPage(page: Page): Promise<void> {
+  assert.is(await page.getAttribute('.note', 'data-code'), 'filing_required');
+  assert.ok((await page.$('[data-amount="cut"]')) !== null && (await page.$('[data-amount="yours"]')) !== null, 'the cut and the amounts');
+  for (const digit of '13900000000') await page.click(`button[data-digit="${digit}"]`);
+  assert.is(await page.getAttribute('.dots', 'data-tel'), '13900000000');
+  await page.click('button[data-touch="file"]');
+  await state(page, 'review');
+}
+
+walk('demo --ui, the demo\'s day: Mr. Zhang clicked through, then Mr. Li offered a temporary filing, files by the pad and settles', async () => {
+  if (process.env.WALK_SEED && !'05-'.startsWith(process.env.WALK_SEED)) return;
+  const context = (chromium as NonNullable<typeof chromium>).context;
+  const child = spawn(process.execPath, [simBundle, 'demo', '--ui'], { stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const page = await context.newPage();
+  let recorder: ReturnType<typeof recordScreens> | null = null;
+  try {
+    await until(() => out.includes('\n'), () => `the address on stdout (stderr: ${err})`);
+    const address = out.trimEnd();
+    const { hostname, port } = new URL(address);
+    const models: ScreenModel[] = [];
+    recorder = recordScreens(hostname, port, models);
+    await page.setViewportSize(orientations.portrait);
+    await page.goto(address);
+    // Two patients at BJ-K01: each screen answered by the click it asks for, until the second is settled.
+    let settled = 0;
+    let filed = false;
+    while (settled < 2) {
+      const now = await page.waitForSelector('main[data-state]:not([data-state="idle"]):not([data-state="connecting"])', { timeout: stepMs }).then((main) => main.getAttribute('data-state'));
+      const before = models.length;
+      if (now === 'pin') {
+        for (const digit of defaultPin) await page.click(`button[data-digit="${digit}"]`);
+        await page.click('button[data-touch="pin"]');
+      } else if (now === 'filing') {
+        // Shot while the demo still serves the page (it ends by itself after its last patient).
+        await shoot(context, address, models.at(-1) as ScreenModel, 'demo-05-li-filing');
+        await fileOnPage(page);
+        filed = true;
+        continue;
+      } else if (now === 'review' || now === 'confirm') await page.click('button[data-touch="ok"]');
+      else if (now === 'done') {
+        settled += 1;
+        if (settled === 2) await shoot(context, address, models.at(-1) as ScreenModel, 'demo-05-li-settled');
+        await page.click('button[data-touch="ok"]');
+      } else if (now === 'message') assert.unreachable(`refused: ${await page.getAttribute('.message', 'data-code')}`);
+      await until(() => models.length > before, () => `the screen after ${now}`);
+    }
+    assert.ok(filed, 'Mr. Li met the filing offer');
+    assert.is(await exited, 0, err.slice(-2_000));
+    const offer = models.find((model) => model.state === 'filing');
+    const done = models.filter((model) => model.state === 'done').at(-1);
+    assert.ok(offer !== undefined && done !== undefined);
+    assert.is((done as Extract<ScreenModel, { state: 'done' }>).cash, 1_800, 'Mr. Li, settled, fen');
+    assert.is((offer as Extract<ScreenModel, { state: 'filing' }>).cutBp, 1_500);
+  } finally {
+    recorder?.destroy();
+    await page.close();
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+  }
+});
 
 /** A PNG's width, from its IHDR chunk. */
 const pngWidth = (file: string) => readFileSync(file).readUInt32BE(16);

@@ -15,6 +15,12 @@
 // charged but unknown to the terminals), and every patient's accumulators and
 // account must equal the start plus the confirmed deltas.
 //
+// A first, deterministic test cuts the power around the kiosk's filing
+// (issue 16): before the filing's intent is journaled (nothing filed), and
+// after the hub filed but before the terminal journaled its answer (between
+// filing and settling). Each start is clean, the filing is at the hub once,
+// and the patient, back at the kiosk, settles with it, once.
+//
 // POWER_CUT_KILLS (default 200) sets the number of kills, split over two
 // lanes run side by side (state directories of their own); DEVICE_SEED
 // replays a run. `npm run soak -- power-cut [KILLS] [SEED]` runs longer.
@@ -158,6 +164,52 @@ async function lane(index: number, seed: number, kills: number): Promise<Lane> {
     if (process.env.POWER_CUT_KEEP === undefined) temp.remove();
   }
 }
+
+test('power cuts around the kiosk filing: nothing filed before its intent; filed once when cut before its answer; the patient then settles once', async () => {
+  const temp = tempDir('power-cut-filing-');
+  const li = 'P130125000005';
+  const run = (spec: string | null) =>
+    new Promise<Run>((resolve) => {
+      const child = spawn(process.execPath, [simBundle, 'demo', '--state', temp.dir, '--patients', '0', '--baud', '4000000', '--json'], { cwd: projectRoot, env: { ...process.env, SETTLE_DEMO_KILL: spec ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('close', (code, signal) => {
+        clearTimeout(guard);
+        resolve({ code, signal, stdout });
+      });
+    });
+  const atHub = async () => {
+    const hub = ReferenceHub.open({ dir: path.join(temp.dir, 'hub'), timeS: () => Date.parse('2026-06-30T04:00:00Z') / 1_000 });
+    try {
+      const inForce = hub.state.ledger.filter((settlement) => settlement.event.input.psn_no === li && !settlement.reversed && settlement.cancelled === null).length;
+      return { filings: hub.state.filings(li).filter((held) => !held.cancelled).length, inForce };
+    } finally {
+      await hub.close();
+    }
+  };
+  try {
+    const beforeIntent = await run('filing:1');
+    assert.is(beforeIntent.signal, 'SIGKILL', beforeIntent.stdout.slice(-1_000));
+    assert.match(beforeIntent.stdout, /power cut before the filing_intent commit/);
+    assert.equal(await atHub(), { filings: 0, inForce: 0 }, 'cut before the intent: nothing filed');
+    const beforeAnswer = await run('filed:1');
+    assert.is(beforeAnswer.signal, 'SIGKILL', beforeAnswer.stdout.slice(-1_000));
+    assert.match(beforeAnswer.stdout, /power cut before the filing_done commit/);
+    assert.equal(await atHub(), { filings: 1, inForce: 0 }, 'cut between filing and settling: the filing is at the hub, nothing settled');
+    const clean = await run(null);
+    assert.is(clean.code, 0, clean.stdout.slice(-3_000));
+    assert.match(clean.stdout, /BJ-K01 P130125000005: settled S/);
+    assert.not.match(clean.stdout, /\[BJ-K01 filing\]/, 'back at the kiosk: the hub has his filing, no second offer');
+    const summary = JSON.parse(clean.stdout.trimEnd().split('\n').at(-1) as string) as Lane['summary'];
+    assert.ok(summary.audit.ok && summary.reconciliation.agree, summary.audit.problems.join('; '));
+    assert.equal(await atHub(), { filings: 1, inForce: 1 }, 'one filing, one settlement');
+    const journal = TerminalJournal.open({ storage: nodeJournalStorage(), file: path.join(temp.dir, 'BJ-K01', 'journal') });
+    assert.equal(journal.inFlight(), [], 'nothing in flight at BJ-K01');
+  } finally {
+    temp.remove();
+  }
+});
 
 test(`${killsTotal} SIGKILLs at seeded points of scripted settlements, then every settlement exactly once and the accumulators the sum of confirmed deltas`, async () => {
   const seed = runSeed();

@@ -8,7 +8,7 @@
 // close while pending, and a seeded noisy line through the line simulator.
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
-import { CardProbe } from '../../device/card-probe';
+import { ApduProbe } from '../helpers/apdu-probe';
 import { statusWordFailure } from '../../device/card-reader';
 import { CardReaderEmulator, defaultPin } from '../../device/sim/card-reader-emulator';
 import { Gb18030Encoder } from '../../device/gb18030';
@@ -19,7 +19,7 @@ import { runSeed, withSeed } from './seed';
 const encoder = new Gb18030Encoder();
 
 interface Rig {
-  readonly reader: CardProbe;
+  readonly reader: ApduProbe;
   readonly emulator: CardReaderEmulator;
   readonly link: Awaited<ReturnType<Backend['link']>>;
 }
@@ -32,7 +32,7 @@ async function withRig(
   const link = await backend.link(options.link);
   const emulator = new CardReaderEmulator(link.device, { encoder, inserted: options.inserted });
   if (options.serve !== false) emulator.start();
-  const reader = new CardProbe(link.host, {
+  const reader = new ApduProbe(link.host, {
     clock: systemClock,
     attemptTimeoutMs: options.attemptTimeoutMs ?? 250,
     exchangeTimeoutMs: options.exchangeTimeoutMs ?? 2_000,

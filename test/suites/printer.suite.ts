@@ -56,7 +56,7 @@ export function sampleReceipt(extraLines = 0): Uint8Array {
     .line('参保地: 110000 北京市')
     .line('就医地: 440300 深圳市');
   for (let i = 0; i < extraLines; i += 1) builder.line(`第${i + 1}项 阿莫西林胶囊 0.25g×24 ¥12.50`);
-  builder.align('right').line('统筹基金支付: ¥1,234.56').line('个人自付: ¥78.90').align('center').qr('ECT1:SETTLEMENT-2207-000123456789', { moduleDots: 6, level: 'M' }).cut();
+  builder.align('right').line('统筹基金支付: ¥1,234.56').line('个人自付: ¥78.90').align('center').qr('ECT1:SETTLEMENT-2207-000123456789').cut();
   const job = builder.finish();
   assert.ok(job.ok);
   return job.value;

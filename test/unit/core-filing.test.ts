@@ -41,6 +41,8 @@ test('day arithmetic: every day from 1900 to 2200 against the calendar, leap day
   for (let days = dayNumber('1900-01-01'); days <= dayNumber('2200-12-31'); days += 1) {
     const date = new Date(days * 86_400_000).toISOString().slice(0, 10);
     if (dateOfDay(days) !== date || dayNumber(date) !== days) assert.unreachable(`${days} ${date} ${dateOfDay(days)}`);
+    // addDays (the firmware's, on whole UTC days) agrees with the integer day numbers, forwards and backwards, over a filing's range.
+    for (const step of [-366, -1, 1, 179, 366]) if (addDays(date, step) !== dateOfDay(days + step)) assert.unreachable(`addDays(${date}, ${step})`);
   }
   assert.is(addDays('2024-02-28', 1), '2024-02-29');
   assert.is(addDays('2100-02-28', 1), '2100-03-01');

@@ -3,7 +3,8 @@
 // run plays the seed patients as issue 8 lists them (Mr. Zhang's referral
 // inpatient bill settled in three layers, Aunt Wang's monthly medicines from
 // her personal account, the Hegang retiree's hypertension visit, the unfiled
-// patient refused with the plain message), shows the screens, prints each
+// patient offered a temporary filing at the kiosk, its cut shown, who files
+// and settles: issue 16), shows the screens, prints each
 // receipt as the printer emulator read it, ends with the day's
 // reconciliation, and puts the machine-readable summary on the last line.
 import { test } from 'uvu';
@@ -51,11 +52,11 @@ test('the seed patients: screens, receipts, the day reconciled, and the summary 
   const result = runSim(['demo', '--json'], { timeoutMs: 120_000 });
   assert.is(result.code, 0, result.stderr);
   const out = result.stdout;
-  for (const shown of ['请输入社保卡密码', '费用明细 Bill', '结算预览 Pre-settlement', '确认结算 Confirm', '>1 用账户 Account', '结算完成 Settled', '请先办理异地就医备案', 'File for off-site treatment first.']) {
+  for (const shown of ['请输入社保卡密码', '费用明细 Bill', '结算预览 Pre-settlement', '确认结算 Confirm', '>1 用账户 Account', '结算完成 Settled', '办理临时异地就医备案 Off-site filing', '请先办理异地就医备案', '临时备案比例降低 Ratio cut', '电话 Phone 13900000000']) {
     assert.ok(out.includes(shown), `screen: ${shown}`);
   }
   const receipts = out.split('--- receipt (printer emulator) ---').slice(1);
-  assert.is(receipts.length, 4, 'four receipts');
+  assert.is(receipts.length, 5, 'five receipts');
   // The pharmacy's handheld: its screens are labelled as its own and drawn 20 cells by 4 rows, every row.
   const handheld = out.split('\n=== ').find((part) => part.startsWith('SH-P01 (上海市示范联网药店, handheld, its 20×4 screens)'));
   assert.ok(handheld !== undefined, 'the handheld patient, labelled');
@@ -68,7 +69,9 @@ test('the seed patients: screens, receipts, the day reconciled, and the summary 
   assert.match(out, /=== end of day: reconciliation with the hub/);
   const last = out.trimEnd().split('\n').at(-1) as string;
   const summary = JSON.parse(last);
-  assert.equal([summary.settled, summary.refused, summary.refusals, summary.reconciliation.agree, summary.audit.ok], [4, 1, { filing_required: 1 }, true, true]);
+  assert.equal([summary.settled, summary.refused, summary.refusals, summary.reconciliation.agree, summary.audit.ok], [5, 0, {}, true, true]);
+  const li = summary.settlements.find((settlement: { patient: string }) => settlement.patient === 'P130125000005');
+  assert.equal([li.medfee_sumamt, li.psn_cash_pay], [1_800, 1_800], 'Mr. Li, filed at the kiosk: his 18.00 under the deductible');
   const wang = summary.settlements.find((settlement: { patient: string }) => settlement.patient === 'P330400000002');
   assert.equal([wang.medfee_sumamt, wang.fund_pay_sumamt, wang.acct_pay, wang.psn_cash_pay], [79_700, 48_986, 30_714, 0], 'the worked case: 489.86 from the pool, 307.14 from her account');
 });

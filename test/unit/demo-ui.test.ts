@@ -4,8 +4,9 @@
 // address (the only line it ever writes there), the page and its script
 // and style are fetched from it, the event stream is read, and Mr. Zhang at
 // BJ-K01 is walked through by the touches the page sends (his PIN, OK page
-// by page, confirm, OK on the settled screen), then the unfiled patient's
-// refusal is acknowledged; the settled screen's cash is his to the fen
+// by page, confirm, OK on the settled screen), then the unfiled patient is
+// offered a temporary filing (issue 16: its cut on the model), keys his phone
+// and files by touches, and settles; the settled screen's cash is his to the fen
 // (6,773.39), the run ends by itself with the day reconciled (exit 0), every
 // stderr line is a log entry with its time and level, and the PIN is in
 // neither stream. The flags of --ui are checked too.
@@ -120,9 +121,25 @@ test('demo --ui: the address alone on stdout, the page served, Mr. Zhang settled
     assert.is(done.cash, 677_339, 'the cash on the settled screen, fen');
     assert.ok(done.receipt !== null, 'the receipt as it prints');
     await touch({ key: 'ok' });
-    // The kiosk's other patient: the unfiled one, refused; the page acknowledges it.
-    await until(() => models.some((model) => model.state === 'message'), () => 'the refusal');
-    assert.equal(last(), { state: 'message', code: 'filing_required' });
+    // The kiosk's other patient: the unfiled one, offered a temporary filing; the page sends his phone, then OK, and he settles.
+    await shown('filing');
+    const offer = last() as Extract<ScreenModel, { state: 'filing' }>;
+    assert.equal([offer.code, offer.cutBp, offer.filing.begndate, offer.filing.enddate, offer.tel], ['filing_required', 1_500, '2026-03-20', '2026-09-15', '']);
+    await touch({ pin: '13900000000' });
+    await until(() => last()?.state === 'filing' && (last() as typeof offer).tel === '13900000000', () => 'the phone on the offer');
+    await touch({ key: 'ok' });
+    await shown('review');
+    for (;;) {
+      const review = last() as Extract<ScreenModel, { state: 'review' }>;
+      const count = models.length;
+      await touch({ key: 'ok' });
+      if (review.totals !== null) break;
+      await until(() => models.length > count && last()?.state === 'review', () => 'the next page');
+    }
+    await shown('confirm');
+    await touch({ key: 'ok' });
+    await shown('done');
+    assert.is((last() as Extract<ScreenModel, { state: 'done' }>).cash, 1_800, 'Mr. Li settled, fen');
     await touch({ key: 'ok' });
 
     assert.is(await exited, 0, err);
@@ -131,7 +148,8 @@ test('demo --ui: the address alone on stdout, the page served, Mr. Zhang settled
     for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (info|warn|error) \S/, line);
     assert.ok(lines.some((line) => / info ui address=http:\/\/127\.0\.0\.1:[0-9]+\/ terminal=BJ-K01 patients=2$/.test(line)), 'the address logged');
     assert.ok(lines.some((line) => / info touch terminal=BJ-K01 key=pin$/.test(line)), 'the PIN touch logged without its digits');
-    assert.ok(lines.some((line) => / info BJ-K01 2026-06-30: agrees: 1 settlements/.test(line)), 'the day reconciled');
+    assert.ok(lines.some((line) => / info touch terminal=BJ-K01 key=tel$/.test(line)), 'the phone touch logged without its digits');
+    assert.ok(lines.some((line) => / info BJ-K01 2026-06-30: agrees: 2 settlements/.test(line)), 'the day reconciled');
     assert.not.match(err, new RegExp(`(^|[^0-9])${defaultPin}([^0-9]|$)`), 'the PIN never logged');
   } finally {
     events?.destroy();

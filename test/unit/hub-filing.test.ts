@@ -112,7 +112,7 @@ test('every refusal, and none records a filing', async () => {
     assert.is(await refused('filing_apply', application({ ...temporary, type: 'long_term_resident', enddate: null })), 'filing_type_not_allowed_here');
     assert.is(await refused('filing_apply', application({ ...temporary, type: 'referral' })), 'filing_type_not_allowed_here', 'a referral without its number');
     assert.is(await refused('filing_apply', { ...application(), commitment: false }), 'filing_type_not_allowed_here', 'no commitment');
-    assert.is(await refused('filing_apply', application({ ...temporary, begndate: '2026-01-01', enddate: '2026-06-29' })), 'filing_type_not_allowed_here', 'further back than the policy allows');
+    assert.is(await refused('filing_apply', application({ ...temporary, begndate: '2025-11-01', enddate: '2026-03-31' })), 'filing_type_not_allowed_here', 'further back than the policy allows');
     // Aunt Wang (case 02) is insured in Jiaxing, whose policy leaves filing to its counters.
     const wang = seedIdentities()[1]?.psn_no as string;
     assert.is(await refused('filing_apply', { ...application(), psn_no: wang }), 'filing_type_not_allowed_here', 'an insured place that does not allow it');

@@ -31,6 +31,11 @@ const table: readonly [State, Event, State][] = [
   ['person', 'timeout', 'message'],
   ['person', 'cancel', 'message'],
   ['bill', 'found', 'review'],
+  ['bill', 'offer', 'filing'],
+  ['filing', 'found', 'review'],
+  ['filing', 'refused', 'message'],
+  ['filing', 'timeout', 'message'],
+  ['filing', 'cancel', 'message'],
   ['bill', 'refused', 'message'],
   ['bill', 'timeout', 'message'],
   ['bill', 'cancel', 'message'],
@@ -75,7 +80,7 @@ test('every state has a timeout and a cancel path; before print both end in a me
     assert.ok(nextState(state, 'timeout') !== undefined, `${state} timeout`);
     assert.ok(nextState(state, 'cancel') !== undefined, `${state} cancel`);
   }
-  for (const state of ['pin', 'card', 'person', 'bill', 'review', 'confirm', 'settle'] as const) {
+  for (const state of ['pin', 'card', 'person', 'bill', 'filing', 'review', 'confirm', 'settle'] as const) {
     assert.is(nextState(state, 'timeout'), 'message', state);
     assert.is(nextState(state, 'cancel'), 'message', state);
   }

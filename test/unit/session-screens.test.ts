@@ -44,6 +44,8 @@ function visitOf(worked: ReturnType<typeof workedCases>[number], useAccount: boo
     code: null,
     setl: { id: 'S000000000042', entry: 'S42', time: 0, offline: false },
     receipt: null,
+    // The filing screen's offer (issue 16), with this case's amounts: every layout fits it.
+    offer: { code: 'filing_not_valid_on_date', filing: { type: 'temporary', area: '110000', begndate: '2026-03-20', enddate: '2026-09-15', fixmedins: null }, cutBp: 1_500, cut: 123_456, total: cash.setlinfo.medfee_sumamt, funds: 9_999_999, yours: 8_888_888, tel: '13900000000' },
   };
 }
 

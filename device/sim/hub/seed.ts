@@ -186,12 +186,13 @@ export function seedCatalogues(filler = seedFillerItems): SeedCatalogue[] {
 /**
  * Self-service filing (src/core/filing.ts) as the seed insured places allow
  * it: Hebei's Shijiazhuang lets a kiosk file a temporary filing for 180 days
- * for the treatment place's province, up to 30 days back (the worked case 05
- * says a retroactive filing is allowed); the other places leave filing to
- * their counters and the national service.
+ * for the treatment place's province, up to 120 days back (the worked case 05
+ * says a retroactive filing is allowed: its visit of 2026-03-20 is 102 days
+ * before the demo's day, 2026-06-30, where Mr. Li files at the kiosk and
+ * settles); the other places leave filing to their counters and the national service.
  */
 export const seedSelfFiling: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
-  '130100': { self_filing: true, temporary_days: 180, filing_retro_days: 30, filing_area: 'province' },
+  '130100': { self_filing: true, temporary_days: 180, filing_retro_days: 120, filing_area: 'province' },
 };
 
 /** The insured places' policies, each as the JSON text of the case, with the self-service filing fields of its place (settlement ignores them). */

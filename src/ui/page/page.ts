@@ -23,6 +23,8 @@ let why: number | null = null;
 /** The longest PIN the card takes (src/session/session.ts pinPattern). */
 const pinDigitsMax = 12;
 const pinDigitsMin = 4;
+/** The shortest contact phone a filing takes (src/session/session.ts, #filing). */
+const telDigitsMin = 5;
 const levels: Readonly<Record<string, Message>> = { '01': { zh: '甲', en: 'A' }, '02': { zh: '乙', en: 'B' }, '03': { zh: '丙', en: 'C' } };
 const titles: Readonly<Record<ScreenModel['state'], Message>> = {
   idle: { zh: '请插入社保卡，或扫描医保电子凭证', en: 'Insert your card, or scan your e-certificate' },
@@ -30,6 +32,7 @@ const titles: Readonly<Record<ScreenModel['state'], Message>> = {
   card: { zh: '正在读卡', en: 'Reading your card' },
   person: { zh: '正在查询参保信息', en: 'Looking up your insurance' },
   bill: { zh: '正在获取费用明细', en: 'Fetching your bill' },
+  filing: { zh: '办理临时异地就医备案', en: 'File a temporary off-site filing' },
   review: { zh: '费用明细', en: 'Your bill' },
   confirm: { zh: '确认结算', en: 'Confirm' },
   settle: { zh: '正在结算，请勿离开', en: 'Settling, please wait' },
@@ -77,6 +80,9 @@ function receipt(document: ReceiptDocument): string {
   return `<section class="receipt">${rows.join('')}</section>`;
 }
 
+/** The digit pad: the PIN's, and the filing's phone. */
+const pad = () => `<div class="pad">${['1', '2', '3', '4', '5', '6', '7', '8', '9', 'clear', '0', 'del'].map((k) => (k.length === 1 ? `<button class="key digit" data-digit="${k}">${k}</button>` : button(k, k === 'clear' ? { zh: '清除', en: 'Clear' } : { zh: '退格', en: 'Delete' }))).join('')}</div>`;
+
 function render(model: ScreenModel): string {
   const head = `<h1>${say(titles[model.state])}</h1>`;
   const note = 'code' in model && model.code !== null && model.state !== 'message' ? `<p class="note">${say(messageFor(model.code))}</p>` : '';
@@ -86,9 +92,19 @@ function render(model: ScreenModel): string {
       const refused = s.refused > 0 ? `<p class="note">${say({ zh: `离线结算被拒 ${s.refused} 笔，请联系工作人员`, en: `${s.refused} offline settlement(s) refused: call staff` })}</p>` : '';
       return `${head}${refused}<p class="status ${s.online ? 'online' : 'offline'}" data-online="${s.online}">${say(s.online ? { zh: '在线', en: 'Online' } : { zh: '离线', en: 'Offline' })} · <span data-queued="${s.queued}">${s.queued}</span> ${say({ zh: '笔待上传', en: 'queued' })}</p>`;
     }
-    case 'pin': {
-      const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'clear', '0', 'del'].map((k) => (k.length === 1 ? `<button class="key digit" data-digit="${k}">${k}</button>` : button(k, k === 'clear' ? { zh: '清除', en: 'Clear' } : { zh: '退格', en: 'Delete' })));
-      return `${head}${note}<p class="dots" data-pin-length="${pin.length}">${'●'.repeat(pin.length) || '&nbsp;'}</p><div class="pad">${keys.join('')}</div><div class="row">${button('cancel', cancel, 'cancel')}${button('pin', ok, 'ok')}</div>`;
+    case 'pin':
+      return `${head}${note}<p class="dots" data-pin-length="${pin.length}">${'●'.repeat(pin.length) || '&nbsp;'}</p>${pad()}<div class="row">${button('cancel', cancel, 'cancel')}${button('pin', ok, 'ok')}</div>`;
+    case 'filing': {
+      // The offer (issue 16): why, the filing, its ratio cut and what it costs against a long-term filing, the amounts with it; the phone typed on the pad (shown, not a secret).
+      const f = model.filing;
+      const cut = yuan(model.cutBp);
+      return (
+        `${head}<p class="note" data-code="${escape(model.code)}">${say(messageFor(model.code))}</p>` +
+        `<p class="filing" data-filing="${f.type} ${f.area} ${f.begndate} ${f.enddate}">${say({ zh: `临时备案：备案地 ${f.area}，有效期 ${f.begndate} 至 ${f.enddate}`, en: `Temporary filing: area ${f.area}, valid ${f.begndate} to ${f.enddate}` })}</p>` +
+        `${money({ zh: `报销比例降低 ${cut}%，比长期备案多付`, en: `Ratio cut by ${cut}%: more than a long-term filing` }, model.cut, 'cut')}${money({ zh: '医疗费总额', en: 'Total bill' }, model.total, 'total')}${money({ zh: '基金支付', en: 'Funds pay' }, model.funds, 'funds')}${money({ zh: '个人负担', en: 'Yours to pay' }, model.yours, 'yours')}` +
+        `<p>${say({ zh: '联系电话', en: 'Contact phone' })}</p><p class="dots" data-tel="${pin}">${pin || '&nbsp;'}</p>${pad()}<p>${say({ zh: '本人承诺所述属实', en: 'I commit that this is true' })}</p>` +
+        `<div class="row">${button('cancel', cancel, 'cancel')}${button('file', { zh: '确认备案', en: 'File' }, 'ok')}</div>`
+      );
     }
     case 'review': {
       const p = model.patient;
@@ -132,8 +148,8 @@ function draw(): void {
   main.innerHTML = tools() + (shown === null ? `<h1>${say({ zh: '正在连接', en: 'Connecting' })}</h1>` : render(shown));
 }
 
-function send(body: { key: string } | { pin: string }): void {
-  void fetch('/touch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+function send(body: { key: string } | { pin: string }): Promise<unknown> {
+  return fetch('/touch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(() => undefined);
 }
 
 document.addEventListener('click', (event) => {
@@ -154,10 +170,15 @@ document.addEventListener('click', (event) => {
     pin = pin.slice(0, -1);
   } else if (touch === 'pin') {
     if (pin.length < pinDigitsMin) return;
-    send({ pin });
+    void send({ pin });
+    pin = '';
+  } else if (touch === 'file') {
+    // The phone (the pad's digits, on the server's digits path), then OK: in that order.
+    if (pin.length < telDigitsMin) return;
+    void send({ pin }).then(() => send({ key: 'ok' }));
     pin = '';
   } else if (touch !== undefined) {
-    send({ key: touch });
+    void send({ key: touch });
   }
   draw();
 });
@@ -165,7 +186,7 @@ document.addEventListener('click', (event) => {
 const events = new EventSource('/events');
 events.onmessage = (event: MessageEvent<string>) => {
   const next = JSON.parse(event.data) as ScreenModel;
-  if (next.state !== 'pin') pin = '';
+  if (next.state !== 'pin' && next.state !== 'filing') pin = '';
   if (next.state !== 'review' || shown?.state !== 'review' || next.page !== shown.page) why = null;
   shown = next;
   draw();
