@@ -111,11 +111,11 @@ export function codeHashAt(bytes: Uint8Array, start: number, length: number): nu
   return mix(hash);
 }
 
-/** murmur3's fmix32: the high half (every second character) reaches the low bits the table uses. */
+/** murmur3's fmix32: the high half (every second character) reaches the low bits the table uses (as an int32: only the low bits pick a slot, and a small integer crosses a call without a heap number). */
 function mix(hash: number): number {
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-  return (hash ^ (hash >>> 16)) >>> 0;
+  return hash ^ (hash >>> 16);
 }
 
 /**
