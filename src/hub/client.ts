@@ -156,6 +156,8 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
   #lock: Promise<unknown> = Promise.resolve();
   #timer: unknown = null;
   #running = false;
+  /** Closed: no attempt starts, none waits (close()). */
+  #halted = false;
   #backoffMs = forwardBackoffMsMin;
   #lastMs = 0;
   /** Some byte came from the hub during the current attempt. */
@@ -229,7 +231,7 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
     let last = fail<AnyMessage>('timeout', `${request.type}: the hub did not answer`);
     let patienceUntil = Infinity;
     let silent = 0;
-    for (let attempt = 0; attempt < hubPatienceAttempts && silent < silentMax && this.#timers.nowMs() < patienceUntil; attempt += 1) {
+    for (let attempt = 0; attempt < hubPatienceAttempts && silent < silentMax && this.#timers.nowMs() < patienceUntil && !this.#halted; attempt += 1) {
       const startMs = this.#timers.nowMs();
       let until = startMs + timeoutMs;
       if (attempt > 0) this.stats.retries += 1;
@@ -255,7 +257,7 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
         void this.#link?.close().catch(() => undefined);
         this.#link = null;
         last = fail('timeout', (error as Error).message);
-        await this.#sleep(until - this.#timers.nowMs());
+        if (!this.#halted) await this.#sleep(until - this.#timers.nowMs());
       }
       silent = this.#heard ? 0 : silent + 1;
     }
@@ -540,10 +542,19 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
     this.#timers.clearTimeout(this.#timer);
   }
 
-  /** Stops and closes the link. */
+  /**
+   * Stops and closes the link at once: the request in flight is abandoned as
+   * if the hub never answered (a settle or cancel is reversed, a queued item
+   * stays queued) and no other is sent. Resolves once that request has ended
+   * and the link is closed. Safe twice.
+   */
   close(): Promise<void> {
     this.stop();
+    this.#halted = true;
+    // Closing the link ends a read or a write that waits on it (a line that will not drain).
+    const closing = this.#link?.close();
     return this.#serial(async () => {
+      await closing;
       await this.#link?.close();
       this.#link = null;
     });
