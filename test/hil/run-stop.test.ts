@@ -8,7 +8,9 @@
 // the settle left without a verdict is reversed (queued, then sent at the next
 // boot, when the hub answers again), never lost and never doubled. The hub
 // line's far end is a tap between the pty and the reference hub that drops
-// the frames a test says (a silent hub hears them and never answers).
+// the frames a test says (a silent hub hears them and never answers). And the
+// hub client's close ends a request whose write waits on a pty nobody reads
+// (a line that will not drain) and closes that port.
 import * as assert from 'uvu/assert';
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface } from '@serialport/bindings-interface';
@@ -27,7 +29,7 @@ import { StreamPort } from '../../device/stream-port';
 import { PortError, type Port } from '../../device/port';
 import { startTerminal, type RunningTerminal } from '../helpers/cli';
 import { hilSuite } from '../helpers/hil';
-import { FrameTap, tempDir } from '../helpers/hub-rig';
+import { FrameTap, openHub, openTerminal, tempDir, WallClock, zhangDayS } from '../helpers/hub-rig';
 import { wang } from '../helpers/terminal-rig';
 
 const test = hilSuite('run stops on SIGTERM with a silent hub');
@@ -244,6 +246,38 @@ test('SIGTERM with a settle in flight whose answer never comes: stops; the settl
     assert.equal(settled().map((settlement) => settlement.reversed), [true], 'settled once, reversed: nothing in force, never doubled');
   } finally {
     await site.close();
+    temp.remove();
+  }
+});
+
+test("the client's close on a hub line that will not drain (a pty nobody reads): the request waiting on its write ends, the port closes", async () => {
+  const temp = tempDir('run-stop-drain-');
+  const pair = await openPtyPair();
+  const port = new StreamPort({ binding: autoDetect() as BindingInterface, path: pair.pathA, baudRate: 115_200 });
+  const hub = openHub(path.join(temp.dir, 'hub'), new WallClock(zhangDayS));
+  try {
+    await port.open();
+    // A megabyte nobody reads fills the pty: every write after it waits.
+    const stuck = port.write(new Uint8Array(1 << 20)).then(
+      () => 'written',
+      (error: PortError) => error.code,
+    );
+    // Attempts far longer than the bound: only the close can end this sign-in in time.
+    const terminal = await openTerminal({ storeDir: path.join(temp.dir, 'terminal'), link: async () => port, hub, clock: new WallClock(zhangDayS), client: { requestTimeoutMs: 30_000, attemptsMax: 1 } });
+    const signing = terminal.client.signIn();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    let bound: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (bound = setTimeout(() => resolve('late'), stopBoundMs)));
+    assert.is(await Promise.race([terminal.client.close().then(() => 'closed'), late]), 'closed', 'close() within the bound');
+    const out = await Promise.race([signing, late]);
+    clearTimeout(bound);
+    assert.ok(out !== 'late' && !out.ok && out.error.code === 'timeout', `the sign-in ended as unanswered: ${JSON.stringify(out)}`);
+    assert.is(await stuck, 'cancelled', 'the write nobody read was cancelled by the close');
+    assert.not.ok(port.isOpen, 'the port is closed');
+  } finally {
+    await port.close();
+    await pair.close();
+    await hub.close();
     temp.remove();
   }
 });
