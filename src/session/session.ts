@@ -222,7 +222,7 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
     await Promise.all([this.#cardQueue, this.#printQueue]);
   }
 
-  /** Stops after the work in hand (a settle in flight is waited for). Safe twice. */
+  /** Stops after the work in hand (a settle in flight is waited for: the terminal's close ends it sooner, closing the hub client). Safe twice. */
   stop(): void {
     this.#stop.abort();
   }
