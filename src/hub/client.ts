@@ -43,7 +43,7 @@ import { LogError } from '../journal/log';
 import type { Amounts } from '../journal/recon';
 import { reconcileWith, type Reconciled } from './reconcile';
 import { forwardQueueLengthMax } from '../journal/limits';
-import { forwardBackoffMsMax, forwardBackoffMsMin, hubAttemptsMax, hubHeartbeatIntervalMs, hubLineFactor, hubPatienceAttempts, hubReplyGapFactor, hubRequestTimeoutMs, hubSettleTimeoutMs, lineBitsPerByteMax, syncBlobBytesMax } from './limits';
+import { forwardBackoffMsMax, forwardBackoffMsMin, hubAttemptsMax, hubHeartbeatIntervalMs, hubLineFactor, hubPatienceAttempts, hubReplyGapFactor, hubRequestTimeoutMs, hubSettleTimeoutMs, hubStopGraceMs, lineBitsPerByteMax, syncBlobBytesMax } from './limits';
 
 /** The byte stream to the hub (a device Port satisfies it). */
 export interface HubLink {
@@ -158,6 +158,8 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
   #running = false;
   /** Closed: no attempt starts, none waits (close()). */
   #halted = false;
+  /** A settle or cancel is on the line: a close gives it hubStopGraceMs. */
+  #settling = false;
   #backoffMs = forwardBackoffMsMin;
   #lastMs = 0;
   /** Some byte came from the hub during the current attempt. */
@@ -412,7 +414,9 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
           : this.#journal.commit({ kind: 'cancel_intent', id, seq, time, body: body as BodyOf<'cancel'>, amounts: amountsOf(amounts as Amounts) }),
       );
       if (!journaled.ok) return journaled;
+      this.#settling = true;
       const out = await this.#call({ type, body } as Request, seq, type === 'settle' ? this.#settleMs : undefined);
+      this.#settling = false;
       const { psn_no, mdtrt_id } = type === 'settle' ? (body as BodyOf<'settle'>).input : (body as BodyOf<'cancel'>);
       if (!out.ok && !definitive(out.error.code)) return this.#reverse(id, seq, type, psn_no, mdtrt_id, out.error.detail);
       if (!out.ok) {
@@ -543,18 +547,19 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
   }
 
   /**
-   * Stops and closes the link at once: the request in flight is abandoned as
-   * if the hub never answered (a settle or cancel is reversed, a queued item
-   * stays queued) and no other is sent. Resolves once that request has ended
-   * and the link is closed. Safe twice.
+   * Stops and closes the link: no request is sent or tried again, the one in
+   * flight is abandoned as if the hub never answered (a queued item stays
+   * queued), at once, or for a settle or cancel once its answer has had
+   * hubStopGraceMs (then it is reversed). Resolves once that request has
+   * ended and the link is closed. Safe twice.
    */
   close(): Promise<void> {
     this.stop();
     this.#halted = true;
     // Closing the link ends a read or a write that waits on it (a line that will not drain).
-    const closing = this.#link?.close();
+    const timer = this.#timers.setTimeout(() => void this.#link?.close(), this.#settling ? hubStopGraceMs : 0);
     return this.#serial(async () => {
-      await closing;
+      this.#timers.clearTimeout(timer);
       await this.#link?.close();
       this.#link = null;
     });

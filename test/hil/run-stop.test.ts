@@ -4,9 +4,11 @@
 // (a person query unanswered) and with a settle in flight whose answer never
 // comes back; each time it exits 0 with `stopped` in its log within a
 // generous liveness bound (a supervisor's stop, TimeoutStopSec, is 30 s), not
-// after the hub client's every attempt. What is stored survives the stop:
-// the settle left without a verdict is reversed (queued, then sent at the next
-// boot, when the hub answers again), never lost and never doubled. The hub
+// after the hub client's every attempt. What is stored survives the stop: a
+// settle whose answer does not come within the stop's grace is reversed
+// (queued, then sent at the next boot, when the hub answers again), one whose
+// answer comes within it stands and its receipt prints at the next boot:
+// never lost and never doubled. The hub
 // line's far end is a tap between the pty and the reference hub that drops
 // the frames a test says (a silent hub hears them and never answers). And the
 // hub client's close ends a request whose write waits on a pty nobody reads
@@ -57,8 +59,8 @@ interface Kiosk {
   readonly hub: ReferenceHub;
   readonly tap: FrameTap;
   readonly qr: QrScannerEmulator;
-  /** Frame types the hub never hears (up) or whose answers never come back (down). */
-  readonly mute: { up: Set<string>; down: Set<string>; all: boolean };
+  /** Frame types the hub never hears (up) or whose answers never come back (down) or are held back (hold, until tap.release()). */
+  readonly mute: { up: Set<string>; down: Set<string>; hold: Set<string>; all: boolean };
   close(): Promise<void>;
 }
 
@@ -82,10 +84,10 @@ async function kiosk(dir: string): Promise<Kiosk> {
   const qr = new QrScannerEmulator(scanner.port);
   qr.start();
   new PrinterEmulator(printer.port).start();
-  const mute = { up: new Set<string>(), down: new Set<string>(), all: false };
+  const mute = { up: new Set<string>(), down: new Set<string>(), hold: new Set<string>(), all: false };
   const tap = new FrameTap();
   tap.up = (_index, type) => (mute.all || mute.up.has(type) ? 'drop' : 'deliver');
-  tap.down = (_index, type) => (mute.all || mute.down.has(type) ? 'drop' : 'deliver');
+  tap.down = (_index, type) => (mute.all || mute.down.has(type) ? 'drop' : mute.hold.has(type) ? 'hold' : 'deliver');
   void pump(line.port, tap.terminalEnd);
   void pump(tap.terminalEnd, line.port);
   void hub.serve(tap.hubPort);
@@ -244,6 +246,48 @@ test('SIGTERM with a settle in flight whose answer never comes: stops; the settl
       await again.stop('SIGKILL');
     }
     assert.equal(settled().map((settlement) => settlement.reversed), [true], 'settled once, reversed: nothing in force, never doubled');
+  } finally {
+    await site.close();
+    temp.remove();
+  }
+});
+
+test('SIGTERM with a settle in flight whose answer comes within the grace: stops; the settlement stands and its receipt prints at the next boot', async () => {
+  const temp = tempDir('run-stop-settled-');
+  const site = await kiosk(temp.dir);
+  try {
+    await synced(site);
+    site.mute.hold.add('settle_reply');
+    const terminal = startTerminal(['run', '--profile', site.profile]);
+    try {
+      await terminal.waitForLog(/ info hub sign-in session=\d+$/, 30_000);
+      await site.qr.scan(wang.ecert);
+      await terminal.waitFor(/费用明细 Bill/, 15_000);
+      terminal.send('ok');
+      terminal.send('ok');
+      await terminal.waitFor(/确认结算 Confirm/, 10_000);
+      terminal.send('1');
+      terminal.send('ok');
+      await heard(site, 'settle');
+      for (let waited = 0; waited < 10_000 && site.hub.state.ledger.length === 0; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      // The stop asked while the answer is on its way: it arrives a moment later, within the grace.
+      setTimeout(() => void site.tap.release(), 500);
+      await stopsCleanly(terminal, 'a settle answered during the stop');
+    } finally {
+      await terminal.stop('SIGKILL');
+    }
+    const settled = () => site.hub.state.ledger.filter((settlement) => settlement.event.input.mdtrt_id === wang.mdtrt_id);
+    assert.equal(settled().map((settlement) => settlement.reversed), [false], 'settled once and standing');
+    const again = startTerminal(['run', '--profile', site.profile]);
+    try {
+      // Its receipt never printed (the stop came first): the journal's confirmed settlement prints again at boot.
+      await again.waitForLog(/ warn recovered .*reprinted=S\d+$/, 30_000);
+      await again.waitForLog(/ info ready .* queued=0$/, 30_000);
+      await stopsCleanly(again, 'after the reprint');
+    } finally {
+      await again.stop('SIGKILL');
+    }
+    assert.equal(settled().map((settlement) => settlement.reversed), [false], 'still standing: nothing reversed it');
   } finally {
     await site.close();
     temp.remove();
