@@ -8,7 +8,8 @@
 // settle whose answer does not come within the stop's grace is reversed
 // (queued, then sent at the next boot, when the hub answers again), one whose
 // answer comes within it stands and its receipt prints at the next boot:
-// never lost and never doubled. The hub
+// never lost and never doubled; a stop while the queue is being sent leaves
+// it queued. The hub
 // line's far end is a tap between the pty and the reference hub that drops
 // the frames a test says (a silent hub hears them and never answers). And the
 // hub client's close ends a request whose write waits on a pty nobody reads
@@ -232,9 +233,21 @@ test('SIGTERM with a settle in flight whose answer never comes: stops; the settl
     }
     const settled = () => site.hub.state.ledger.filter((settlement) => settlement.event.input.mdtrt_id === wang.mdtrt_id);
     assert.is(settled().length, 1, 'the hub settled once');
-    // The next boot, the hub answering again: the settlement left without a verdict is reversed (queued, then sent).
+    // A boot on a hub that signs it in but never hears the reversal: it is being sent when the stop comes; it stays queued.
     site.mute.all = false;
     site.mute.down.clear();
+    site.mute.up.add('reversal');
+    const silent = startTerminal(['run', '--profile', site.profile]);
+    try {
+      await silent.waitForLog(/ info ready .* queued=1$/, 30_000);
+      await heard(site, 'reversal');
+      await stopsCleanly(silent, 'forwarding the queue');
+    } finally {
+      await silent.stop('SIGKILL');
+    }
+    assert.not.ok(settled()[0]?.reversed, 'the hub never heard the reversal');
+    // The next boot, the hub answering again: the settlement left without a verdict is reversed (still queued, now sent).
+    site.mute.up.clear();
     const again = startTerminal(['run', '--profile', site.profile]);
     try {
       await again.waitForLog(/ info ready .* queued=1$/, 30_000);
