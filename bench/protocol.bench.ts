@@ -8,14 +8,18 @@
 //   the same with tweetnacl (its ratio to the baseline IS the providers'
 //   ratio), and bare Ed25519 sign + verify of the same payload: seal + open
 //   is at most 1.3 × that, in the same run (issue 14; what the envelope,
-//   schema, CBOR and framing add on top of the signature itself).
+//   schema, CBOR and framing add on top of the signature itself); the parts
+//   ("part: ...") time each of those alone on the same message, so a run
+//   shows where seal+open's time beyond the signature goes.
 import assert from 'node:assert';
 import { createCborEncoder } from '../protocol/cbor-encode';
 import { nodeCryptoProvider } from '../protocol/crypto-node';
 import { tweetnaclProvider } from '../protocol/crypto-tweetnacl';
 import { billDigest, resultDigest } from '../protocol/digests';
-import { createOpener, createSealer, type AnyMessage, type ReceivedFrame } from '../protocol/envelope';
-import { FrameDecoder } from '../protocol/framing';
+import { decodeStrict } from '../protocol/cbor-decode';
+import { encodeSign1, parseSign1, sigStructure1, wireHeaders, wireProtectedHeader } from '../protocol/cose';
+import { createOpener, createSealer, decodePayload, type AnyMessage, type ReceivedFrame } from '../protocol/envelope';
+import { encodeFrame, encodeFrameHeader, FrameDecoder } from '../protocol/framing';
 import type { Benchmark } from './harness';
 import { sampleLines, samplePerson, sampleResult, sampleSettleInput, terminalIdSample, timeSample } from '../test/helpers/messages';
 import { nationalSettleJson } from './national-json';
@@ -47,7 +51,14 @@ function endpoint(provider: typeof nodeCryptoProvider) {
 const node = endpoint(nodeCryptoProvider);
 const nacl = endpoint(tweetnaclProvider);
 const frame = node.seal();
-const payload = createSealer(node.signer, 'up').encodePayload(settle);
+const sealer = createSealer(node.signer, 'up');
+const headerBytes = encodeFrameHeader('up', session);
+const protectedBytes = wireProtectedHeader(encoder, node.signer.kid);
+const emptyMap = Uint8Array.of(0xa0);
+const parseOptions = { profile: wireHeaders, requireTag: true };
+const partDecoder = new FrameDecoder();
+const cose = (partDecoder.push(frame)[0] as ReceivedFrame).cose;
+const payload = sealer.encodePayload(settle);
 const json = nationalSettleJson(input, result, samplePerson);
 const lineMs = (bytes: number) => Math.round((bytes * 10 * 1000 * 10) / 115_200) / 10; // 8N1: 10 bits a byte
 
@@ -60,8 +71,17 @@ const benchmark: Benchmark = {
     { name: 'open node:crypto', run: () => node.open(frame) },
     { name: 'bare Ed25519 sign+verify node:crypto', run: () => node.verifier.verify(payload, node.signer.sign(payload)) },
     { name: 'seal+open tweetnacl', run: () => nacl.open(nacl.seal()) },
+    // Where seal+open's time beyond the signature goes (issue 14), each part alone on the same message:
+    { name: 'part: payload encode (toWire + cbor-x)', run: () => sealer.encodePayload(settle) },
+    { name: 'part: payload decode (strict CBOR + fromWire)', run: () => decodePayload(payload) },
+    { name: 'part: strict CBOR decode alone', run: () => decodeStrict(payload) },
+    { name: 'part: COSE Sig_structure + COSE_Sign1 write + parse', run: () => parseSign1(encodeSign1(protectedBytes, emptyMap, payload, sigStructure1(protectedBytes, headerBytes, payload).subarray(0, 64)), parseOptions) },
+    { name: 'part: frame + unframe (CRC-32, COBS)', run: () => partDecoder.push(encodeFrame(headerBytes, cose)) },
   ],
   check() {
+    assert.ok(parseSign1(encodeSign1(protectedBytes, emptyMap, payload, sigStructure1(protectedBytes, headerBytes, payload).subarray(0, 64)), parseOptions).ok, 'the COSE part parses what it writes');
+    assert.equal(partDecoder.push(encodeFrame(headerBytes, cose))[0]?.kind, 'frame', 'the framing part unframes what it frames');
+    assert.ok(decodePayload(payload).ok, 'the decode part opens the payload');
     assert.deepStrictEqual(node.open(node.seal()), settle);
     assert.deepStrictEqual(nacl.open(nacl.seal()), settle);
     assert.deepStrictEqual(Buffer.from(nacl.seal()), Buffer.from(frame), 'both providers write the same frame');

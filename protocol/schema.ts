@@ -143,7 +143,7 @@ export class SchemaError extends Error {
  * and pops it as it descends, so a path string is built only when a
  * SchemaError is thrown, never for the fields that pass.
  */
-const trail: (string | number)[] = [];
+export const trail: (string | number)[] = [];
 
 function trailPath(): string {
   let path = '';
@@ -152,14 +152,14 @@ function trailPath(): string {
 }
 
 /** Throws the SchemaError of the field being checked (or of its `key`, when given). */
-function refuse(detail: string, wrongType?: boolean, key?: string): never {
+export function refuse(detail: string, wrongType?: boolean, key?: string): never {
   if (key !== undefined) trail.push(key);
   throw new SchemaError(trailPath(), detail, wrongType);
 }
 
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const utf8 = new TextEncoder();
+export const utf8 = new TextEncoder();
 
 function utf8Length(value: string): number {
   // ASCII is the common case: one byte a character.
@@ -178,7 +178,7 @@ export function isCalendarDay(value: string): boolean {
   return day <= days;
 }
 
-function checkText(type: TextType, value: unknown): string {
+export function checkText(type: TextType, value: unknown): string {
   if (typeof value !== 'string') refuse('expected a text string');
   const length = utf8Length(value);
   if (length < type.bytesMin || length > type.bytesMax) refuse(`text of ${length} bytes, allowed ${type.bytesMin} to ${type.bytesMax}`);
@@ -187,7 +187,7 @@ function checkText(type: TextType, value: unknown): string {
   return value;
 }
 
-function checkUint(type: UintType, value: unknown): number {
+export function checkUint(type: UintType, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) refuse('expected an integer');
   if (value < type.min || value > type.max) refuse(`${value} outside ${type.min} to ${type.max}`);
   return value;
@@ -203,7 +203,7 @@ export function fromWire<T>(type: Type<T>, wire: CborValue, path: string): T {
   return read(type, wire) as T;
 }
 
-function read(type: Type<unknown>, wire: CborValue): unknown {
+export function read(type: Type<unknown>, wire: CborValue): unknown {
   switch (type.kind) {
     case 'uint':
       return checkUint(type, wire);

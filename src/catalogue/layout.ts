@@ -17,7 +17,7 @@
 import assert from 'node:assert';
 import { endianness } from 'node:os';
 import { diseases, type Disease, type Item, type ItemKind, type ItemLevel, type ItemSource } from '../core/types';
-import { pageShift, type PageGuard } from './pages';
+import type { PageGuard } from './pages';
 
 export const catalogueMagic = 'SCAT';
 export const catalogueFormat = 3;
@@ -83,29 +83,34 @@ export function codeKind(code: string): CodeKind {
  */
 export function codeHash(code: string): number {
   let hash = 0x811c9dc5 ^ code.length;
-  const pairs = code.length & ~1;
-  for (let index = 0; index < pairs; index += 2) {
-    hash = Math.imul(hash ^ (code.charCodeAt(index) | (code.charCodeAt(index + 1) << 16)), 0x01000193);
+  for (let index = 0; index < code.length; index += 2) {
+    const low = (codeUnits[index] = code.charCodeAt(index));
+    const high = index + 1 < code.length ? (codeUnits[index + 1] = code.charCodeAt(index + 1)) : 0;
+    hash = Math.imul(hash ^ low ^ (high << 16), 0x01000193);
   }
-  if (pairs !== code.length) hash = Math.imul(hash ^ code.charCodeAt(pairs), 0x01000193);
-  // murmur3's fmix32: the high half (every second character) reaches the low bits the table uses.
-  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
-  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-  return (hash ^ (hash >>> 16)) >>> 0;
+  return mix(hash);
 }
 
 /** codeHash of the ASCII code of `length` bytes at `start` (a stored record's code), without making a string. */
 export function codeHashAt(bytes: Uint8Array, start: number, length: number): number {
   let hash = 0x811c9dc5 ^ length;
-  const pairs = length & ~1;
-  for (let index = 0; index < pairs; index += 2) {
-    hash = Math.imul(hash ^ ((bytes[start + index] as number) | ((bytes[start + index + 1] as number) << 16)), 0x01000193);
+  for (let index = 0; index < length; index += 2) {
+    const low = bytes[start + index] as number;
+    const high = index + 1 < length ? (bytes[start + index + 1] as number) : 0;
+    hash = Math.imul(hash ^ low ^ (high << 16), 0x01000193);
   }
-  if (pairs !== length) hash = Math.imul(hash ^ (bytes[start + pairs] as number), 0x01000193);
+  return mix(hash);
+}
+
+/** murmur3's fmix32: the high half (every second character) reaches the low bits the table uses. */
+function mix(hash: number): number {
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
   return (hash ^ (hash >>> 16)) >>> 0;
 }
+
+/** The code units of the code codeHash last hashed (up to 256: longer codes are never looked up), which Catalogue compares with a record's bytes. */
+const codeUnits = new Uint16Array(256);
 
 export function diseaseMask(list: readonly Disease[] | null): number {
   if (list === null) return 0;
@@ -166,8 +171,6 @@ export class Catalogue implements ItemSource {
   readonly count: number;
   readonly bytes: Uint8Array;
   readonly #guard: PageGuard | null;
-  /** The guard's page states (1: verified), or null: tested inline on every read. */
-  readonly #pages: Uint8Array | null;
   /** Where the sections start in `bytes`, for the guard. */
   readonly #hashAt: number;
   readonly #recordsAt: number;
@@ -195,7 +198,6 @@ export class Catalogue implements ItemSource {
     if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
     this.bytes = bytes;
     this.#guard = guard;
-    this.#pages = guard === null ? null : guard.state;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const check = (ok: boolean, why: string) => {
       if (!ok) throw new CatalogueFormatError(`catalogue file: ${why}`);
@@ -256,16 +258,9 @@ export class Catalogue implements ItemSource {
     this.#codeLengthMax = meta.codeWidth;
   }
 
-  /**
-   * Makes sure bytes [start, end) were checked against the signed page table
-   * (a no-op without a guard; one or two array reads once they were).
-   */
+  /** Makes sure bytes [start, end) were checked against the signed page table (a no-op without a guard; two array reads once they were). */
   #need(start: number, end: number): void {
-    const pages = this.#pages;
-    if (pages === null) return;
-    const first = start >>> pageShift;
-    const last = (end - 1) >>> pageShift;
-    if (pages[first] !== 1 || pages[last] !== 1 || last - first > 1) (this.#guard as PageGuard).verify(first, last);
+    this.#guard?.need(start, end);
   }
 
   /** Makes sure the record at an index was checked. */
@@ -290,6 +285,7 @@ export class Catalogue implements ItemSource {
     }
   }
 
+  /** Whether the record at `index` holds `code` (just hashed by codeHash, which left its characters in `codeUnits`). */
   #codeEquals(index: number, code: string): boolean {
     if (index >= this.count) throw new CatalogueFormatError(`catalogue file: hash entry ${index + 1} is past the ${this.count} items`);
     this.#needRecord(index);
@@ -297,7 +293,7 @@ export class Catalogue implements ItemSource {
     if ((this.#rows[at + 2] as number) >>> 24 !== code.length) return false;
     const start = (at + rowWords) * 4;
     const bytes = this.#recordBytes;
-    for (let offset = 0; offset < code.length; offset += 1) if (bytes[start + offset] !== code.charCodeAt(offset)) return false;
+    for (let offset = 0; offset < code.length; offset += 1) if (bytes[start + offset] !== codeUnits[offset]) return false;
     return true;
   }
 
@@ -308,13 +304,17 @@ export class Catalogue implements ItemSource {
    */
   item(code: string): Item | undefined {
     const index = this.indexOf(code);
-    return index < 0 ? undefined : this.itemAt(index, this.#view);
+    return index < 0 ? undefined : this.#decode(index * this.#stride, this.#view);
   }
 
   /** The §2 item at an index (sorted code order), read into `into` (a fresh object when not given). */
   itemAt(index: number, into = {} as Writable<Item>): Item {
     this.#needRecord(index);
-    const at = index * this.#stride;
+    return this.#decode(index * this.#stride, into);
+  }
+
+  /** The §2 item of the record at word `at`, its pages checked (by the lookup that found it), read into `into`. */
+  #decode(at: number, into: Writable<Item>): Item {
     const word0 = this.#rows[at] as number;
     const cap = this.#rows[at + 1] as number;
     const word2 = this.#rows[at + 2] as number;

@@ -70,9 +70,10 @@ const bad = 2;
 
 /**
  * The pages of one body against its (already verified) page table: each page
- * is hashed the first time anything in it is read. `state` is public so that
- * a hot reader (the catalogue's lookups) can test a page without a call:
- * 1 is verified; anything else goes through `verify`.
+ * is hashed the first time anything in it is read. A hot reader (the
+ * catalogue's lookups) calls `need`, small enough for V8 to inline: two
+ * array reads once the pages are checked. `state` is public: 1 is verified;
+ * anything else goes through `verify`.
  */
 export class PageGuard {
   readonly state: Uint8Array;

@@ -7,10 +7,14 @@ import { bpMax, lineQtyMilliMax, itemCapFenMax } from './limits';
 /** Upper bound of an `a` given to mulBp: any money amount the rules form (C1 of §6 may reach twice the money limit). */
 const mulBpAmountFenMax = 200_000_000_000;
 
+/** An integer in [0, max]. */
+function bounded(value: number, max: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0 && value <= max;
+}
+
 /** mulBp(a, bp) = floor((a × bp + 5000) / 10000): `a` fen at `bp` basis points, rounded half up to the fen (§1). */
 export function mulBp(amountFen: number, ratioBp: number): number {
-  assert(Number.isSafeInteger(amountFen) && amountFen >= 0 && amountFen <= mulBpAmountFenMax, 'mulBp amount is a bounded fen integer');
-  assert(Number.isSafeInteger(ratioBp) && ratioBp >= 0 && ratioBp <= bpMax, 'mulBp ratio is 0..10000 bp');
+  assert(bounded(amountFen, mulBpAmountFenMax) && bounded(ratioBp, bpMax), 'mulBp operands in range');
   const product = amountFen * ratioBp + 5_000;
   // The remainder is subtracted first, so the division is exact.
   return (product - (product % 10_000)) / 10_000;
@@ -18,8 +22,7 @@ export function mulBp(amountFen: number, ratioBp: number): number {
 
 /** capAmount(qty_milli, cap) = floor((qty_milli × cap + 500) / 1000): the price ceiling of a line, fen (§1). */
 export function capAmount(qtyMilli: number, capFen: number): number {
-  assert(Number.isSafeInteger(qtyMilli) && qtyMilli >= 0 && qtyMilli <= lineQtyMilliMax, 'capAmount quantity is bounded');
-  assert(Number.isSafeInteger(capFen) && capFen >= 0 && capFen <= itemCapFenMax, 'capAmount ceiling is bounded');
+  assert(bounded(qtyMilli, lineQtyMilliMax) && bounded(capFen, itemCapFenMax), 'capAmount operands in range');
   const product = qtyMilli * capFen + 500;
   return (product - (product % 1_000)) / 1_000;
 }
@@ -31,8 +34,7 @@ export function clamp(value: number, low: number, high: number): number {
 
 /** floor(a × 10000 / b) for 0 ≤ a ≤ b, b > 0: a share in basis points (§8 reim_bp). */
 export function shareBp(partFen: number, wholeFen: number): number {
-  assert(wholeFen > 0 && partFen >= 0 && partFen <= wholeFen, 'a share is of a positive whole');
   const product = partFen * 10_000;
-  assert(Number.isSafeInteger(product), 'share product is exact');
+  assert(wholeFen > 0 && bounded(partFen, wholeFen) && Number.isSafeInteger(product), 'shareBp operands in range');
   return (product - (product % wholeFen)) / wholeFen;
 }

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { capAmount, clamp, mulBp, shareBp } from '../../src/core/arith';
 import { settleCase } from '../../src/core/case';
 import { ageOn, areaPrefix } from '../../src/core/settle';
-import { isAccumulatorKey, isAreaCode, isCalendarDate } from '../../src/core/validate';
+import { isAccumulatorKey, isAreaCode, isCalendarDate, validateCase } from '../../src/core/validate';
 import { workedCases } from '../helpers/cases';
 
 type Mutable = Record<string, any>;
@@ -118,6 +118,44 @@ test('unknown_item reports the first unknown line in input order', () => {
   raw.visit.lines[3].code = 'NOPE-4';
   raw.visit.lines[1].code = 'NOPE-2';
   assert.equal(settleCase(raw), { ok: false, error: { code: 'unknown_item', sn: '2' } });
+});
+
+/** The path and reason a case is refused with (null when it is valid). */
+function refusalOf(raw: unknown): string | null {
+  const checked = validateCase(raw);
+  return checked.ok ? null : `${checked.reason.path}: ${checked.reason.why}`;
+}
+
+// checkLines takes plain lines on a fast path (no call per field) and proves
+// sn distinct without a set while they rise; these are the cases where it
+// must fall back and refuse exactly as the field-by-field checks do.
+test('bill lines: what the fast path must not take is refused with the field checks\' path and reason', () => {
+  const withLines = (lines: (lines: Mutable[]) => unknown[]): Mutable => {
+    const raw = caseOf('03');
+    raw.visit.lines = lines(raw.visit.lines);
+    return raw;
+  };
+  assert.is(refusalOf(caseOf('03')), null);
+  // Rising sn take no set; a repeat after they stop rising is found by the set, at its own index.
+  assert.is(refusalOf(withLines((lines) => [{ ...lines[0], sn: '2' }, { ...lines[1], sn: '1' }, { ...lines[2], sn: '2' }])), "visit.lines[2].sn: duplicate sn '2'");
+  assert.is(refusalOf(withLines((lines) => [{ ...lines[0], sn: '1' }, { ...lines[1], sn: '1' }])), "visit.lines[1].sn: duplicate sn '1'");
+  assert.is(refusalOf(withLines((lines) => [{ ...lines[0], sn: '' }, { ...lines[1], sn: '' }])), "visit.lines[1].sn: duplicate sn ''");
+  assert.is(refusalOf(withLines((lines) => [{ ...lines[0], sn: '9' }, { ...lines[1], sn: '10' }, { ...lines[2], sn: '11' }])), null);
+  // Fields inherited from another prototype are not the line's own.
+  assert.is(refusalOf(withLines((lines) => [Object.create(lines[0] as Mutable), ...lines.slice(1)])), 'visit.lines[0].sn: is required');
+  assert.is(refusalOf(withLines((lines) => [{ ...lines[0], qty_milli: -0 }])), 'visit.lines[0].qty_milli: must not be negative zero');
+  assert.is(refusalOf(withLines((lines) => [{ ...lines[0], amt: 1.5 }])), 'visit.lines[0].amt: must be an integer');
+  assert.is(refusalOf(withLines((lines) => [lines[0], [lines[1]]])), 'visit.lines[1]: must be an object');
+  assert.is(refusalOf(withLines((lines) => [lines[0], null])), 'visit.lines[1]: must be an object');
+  // A polluted Object.prototype turns the fast path off: a line without its own sn is still refused.
+  const { sn: _sn, ...noSn } = caseOf('03').visit.lines[0] as Mutable;
+  (Object.prototype as Mutable).sn = 'polluted';
+  try {
+    assert.is(refusalOf(withLines((lines) => [noSn, ...lines.slice(1)])), 'visit.lines[0].sn: is required');
+  } finally {
+    delete (Object.prototype as Mutable).sn;
+  }
+  assert.is(refusalOf(withLines((lines) => [noSn, ...lines.slice(1)])), 'visit.lines[0].sn: is required');
 });
 
 test('a code that names an Object.prototype member is unknown, not inherited', () => {

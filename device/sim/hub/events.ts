@@ -10,7 +10,8 @@ import { decodeStrict, type CborValue } from '../../../protocol/cbor-decode';
 import type { CborEncoder } from '../../../protocol/cbor-encode';
 import { seqMax, signInNonceBytes, timeSecondsMax, visitLinesMax } from '../../../protocol/limits';
 import { messageTypeByName, type MessageName } from '../../../protocol/messages';
-import { bool, bytes, dateText, enumOf, fromWire, list, nullable, optional, struct, text, toWire, uint, type Infer, type ListType, type StructType, type Type } from '../../../protocol/schema';
+import { encodeTyped } from '../../../protocol/schema-encode';
+import { bool, bytes, dateText, enumOf, fromWire, list, nullable, optional, struct, text, uint, type Infer, type ListType, type StructType, type Type } from '../../../protocol/schema';
 
 /** A field's schema inside a message body: the wire's records, reused. */
 function fieldOf(message: MessageName, field: string): Type<unknown> {
@@ -99,9 +100,23 @@ export type AnswerEvent = EventOf<'session' | 'session_end' | 'terminal_key' | '
 
 const names = Object.keys(kinds) as EventKind[];
 
-export function encodeEvent(encoder: CborEncoder, event: HubEvent): Uint8Array {
+/** The index an event kind is written with, and its body's type (for tests that hold the direct encoding to toWire's). */
+export const eventKindIndex = (kind: EventKind): number => names.indexOf(kind);
+export const eventBodyType = (kind: EventKind): Type<unknown> => kinds[kind] as Type<unknown>;
+
+/** An event as written, [kind index, body], as one struct checked and written in one pass (its paths: `settled.input.psn_no`). */
+const eventTypes = new Map<EventKind, Type<unknown>>();
+function eventType(kind: EventKind): Type<unknown> {
+  let type = eventTypes.get(kind);
+  const index = names.indexOf(kind);
+  if (type === undefined) eventTypes.set(kind, (type = struct({ index: uint(index, index), [kind]: kinds[kind] as Type<unknown> })));
+  return type;
+}
+
+/** The event's payload: what `encoder.encode([index, toWire(type, body, kind)])` writes, written directly (schema-encode.ts). */
+export function encodeEvent(_encoder: CborEncoder, event: HubEvent): Uint8Array {
   const { kind, ...body } = event;
-  return encoder.encode([names.indexOf(kind), toWire(kinds[kind] as Type<unknown>, body, kind)]);
+  return encodeTyped(eventType(kind), { index: names.indexOf(kind), [kind]: body }, '');
 }
 
 /** The event of a payload; throws when it is not one (a damaged state log). */

@@ -10,9 +10,9 @@ import { bytesEqual } from '../../../protocol/crypto';
 import type { AnyMessage } from '../../../protocol/envelope';
 import { filingsPerPersonMax, signInNonceBytes } from '../../../protocol/limits';
 import { messageTypeByName, type BodyOf, type ErrorCode, type Filing, type MessageName, type Person, type SettleInput, type SettleResult } from '../../../protocol/messages';
-import { toWire } from '../../../protocol/schema';
-import { linesTravelInline, resultAsSent, settlementDigest, visitCase } from '../../../protocol/settle-request';
-import { billDigest } from '../../../protocol/digests';
+import { encodeTyped } from '../../../protocol/schema-encode';
+import { fullResult, linesTravelInline, resultAsSent, visitCase, type SettlementParts } from '../../../protocol/settle-request';
+import { billLinesType, resultDigestType, type FeeLine } from '../../../protocol/messages';
 import { applyAccDelta } from '../../../src/core/accumulators';
 import { settle } from '../../../src/core/settle';
 import type { Settlement as CoreSettlement } from '../../../src/core/types';
@@ -65,14 +65,29 @@ export interface StoreFaultReport {
   readonly reports: number;
 }
 
+function sha256(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
+}
+
+/** protocol/digests.ts's billDigest: the same bytes (written directly, schema-encode.ts), hashed. */
+export function billDigestDirect(lines: readonly FeeLine[]): Uint8Array {
+  return sha256(encodeTyped(billLinesType, lines as FeeLine[], 'lines'));
+}
+
+/** protocol/settle-request.ts's settlementDigest: the same bytes (written directly, schema-encode.ts), hashed. */
+export function settlementDigestDirect(settlement: SettlementParts): Uint8Array {
+  return sha256(encodeTyped(resultDigestType, fullResult(settlement), 'result'));
+}
+
 export function errorReply(code: ErrorCode, detail = ''): Reply {
   return { type: 'error', body: { code, detail: detail.slice(0, 200) } };
 }
 
 /** SHA-256 of a request's body as the wire encodes it: what a seq was first used for. */
-export function requestDigest(encoder: CborEncoder, message: Request): Uint8Array {
+export function requestDigest(_encoder: CborEncoder, message: Request): Uint8Array {
   const type = messageTypeByName(message.type);
-  return new Uint8Array(createHash('sha256').update(encoder.encode(toWire(type.body, message.body, 'body'))).digest());
+  // The bytes `encoder.encode(toWire(type.body, message.body, 'body'))` writes, written directly (schema-encode.ts).
+  return sha256(encodeTyped(type.body, message.body, 'body'));
 }
 
 /** The reply an answering event stands for (the first answer, or a retry's). */
@@ -321,7 +336,7 @@ function billQuery(ctx: HubContext, terminal: TerminalRecord, body: BodyOf<'bill
 }
 
 function billRef(ctx: HubContext, bill: HubBill): SettleInput['bill'] {
-  return { line_count: bill.lines.length, medfee_sumamt: bill.lines.reduce((sum, line) => sum + line.amt, 0), digest: billDigest(ctx.encoder, bill.lines) };
+  return { line_count: bill.lines.length, medfee_sumamt: bill.lines.reduce((sum, line) => sum + line.amt, 0), digest: billDigestDirect(bill.lines) };
 }
 
 type Computed = { ok: true; result: CoreSettlement; digest: Uint8Array; bill: HubBill | null; person: Person } | { ok: false; code: ErrorCode; detail: string };
@@ -345,12 +360,12 @@ function compute(ctx: HubContext, terminal: TerminalRecord, input: SettleInput, 
   if (bill === null && advicePerson === null) return fail('bill_not_found', `no bill ${input.mdtrt_id}`);
   if (bill !== null) {
     const ref = billRef(ctx, bill);
-    const inline = input.lines.length === 0 ? !linesTravelInline(ref.line_count) : ref.line_count === input.lines.length && bytesEqual(billDigest(ctx.encoder, input.lines), ref.digest);
+    const inline = input.lines.length === 0 ? !linesTravelInline(ref.line_count) : ref.line_count === input.lines.length && bytesEqual(billDigestDirect(input.lines), ref.digest);
     if (!bytesEqual(ref.digest, input.bill.digest) || ref.line_count !== input.bill.line_count || ref.medfee_sumamt !== input.bill.medfee_sumamt || !inline) return fail('bill_changed', 'the lines are not the bill the hub holds');
     if (bill.date !== input.date || bill.med_type !== input.med_type || bill.opsp_dise !== input.opsp_dise) return fail('bill_changed', 'date, med_type or opsp_dise differ from the bill');
   } else {
     // An offline settlement of a bill the hub never had: its lines travel inline.
-    if (input.lines.length !== input.bill.line_count || !bytesEqual(billDigest(ctx.encoder, input.lines), input.bill.digest)) return fail('bill_changed', 'the lines do not match their digest');
+    if (input.lines.length !== input.bill.line_count || !bytesEqual(billDigestDirect(input.lines), input.bill.digest)) return fail('bill_changed', 'the lines do not match their digest');
     bill = null;
   }
   const catalogue = ctx.versions.catalogue(catalogueLineOf(institution), input.catalogue_version);
@@ -364,15 +379,14 @@ function compute(ctx: HubContext, terminal: TerminalRecord, input: SettleInput, 
   if (!checked.ok) return fail('invalid_input', `${checked.reason.path} ${checked.reason.why}`);
   const output = settle(checked.value);
   if (!output.ok) return fail(output.error.code, output.error.sn === undefined ? '' : `line ${output.error.sn}`);
-  return { ok: true, result: output, digest: settlementDigest(ctx.encoder, output), bill, person };
+  return { ok: true, result: output, digest: settlementDigestDirect(output), bill, person };
 }
 
 /** Whether the terminal's result is the hub's, field by field and by digest. */
 function sameResult(ctx: HubContext, computed: { result: CoreSettlement; digest: Uint8Array }, input: SettleInput, result: SettleResult, digest: Uint8Array): boolean {
   if (!bytesEqual(computed.digest, digest)) return false;
-  const ours = toWire(messageTypeByName('pre_settle_reply').body, { result: resultAsSent(computed.result, input), result_digest: digest }, 'result');
-  const theirs = toWire(messageTypeByName('pre_settle_reply').body, { result, result_digest: digest }, 'result');
-  return bytesEqual(ctx.encoder.encode(ours), ctx.encoder.encode(theirs));
+  const type = messageTypeByName('pre_settle_reply').body;
+  return bytesEqual(encodeTyped(type, { result: resultAsSent(computed.result, input), result_digest: digest }, 'result'), encodeTyped(type, { result, result_digest: digest }, 'result'));
 }
 
 /** The settled event's copy of a result: totals, fund lines and delta (the lines are in the terminal's request or the bill). */

@@ -197,7 +197,7 @@ export class ReferenceHub {
         const terminal = this.state.terminalByKid(kid);
         const key = terminal?.keys.find((candidate) => bytesEqual(candidate.subarray(0, kid.length), kid));
         if (key === undefined) return null;
-        const hex = bytesToHex(key);
+        const hex = Buffer.from(key.buffer, key.byteOffset, key.length).toString('hex');
         let found = verifiers.get(hex);
         if (found === undefined) verifiers.set(hex, (found = provider.verifier(key)));
         return found;

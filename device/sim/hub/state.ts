@@ -220,7 +220,8 @@ export class HubState {
   }
 
   terminalByKid(kid: Uint8Array): TerminalRecord | undefined {
-    const id = this.byKid.get(bytesToHex(kid));
+    // Buffer's hex (native) gives bytesToHex's text: this runs on every frame the hub opens.
+    const id = this.byKid.get(Buffer.from(kid.buffer, kid.byteOffset, kid.length).toString('hex'));
     return id === undefined ? undefined : this.terminals.get(id);
   }
 
