@@ -67,6 +67,8 @@ export interface TerminalParts {
    * `terminal.client.on('heartbeat', …)`, `terminal.catalogue.on('fault', …)`.
    */
   readonly log?: Log;
+  /** Aborted, the boot stops waiting for the hub (its client closes): a stop asked for while the terminal boots. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Terminal {
@@ -151,6 +153,9 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
     attemptsMax: parts.hubTimeoutsMs?.attempts,
     baud: parts.hubBaud,
   });
+  const halt = () => void client.close();
+  if (parts.signal?.aborted) halt();
+  parts.signal?.addEventListener('abort', halt);
   // On a line, a hub state waits as long as its requests may: a sign-in and a query, or a bill's first pages.
   const hubPatienceMs = client.patienceMs(hubFrameBytesTypical);
   client.on('heartbeat', (reply) => (behind ||= reply.catalogue_version !== catalogue.version || reply.policy_version !== policyBook.version));
@@ -232,9 +237,10 @@ export async function bootTerminal(parts: TerminalParts): Promise<Terminal> {
       return running;
     },
     async close() {
+      // The client first: a request in flight (a settle included) ends now, not after its every attempt.
       session.stop();
-      await running;
       await client.close();
+      await running;
       await Promise.all([ports.card?.close(), ports.scanner?.close(), ports.printer.close()]);
     },
   };

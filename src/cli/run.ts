@@ -147,11 +147,11 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
     // The signal handlers go in before the terminal boots: a supervisor that
     // stops it as soon as it says it is ready (or while it boots) must find
     // them, not the default action that ends the process mid-write.
-    let stopping = false;
+    const stopping = new AbortController();
     let terminal: Terminal | null = null;
     const stop = () => {
-      stopping = true;
       void terminal?.close();
+      stopping.abort();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -181,14 +181,16 @@ async function run(args: readonly string[], io: CliIo, simulated: SimulatedEnds 
         hubBaud: profile.ports?.hub?.baud ?? profile.line?.baud,
         timeoutsMs: { pin: profile.timeouts_ms.patient, review: profile.timeouts_ms.patient, confirm: profile.timeouts_ms.patient },
         log,
+        signal: stopping.signal,
       });
-      log('info', 'ready', { ms: Math.round(performance.now()), terminal: profile.terminal, profile: profile.profile, catalogue: terminal.catalogue.version, policy_book: terminal.policyBook.version, queued: terminal.journal.queueLength });
-      if (values['exit-at-ready']) stopping = true;
+      // A boot a stop cut short is not ready: it stops.
+      if (!stopping.signal.aborted) log('info', 'ready', { ms: Math.round(performance.now()), terminal: profile.terminal, profile: profile.profile, catalogue: terminal.catalogue.version, policy_book: terminal.policyBook.version, queued: terminal.journal.queueLength });
+      if (values['exit-at-ready']) stopping.abort();
       else {
         lines = createInterface({ input: io.stdin, terminal: false });
         lines.on('line', (line) => ends.command(line.trim().split(/\s+/)) || keypad.pushLine(line));
       }
-      if (!stopping) await terminal.run();
+      if (!stopping.signal.aborted) await terminal.run();
       await terminal.close();
     } finally {
       lines?.close();

@@ -43,7 +43,7 @@ import { LogError } from '../journal/log';
 import type { Amounts } from '../journal/recon';
 import { reconcileWith, type Reconciled } from './reconcile';
 import { forwardQueueLengthMax } from '../journal/limits';
-import { forwardBackoffMsMax, forwardBackoffMsMin, hubAttemptsMax, hubHeartbeatIntervalMs, hubLineFactor, hubPatienceAttempts, hubReplyGapFactor, hubRequestTimeoutMs, hubSettleTimeoutMs, lineBitsPerByteMax, syncBlobBytesMax } from './limits';
+import { forwardBackoffMsMax, forwardBackoffMsMin, hubAttemptsMax, hubHeartbeatIntervalMs, hubLineFactor, hubPatienceAttempts, hubReplyGapFactor, hubRequestTimeoutMs, hubSettleTimeoutMs, hubStopGraceMs, lineBitsPerByteMax, syncBlobBytesMax } from './limits';
 
 /** The byte stream to the hub (a device Port satisfies it). */
 export interface HubLink {
@@ -156,6 +156,10 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
   #lock: Promise<unknown> = Promise.resolve();
   #timer: unknown = null;
   #running = false;
+  /** Closed: no attempt starts, none waits (close()). */
+  #halted = false;
+  /** A settle or cancel is on the line: a close gives it hubStopGraceMs. */
+  #settling = false;
   #backoffMs = forwardBackoffMsMin;
   #lastMs = 0;
   /** Some byte came from the hub during the current attempt. */
@@ -229,7 +233,7 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
     let last = fail<AnyMessage>('timeout', `${request.type}: the hub did not answer`);
     let patienceUntil = Infinity;
     let silent = 0;
-    for (let attempt = 0; attempt < hubPatienceAttempts && silent < silentMax && this.#timers.nowMs() < patienceUntil; attempt += 1) {
+    for (let attempt = 0; attempt < hubPatienceAttempts && silent < silentMax && this.#timers.nowMs() < patienceUntil && !this.#halted; attempt += 1) {
       const startMs = this.#timers.nowMs();
       let until = startMs + timeoutMs;
       if (attempt > 0) this.stats.retries += 1;
@@ -255,7 +259,7 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
         void this.#link?.close().catch(() => undefined);
         this.#link = null;
         last = fail('timeout', (error as Error).message);
-        await this.#sleep(until - this.#timers.nowMs());
+        if (!this.#halted) await this.#sleep(until - this.#timers.nowMs());
       }
       silent = this.#heard ? 0 : silent + 1;
     }
@@ -410,7 +414,9 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
           : this.#journal.commit({ kind: 'cancel_intent', id, seq, time, body: body as BodyOf<'cancel'>, amounts: amountsOf(amounts as Amounts) }),
       );
       if (!journaled.ok) return journaled;
+      this.#settling = true;
       const out = await this.#call({ type, body } as Request, seq, type === 'settle' ? this.#settleMs : undefined);
+      this.#settling = false;
       const { psn_no, mdtrt_id } = type === 'settle' ? (body as BodyOf<'settle'>).input : (body as BodyOf<'cancel'>);
       if (!out.ok && !definitive(out.error.code)) return this.#reverse(id, seq, type, psn_no, mdtrt_id, out.error.detail);
       if (!out.ok) {
@@ -540,10 +546,20 @@ export class HubClient extends (EventEmitter as new () => TypedEmitter<HubClient
     this.#timers.clearTimeout(this.#timer);
   }
 
-  /** Stops and closes the link. */
+  /**
+   * Stops and closes the link: no request is sent or tried again, the one in
+   * flight is abandoned as if the hub never answered (a queued item stays
+   * queued), at once, or for a settle or cancel once its answer has had
+   * hubStopGraceMs (then it is reversed). Resolves once that request has
+   * ended and the link is closed. Safe twice.
+   */
   close(): Promise<void> {
     this.stop();
+    this.#halted = true;
+    // Closing the link ends a read or a write that waits on it (a line that will not drain).
+    const timer = this.#timers.setTimeout(() => void this.#link?.close(), this.#settling ? hubStopGraceMs : 0);
     return this.#serial(async () => {
+      this.#timers.clearTimeout(timer);
       await this.#link?.close();
       this.#link = null;
     });

@@ -17,6 +17,13 @@ export const hubLineFactor = 2;
 export const hubAllowanceMs = 1_500;
 /** The hub's allowance to answer a settle or cancel, ms. */
 export const hubSettleAllowanceMs = 4_000;
+/**
+ * A settle or cancel on the line when the terminal stops is given this long
+ * to be answered (the hub's allowance for it) before it is abandoned and
+ * reversed, so a stop neither undoes a settlement a hub that answers has made
+ * nor waits on a silent one, ms. Any other request is abandoned at once.
+ */
+export const hubStopGraceMs = hubSettleAllowanceMs;
 /** Bit times a byte takes on the hub line at most (8E1, 8O1, 8N2: a start bit, 8 data bits and two more). */
 export const lineBitsPerByteMax = 11;
 /** A reply in progress is waited for while its bytes keep coming: at most this factor times the allowance between two reads. */

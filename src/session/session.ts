@@ -222,7 +222,7 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
     await Promise.all([this.#cardQueue, this.#printQueue]);
   }
 
-  /** Stops after the work in hand (a settle in flight is waited for). Safe twice. */
+  /** Stops after the work in hand (a settle in flight is waited for: the terminal's close ends it sooner, closing the hub client). Safe twice. */
   stop(): void {
     this.#stop.abort();
   }
@@ -599,7 +599,8 @@ export class Session extends (EventEmitter as new () => TypedEmitter<SessionEven
       return 'confirmed';
     }
     if (out.error.code !== 'timeout') return this.#end(out.error.code, 'refused');
-    if (cancelled) return this.#end('patient_cancelled', 'cancel');
+    // A settle the terminal's stop cut short was reversed: no offline settlement in its place.
+    if (cancelled || this.#stop.signal.aborted) return this.#end('patient_cancelled', 'cancel');
     const why = this.#offlineRefusal(local);
     if (why !== null) return this.#end(why, 'timeout');
     const id = await client.adviceId();

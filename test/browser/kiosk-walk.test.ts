@@ -13,7 +13,9 @@
 // kiosk file back, and is refused. On the demo's day (`demo --ui`,
 // 2026-06-30) he is offered a temporary filing (issue 16): a walk there
 // clicks Mr. Zhang through, then has Mr. Li key his phone on the pad, file
-// and settle, the cut and the amounts on the page. Every screen's model, as the session sent it over SSE,
+// and settle, the cut (not zero) and the amounts on the page equal to the
+// settlement core's for his visit with a temporary filing against a
+// long-term one. Every screen's model, as the session sent it over SSE,
 // is rendered again in portrait (1080×1920) and landscape (1920×1080) pages
 // and saved as a screenshot in test/browser/screenshots/ (README names it)
 // for a settled and a refused patient, and the one who files; a last test checks that every screen
@@ -34,6 +36,7 @@ import { defaultPin } from '../../device/sim/card-reader-emulator';
 import { yuan } from '../../src/core/trace';
 import type { ScreenModel } from '../../src/session/screens';
 import { browserSuite, launchChromium } from '../helpers/browser';
+import { liFiled } from '../helpers/filing-cut';
 import { projectRoot, simBundle } from '../helpers/cli';
 import { recordScreens } from '../helpers/screen-events';
 
@@ -238,10 +241,20 @@ for (const seed of seeds.filter((s) => !process.env.WALK_SEED || s.case.startsWi
   });
 }
 
-/** The filing offer on the page: why, the cut against a long-term filing and the amounts; the phone keyed on the pad, shown as typed, then File. */
+/**
+ * The filing offer on the page: why, the cut against a long-term filing and
+ * the amounts, each as the settlement core gives them for his visit (the cut
+ * not zero: his bill is over the deductible); the phone keyed on the pad,
+ * shown as typed, then File.
+ */
 async function fileOnPage(page: Page): Promise<void> {
   assert.is(await page.getAttribute('.note', 'data-code'), 'filing_required');
-  assert.ok((await page.$('[data-amount="cut"]')) !== null && (await page.$('[data-amount="yours"]')) !== null, 'the cut and the amounts');
+  const core = liFiled();
+  assert.ok(core.cutFen > 0, 'a cut that costs him something');
+  const { setlinfo } = core.temporary;
+  const shown: string[] = [];
+  for (const id of ['cut', 'total', 'funds', 'yours']) shown.push(fen(await page.textContent(`[data-amount="${id}"] b`)));
+  assert.equal(shown, [core.cutFen, setlinfo.medfee_sumamt, setlinfo.fund_pay_sumamt, setlinfo.psn_cash_pay].map(yuan), 'the cut and the amounts on the page, to the fen');
   for (const digit of '13900000000') await page.click(`button[data-digit="${digit}"]`);
   assert.is(await page.getAttribute('.dots', 'data-tel'), '13900000000');
   await page.click('button[data-touch="file"]');
@@ -295,8 +308,10 @@ walk('demo --ui, the demo\'s day: Mr. Zhang clicked through, then Mr. Li offered
     const offer = models.find((model) => model.state === 'filing');
     const done = models.filter((model) => model.state === 'done').at(-1);
     assert.ok(offer !== undefined && done !== undefined);
-    assert.is((done as Extract<ScreenModel, { state: 'done' }>).cash, 1_800, 'Mr. Li, settled, fen');
+    const core = liFiled((offer as Extract<ScreenModel, { state: 'filing' }>).filing);
+    assert.is((done as Extract<ScreenModel, { state: 'done' }>).cash, core.temporary.setlinfo.psn_cash_pay, 'Mr. Li, settled as the core settles him with the filing, fen');
     assert.is((offer as Extract<ScreenModel, { state: 'filing' }>).cutBp, 1_500);
+    assert.is((offer as Extract<ScreenModel, { state: 'filing' }>).cut, core.cutFen, "the cut on the model: the core's difference against a long-term filing");
   } finally {
     recorder?.destroy();
     await page.close();

@@ -8,14 +8,19 @@
 // summary carries the gateway's figures (calls by infno, national JSON bytes
 // each way). `--gateway --clock virtual` is refused (exit 2): the gateway's
 // HTTP calls take wall time. One patient differs, by design: the unfiled
-// Mr. Li files at the kiosk and settles through the reference hub, while the
+// Mr. Li files at the kiosk and settles through the reference hub (as the
+// settlement core settles his visit with that filing), while the
 // gateway refuses his filing (`filing_type_not_allowed_here`: it does not
 // forward filings, and one of its own the platform would not see), so
 // through it he is sent to a counter and nothing is filed; the comparison
-// leaves his visit and BJ-K01's day totals out and checks them apart.
+// leaves his visit and BJ-K01's day totals out and checks them apart; both
+// ways the offer showed him the same cut, the core's difference against a
+// long-term filing, not zero.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { yuan } from '../../src/core/trace';
 import { runSim } from '../helpers/cli';
+import { liFiled } from '../helpers/filing-cut';
 
 /** A terminal's log line (`BJ-K01: hub sign-in session=1`): the four terminals boot at once, so their order among themselves varies. */
 const terminalLog = /^[A-Z]{2}-[A-Z][0-9]{2}: /;
@@ -63,12 +68,21 @@ test('terminal → gateway → national simulator: the same screens, receipts an
   assert.match(plain.stdout, new RegExp(`>>> BJ-K01 ${li}: settled S`), 'through the reference hub he files and settles');
   assert.match(through.stdout, new RegExp(`>>> BJ-K01 ${li}: refused \\(filing_type_not_allowed_here\\)`), 'through the gateway his filing is refused');
   assert.match(through.stdout, /\[BJ-K01 filing\]/, 'he was offered it');
+  // Both ways he was told the same cut before filing: the core's difference against a long-term filing, not zero.
+  const core = liFiled();
+  assert.ok(core.cutFen > 0, 'his bill is over the deductible');
+  const cutRow = new RegExp(`^\\|比长期备案多付 More than long-term +${yuan(core.cutFen).replace('.', '\\.')}\\|$`, 'm');
+  assert.match(plain.stdout, cutRow, 'the cut on the offer, through the reference hub');
+  assert.match(through.stdout, cutRow, 'the cut on the offer, through the gateway');
   assert.equal(logs(through.stdout), logs(plain.stdout), "the terminals' log lines");
   const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string);
   const a = last(plain.stdout);
   const b = last(through.stdout);
   const others = (settlements: { patient: string }[]) => settlements.filter((settlement) => settlement.patient !== li);
   assert.equal(others(b.settlements), others(a.settlements), 'every other outcome and amount, to the fen');
+  const filed = a.settlements.find((settlement: { patient: string }) => settlement.patient === li);
+  const { setlinfo } = core.temporary;
+  assert.equal([filed.medfee_sumamt, filed.fund_pay_sumamt, filed.psn_cash_pay], [setlinfo.medfee_sumamt, setlinfo.fund_pay_sumamt, setlinfo.psn_cash_pay], 'through the reference hub he settles as the core settles him with the filing');
   assert.ok(b.settled >= 4 && b.refused === 1, JSON.stringify(b.refusals));
   assert.ok(b.reconciliation.agree && b.audit.ok);
   assert.equal(b.gateway.ledgers, { equal: true, in_force: b.settled, problems: [] });

@@ -19,7 +19,9 @@
 // (issue 16): before the filing's intent is journaled (nothing filed), and
 // after the hub filed but before the terminal journaled its answer (between
 // filing and settling). Each start is clean, the filing is at the hub once,
-// and the patient, back at the kiosk, settles with it, once.
+// and the patient, back at the kiosk, settles with it, once, as the
+// settlement core settles his visit with that filing; the offer he met
+// before the cut showed the core's difference against a long-term filing.
 //
 // POWER_CUT_KILLS (default 200) sets the number of kills, split over two
 // lanes run side by side (state directories of their own); DEVICE_SEED
@@ -33,7 +35,9 @@ import { ReferenceHub } from '../../device/sim/hub/hub';
 import { seededRandom, type Random } from '../../device/sim/prng';
 import { TerminalJournal } from '../../src/journal/journal';
 import { nodeJournalStorage } from '../../src/journal/storage';
+import { yuan } from '../../src/core/trace';
 import { projectRoot, simBundle } from '../helpers/cli';
+import { liFiled } from '../helpers/filing-cut';
 import { tempDir } from '../helpers/hub-rig';
 import { runSeed, withSeed } from '../suites/seed';
 
@@ -168,6 +172,7 @@ async function lane(index: number, seed: number, kills: number): Promise<Lane> {
 test('power cuts around the kiosk filing: nothing filed before its intent; filed once when cut before its answer; the patient then settles once', async () => {
   const temp = tempDir('power-cut-filing-');
   const li = 'P130125000005';
+  const core = liFiled();
   const run = (spec: string | null) =>
     new Promise<Run>((resolve) => {
       const child = spawn(process.execPath, [simBundle, 'demo', '--state', temp.dir, '--patients', '0', '--baud', '4000000', '--json'], { cwd: projectRoot, env: { ...process.env, SETTLE_DEMO_KILL: spec ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -192,6 +197,9 @@ test('power cuts around the kiosk filing: nothing filed before its intent; filed
     const beforeIntent = await run('filing:1');
     assert.is(beforeIntent.signal, 'SIGKILL', beforeIntent.stdout.slice(-1_000));
     assert.match(beforeIntent.stdout, /power cut before the filing_intent commit/);
+    // Before the cut he was told what the temporary filing costs him: the core's difference against a long-term filing, not zero.
+    assert.ok(core.cutFen > 0, 'his bill is over the deductible');
+    assert.match(beforeIntent.stdout, new RegExp(`\\|比长期备案多付 More than long-term +${yuan(core.cutFen).replace('.', '\\.')}\\|`), 'the cut on the offer');
     assert.equal(await atHub(), { filings: 0, inForce: 0 }, 'cut before the intent: nothing filed');
     const beforeAnswer = await run('filed:1');
     assert.is(beforeAnswer.signal, 'SIGKILL', beforeAnswer.stdout.slice(-1_000));
@@ -201,8 +209,11 @@ test('power cuts around the kiosk filing: nothing filed before its intent; filed
     assert.is(clean.code, 0, clean.stdout.slice(-3_000));
     assert.match(clean.stdout, /BJ-K01 P130125000005: settled S/);
     assert.not.match(clean.stdout, /\[BJ-K01 filing\]/, 'back at the kiosk: the hub has his filing, no second offer');
-    const summary = JSON.parse(clean.stdout.trimEnd().split('\n').at(-1) as string) as Lane['summary'];
+    const summary = JSON.parse(clean.stdout.trimEnd().split('\n').at(-1) as string) as Lane['summary'] & { settlements: { patient: string; medfee_sumamt: number; fund_pay_sumamt: number; psn_cash_pay: number }[] };
     assert.ok(summary.audit.ok && summary.reconciliation.agree, summary.audit.problems.join('; '));
+    const settled = summary.settlements.find((settlement) => settlement.patient === li);
+    const { setlinfo } = core.temporary;
+    assert.equal([settled?.medfee_sumamt, settled?.fund_pay_sumamt, settled?.psn_cash_pay], [setlinfo.medfee_sumamt, setlinfo.fund_pay_sumamt, setlinfo.psn_cash_pay], 'settled with the filing the cut left at the hub, as the core settles it');
     assert.equal(await atHub(), { filings: 1, inForce: 1 }, 'one filing, one settlement');
     const journal = TerminalJournal.open({ storage: nodeJournalStorage(), file: path.join(temp.dir, 'BJ-K01', 'journal') });
     assert.equal(journal.inFlight(), [], 'nothing in flight at BJ-K01');

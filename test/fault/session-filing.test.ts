@@ -18,18 +18,21 @@
 //     lossy hub line (a third of the frames spoiled) he files once and
 //     settles once, whatever was sent again;
 //   - then he files and settles: the offer's screen showed the cut as the
-//     difference against a long-term filing, the settlement equals the
+//     difference against a long-term filing (his visit's bill, 888.00, is
+//     over the deductible, so the cut is not zero: 93.52), the settlement equals the
 //     settlement core's output for the worked case with that filing (the
 //     differential check), and the hub holds one filing and one settlement.
 // Replay: node test/run.mjs --no-typecheck session-filing
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AnyMessage } from '../../protocol/envelope';
-import { seeds } from '../../device/sim/hub/seed';
+import { seedBillCase } from '../../device/sim/hub/seed';
 import { settleCase } from '../../src/core/case';
+import { yuan } from '../../src/core/trace';
 import { decodeRecord, type JournalRecord } from '../../src/journal/records';
 import { nodeJournalStorage, type JournalStorage } from '../../src/journal/storage';
 import type { FilingOffer } from '../../src/session/screens';
+import { liFiled } from '../helpers/filing-cut';
 import { compliant, TerminalRig, unfiled, type Script } from '../helpers/terminal-rig';
 
 const records: JournalRecord[] = [];
@@ -89,6 +92,11 @@ test('the offer: the temporary filing from the visit date, its cut against a lon
   assert.equal(filed(), [], 'nothing filed');
   assert.equal(filingRecords(), [], 'nothing journaled');
   assert.ok(rig.frames.some((frame) => frame.some((row) => row.includes('临时备案比例降低 Ratio cut') && row.includes('-15.00%'))), 'the cut is on the screen');
+  // The cut in fen: the core's difference between his visit settled with this filing and with a long-term one, not zero.
+  const core = liFiled(offer.filing);
+  assert.ok(core.cutFen > 0, 'his bill is over the deductible');
+  assert.equal([offer.cut, offer.total, offer.funds, offer.yours], [core.cutFen, core.temporary.setlinfo.medfee_sumamt, core.temporary.setlinfo.fund_pay_sumamt, core.temporary.setlinfo.psn_cash_pay]);
+  assert.ok(rig.frames.some((frame) => frame.some((row) => row.startsWith('比长期备案多付 More than long-term') && row.trimEnd().endsWith(` ${yuan(core.cutFen)}`))), 'the difference is on the screen');
 });
 
 test('the patient walks away from the offer: nothing filed', async () => {
@@ -185,9 +193,9 @@ test('exactly once: the answer to the application is lost, the client sends it a
     assert.is(dones[0]?.filing_id, filed()[0]?.filing_id);
     assert.is(rig.inForce(unfiled.mdtrt_id), 1, 'one settlement');
 
-    // The differential check: the settle request's result equals the settlement core's for the worked case with that filing.
+    // The differential check: the settle request's result equals the settlement core's for the worked case with that filing (and the hub's bill for his visit: seed.ts, seedBillLines).
     const settle = records.find((record) => record.kind === 'settle_intent') as Extract<JournalRecord, { kind: 'settle_intent' }>;
-    const raw = seeds[4]?.case as unknown as Record<string, any>;
+    const raw = seedBillCase(4) as Record<string, any>;
     const direct = settleCase({ ...raw, person: { ...raw.person, filing: filed()[0]?.filing } });
     assert.ok(direct.ok);
     if (!direct.ok) return;
@@ -200,6 +208,8 @@ test('exactly once: the answer to the application is lost, the client sends it a
     const long = settleCase({ ...raw, person: { ...raw.person, filing: { ...filed()[0]?.filing, type: 'long_term_resident' } } });
     assert.ok(long.ok);
     if (long.ok) assert.is(offer.cut, direct.setlinfo.psn_part_amt - long.setlinfo.psn_part_amt);
+    assert.ok(offer.cut > 0, `his bill is over the deductible: the temporary filing costs him more (${offer.cut} fen)`);
+    assert.is(offer.cut, liFiled(filed()[0]?.filing).cutFen);
 
     // A second visit: the hub's person has the filing now, no offer, nothing to settle.
     records.length = 0;

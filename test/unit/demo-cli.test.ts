@@ -3,13 +3,16 @@
 // run plays the seed patients as issue 8 lists them (Mr. Zhang's referral
 // inpatient bill settled in three layers, Aunt Wang's monthly medicines from
 // her personal account, the Hegang retiree's hypertension visit, the unfiled
-// patient offered a temporary filing at the kiosk, its cut shown, who files
-// and settles: issue 16), shows the screens, prints each
+// patient offered a temporary filing at the kiosk, its cut shown, not zero,
+// as the settlement core's difference against a long-term filing, who files
+// and settles as the core settles him: issue 16), shows the screens, prints each
 // receipt as the printer emulator read it, ends with the day's
 // reconciliation, and puts the machine-readable summary on the last line.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { yuan } from '../../src/core/trace';
 import { runSim } from '../helpers/cli';
+import { li as liIdentity, liFiled } from '../helpers/filing-cut';
 
 const refusals: readonly [string[], RegExp][] = [
   [['--baud', '12'], /invalid_baud: --baud must be a whole number from 1200 to 4000000, got '12'/],
@@ -70,8 +73,20 @@ test('the seed patients: screens, receipts, the day reconciled, and the summary 
   const last = out.trimEnd().split('\n').at(-1) as string;
   const summary = JSON.parse(last);
   assert.equal([summary.settled, summary.refused, summary.refusals, summary.reconciliation.agree, summary.audit.ok], [5, 0, {}, true, true]);
-  const li = summary.settlements.find((settlement: { patient: string }) => settlement.patient === 'P130125000005');
-  assert.equal([li.medfee_sumamt, li.psn_cash_pay], [1_800, 1_800], 'Mr. Li, filed at the kiosk: his 18.00 under the deductible');
+  // Mr. Li, filed at the kiosk: settled as the core settles his visit with the temporary filing, and
+  // told first what it costs him more than a long-term filing, in fen, as the core's difference.
+  const li = summary.settlements.find((settlement: { patient: string }) => settlement.patient === liIdentity.psn_no);
+  const core = liFiled();
+  const { setlinfo } = core.temporary;
+  assert.equal([li.medfee_sumamt, li.fund_pay_sumamt, li.acct_pay, li.psn_cash_pay], [setlinfo.medfee_sumamt, setlinfo.fund_pay_sumamt, setlinfo.acct_pay, setlinfo.psn_cash_pay], "Mr. Li: the core's settlement with the temporary filing");
+  assert.ok(core.cutFen > 0, `a cut that costs him something (${core.cutFen} fen)`);
+  const offer = out.split('\n=== ').find((part) => part.startsWith('BJ-K01') && part.includes('never filed')) as string;
+  const shownRow = (label: string) => offer.split('\n').find((row) => row.startsWith(`|${label}`))?.slice(1, -1).trimEnd().split(' ').at(-1);
+  assert.equal(
+    [shownRow('比长期备案多付 More than long-term'), shownRow('医疗费总额 Total bill'), shownRow('基金支付 Funds pay'), shownRow('个人负担 Yours to pay')],
+    [yuan(core.cutFen), yuan(setlinfo.medfee_sumamt), yuan(setlinfo.fund_pay_sumamt), yuan(setlinfo.psn_cash_pay)],
+    'the offer shows the cut in yuan and the amounts before he files',
+  );
   const wang = summary.settlements.find((settlement: { patient: string }) => settlement.patient === 'P330400000002');
   assert.equal([wang.medfee_sumamt, wang.fund_pay_sumamt, wang.acct_pay, wang.psn_cash_pay], [79_700, 48_986, 30_714, 0], 'the worked case: 489.86 from the pool, 307.14 from her account');
 });

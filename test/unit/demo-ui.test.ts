@@ -4,10 +4,12 @@
 // address (the only line it ever writes there), the page and its script
 // and style are fetched from it, the event stream is read, and Mr. Zhang at
 // BJ-K01 is walked through by the touches the page sends (his PIN, OK page
-// by page, confirm, OK on the settled screen), then the unfiled patient is
-// offered a temporary filing (issue 16: its cut on the model), keys his phone
-// and files by touches, and settles; the settled screen's cash is his to the fen
-// (6,773.39), the run ends by itself with the day reconciled (exit 0), every
+// by page, confirm, OK on the settled screen; its cash is his to the fen,
+// 6,773.39), then the unfiled patient is offered a temporary filing (issue
+// 16: its cut on the model, not zero, the settlement core's difference
+// against a long-term filing, and the amounts), keys his phone and files by
+// touches, and settles as the core settles him with that filing; the run
+// ends by itself with the day reconciled (exit 0), every
 // stderr line is a log entry with its time and level, and the PIN is in
 // neither stream. The flags of --ui are checked too.
 import { test } from 'uvu';
@@ -19,6 +21,7 @@ import path from 'node:path';
 import { defaultPin } from '../../device/sim/card-reader-emulator';
 import type { ScreenModel } from '../../src/session/screens';
 import { projectRoot, runSim, simBundle } from '../helpers/cli';
+import { liFiled } from '../helpers/filing-cut';
 import { recordScreens } from '../helpers/screen-events';
 
 /** How long one step may take (the demo boots four terminals before its first screen). */
@@ -125,6 +128,10 @@ test('demo --ui: the address alone on stdout, the page served, Mr. Zhang settled
     await shown('filing');
     const offer = last() as Extract<ScreenModel, { state: 'filing' }>;
     assert.equal([offer.code, offer.cutBp, offer.filing.begndate, offer.filing.enddate, offer.tel], ['filing_required', 1_500, '2026-03-20', '2026-09-15', '']);
+    // What he is told before he files: the cut in fen, not zero, the core's difference against a long-term filing, and the amounts.
+    const core = liFiled(offer.filing);
+    assert.ok(core.cutFen > 0, 'his bill is over the deductible');
+    assert.equal([offer.cut, offer.total, offer.funds, offer.yours], [core.cutFen, core.temporary.setlinfo.medfee_sumamt, core.temporary.setlinfo.fund_pay_sumamt, core.temporary.setlinfo.psn_cash_pay]);
     await touch({ pin: '13900000000' });
     await until(() => last()?.state === 'filing' && (last() as typeof offer).tel === '13900000000', () => 'the phone on the offer');
     await touch({ key: 'ok' });
@@ -139,7 +146,7 @@ test('demo --ui: the address alone on stdout, the page served, Mr. Zhang settled
     await shown('confirm');
     await touch({ key: 'ok' });
     await shown('done');
-    assert.is((last() as Extract<ScreenModel, { state: 'done' }>).cash, 1_800, 'Mr. Li settled, fen');
+    assert.is((last() as Extract<ScreenModel, { state: 'done' }>).cash, core.temporary.setlinfo.psn_cash_pay, 'Mr. Li settled as the core settles him with the filing, fen');
     await touch({ key: 'ok' });
 
     assert.is(await exited, 0, err);

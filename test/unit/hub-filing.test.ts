@@ -5,7 +5,8 @@
 //     filing at the Beijing kiosk, and then settles: the hub's recomputation
 //     sees the filing in force on the visit date and agrees with the
 //     terminal's core, whose result equals the settlement core's for the
-//     same case with that filing (the differential check);
+//     same case (with the hub's bill for his visit) with that filing (the
+//     differential check);
 //   - the same filing_apply retried under the same (terminal, seq), before
 //     and after a crash of the hub, gets the same filing and records one;
 //   - refusals: `person_not_found`, `filing_type_not_allowed_here` (a long-term
@@ -21,7 +22,7 @@ import * as assert from 'uvu/assert';
 import type { AnyMessage } from '../../protocol/envelope';
 import type { BodyOf, Filing, MessageName } from '../../protocol/messages';
 import { settleCase } from '../../src/core/case';
-import { seedIdentities, seeds } from '../../device/sim/hub/seed';
+import { seedBillCase, seedIdentities } from '../../device/sim/hub/seed';
 import { rig, settleLocally, terminalSigner } from '../helpers/hub-rig';
 
 /** 2026-03-20 10:00 in Beijing: the day of case 05's visit. */
@@ -89,8 +90,8 @@ test('Mr. Li files at the kiosk and settles: the hub sees the filing on the visi
     const settled = await client.settle(local.body);
     assert.ok(settled.ok, JSON.stringify(settled));
 
-    // The differential check: the worked case with that filing, settled on the core alone.
-    const raw = seeds[4]?.case as unknown as Record<string, any>;
+    // The differential check: the worked case with the hub's bill for his visit (seed.ts, seedBillLines) and that filing, settled on the core alone.
+    const raw = seedBillCase(4) as Record<string, any>;
     const direct = settleCase({ ...raw, person: { ...raw.person, filing: temporary } });
     assert.ok(direct.ok && local.output.ok);
     if (!direct.ok || !local.output.ok) return;

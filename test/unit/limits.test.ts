@@ -73,6 +73,7 @@ test("the hub client's limits are ordered (src/hub/limits.ts)", () => {
   assert.ok(client.hubAttemptsMax >= 1 && client.hubAttemptsMax <= client.hubPatienceAttempts && client.hubPatienceAttempts <= 32, 'retries are bounded');
   assert.ok(client.hubSettleTimeoutMs >= client.hubRequestTimeoutMs, 'settling is never given less time than a query');
   assert.ok(client.forwardBackoffMsMin > 0 && client.forwardBackoffMsMin < client.forwardBackoffMsMax, 'backoff range is ordered');
+  assert.ok(client.hubStopGraceMs > 0 && client.hubStopGraceMs <= client.hubSettleTimeoutMs, "a stop gives a settle in flight time to be answered, no more than one attempt's");
 });
 
 test("the drivers' limits fit their frames and commands (device/limits.ts)", () => {

@@ -207,7 +207,35 @@ export function seedPolicies(): PolicyEntry[] {
   return [...byArea.values()];
 }
 
-/** Each seed patient's pending bill: the case's visit at the case's institution. */
+/**
+ * The pending bills whose lines are not the worked case's, by psn_no. Worked
+ * case 05 proves one thing, the refusal of a patient who never filed
+ * (`filing_required`, whatever he was billed), and does it with the smallest
+ * bill there is: one box of aspirin, 18.00, all under Hebei's 200.00
+ * outpatient deductible at a level-3 hospital. Settled with a temporary
+ * filing, such a bill costs the patient exactly what a long-term filing
+ * would, so the kiosk's offer would tell Mr. Li his cut costs him 0.00: true,
+ * and no demonstration of what the patient must be told before confirming
+ * (issue 16). His story is an outpatient visit at the Beijing hospital,
+ * nothing smaller; the hub's bill for that visit (same hospital, same day,
+ * same bill number, the case's aspirin its first line) is the month's
+ * prescription such a visit writes: the aspirin with clopidogrel and
+ * atorvastatin, thirty days each, at the Beijing catalogue's list prices,
+ * 888.00 in all, the items and prices Mr. Zhang's discharge bill (case 01)
+ * already uses. Over the deductible, its temporary filing's 15.00% cut costs
+ * him 93.52 more than a long-term filing would (the settlement core's two
+ * settlements of it; the demo's tests hold the kiosk to them). The case file
+ * is unchanged; only the hub's bill is his visit's.
+ */
+export const seedBillLines: Readonly<Record<string, readonly FeeLine[]>> = {
+  P130125000005: [
+    { sn: '1', code: 'XB01ACA056A001010100123', qty_milli: 30_000, amt: 1_800 },
+    { sn: '2', code: 'XB01ACC141A001010104588', qty_milli: 30_000, amt: 45_000 },
+    { sn: '3', code: 'XC10AAA126A001020100211', qty_milli: 30_000, amt: 42_000 },
+  ],
+};
+
+/** Each seed patient's pending bill: the case's visit at the case's institution (its lines the case's, or seedBillLines'). */
 export function seedBills(): HubBill[] {
   const identities = seedIdentities();
   return seeds.map((seed, index) => ({
@@ -217,8 +245,19 @@ export function seedBills(): HubBill[] {
     date: seed.case.date,
     med_type: seed.case.visit.med_type,
     opsp_dise: seed.case.visit.opsp_dise,
-    lines: seed.case.visit.lines,
+    lines: seedBillLines[seed.case.person.psn_no] ?? seed.case.visit.lines,
   }));
+}
+
+/**
+ * Seed patient `index`'s worked case with the visit the hub bills (the
+ * case's, with seedBillLines' lines where those replace them): what the
+ * settlement core settles for the hub's pending bill, as parsed JSON.
+ */
+export function seedBillCase(index: number): Record<string, unknown> {
+  const seed = seeds[index] as SeedCase;
+  const lines = seedBillLines[seed.case.person.psn_no];
+  return lines === undefined ? { ...seed.case } : { ...seed.case, visit: { ...seed.case.visit, lines: lines.map((line) => ({ ...line })) } };
 }
 
 // ---- synthetic populations -------------------------------------------------
