@@ -310,8 +310,8 @@ export class Catalogue implements ItemSource {
     const start = at + rowWords;
     const last = (code.length - 1) >>> 2;
     for (let word = 0; word < last; word += 1) if (rows[start + word] !== codeWords[word]) return false;
-    const bits = (code.length & 3) * 8;
-    return (((rows[start + last] as number) ^ (codeWords[last] as number)) & (bits === 0 ? -1 : (1 << bits) - 1)) === 0;
+    // The last word's bytes past the code masked off: -1 >>> (32 − 8 × (length mod 4)), a shift count being taken mod 32.
+    return (((rows[start + last] as number) ^ (codeWords[last] as number)) & (-1 >>> (-code.length << 3))) === 0;
   }
 
   /**
