@@ -82,12 +82,21 @@ export function codeKind(code: string): CodeKind {
  * with murmur3's finalizer so the low bits the table uses depend on every character.
  */
 export function codeHash(code: string): number {
-  let hash = 0x811c9dc5 ^ code.length;
-  for (let index = 0; index < code.length; index += 2) {
-    const low = (codeUnits[index] = code.charCodeAt(index));
-    const high = index + 1 < code.length ? (codeUnits[index + 1] = code.charCodeAt(index + 1)) : 0;
-    hash = Math.imul(hash ^ low ^ (high << 16), 0x01000193);
+  const length = code.length;
+  let hash = 0x811c9dc5 ^ length;
+  let units = 0;
+  // Four characters a turn: two steps of the hash, and one word of codeWords.
+  for (let index = 0; index < length; index += 4) {
+    const c0 = code.charCodeAt(index);
+    const c1 = index + 1 < length ? code.charCodeAt(index + 1) : 0;
+    const c2 = index + 2 < length ? code.charCodeAt(index + 2) : 0;
+    const c3 = index + 3 < length ? code.charCodeAt(index + 3) : 0;
+    hash = Math.imul(hash ^ c0 ^ (c1 << 16), 0x01000193);
+    if (index + 2 < length) hash = Math.imul(hash ^ c2 ^ (c3 << 16), 0x01000193);
+    units |= c0 | c1 | c2 | c3;
+    codeWords[index >>> 2] = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
   }
+  codeWide = units > 0xff;
   return mix(hash);
 }
 
@@ -102,15 +111,21 @@ export function codeHashAt(bytes: Uint8Array, start: number, length: number): nu
   return mix(hash);
 }
 
-/** murmur3's fmix32: the high half (every second character) reaches the low bits the table uses. */
+/** murmur3's fmix32: the high half (every second character) reaches the low bits the table uses (as an int32: only the low bits pick a slot, and a small integer crosses a call without a heap number). */
 function mix(hash: number): number {
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-  return (hash ^ (hash >>> 16)) >>> 0;
+  return hash ^ (hash >>> 16);
 }
 
-/** The code units of the code codeHash last hashed (up to 256: longer codes are never looked up), which Catalogue compares with a record's bytes. */
-const codeUnits = new Uint16Array(256);
+/**
+ * The code codeHash last hashed, four characters to a word as a record holds
+ * its bytes (little-endian), which Catalogue compares word by word with a
+ * record's (up to 256 characters: longer codes are never looked up); codeWide
+ * when a character was past one byte (no record can hold that code).
+ */
+const codeWords = new Uint32Array(64);
+let codeWide = false;
 
 export function diseaseMask(list: readonly Disease[] | null): number {
   if (list === null) return 0;
@@ -285,16 +300,18 @@ export class Catalogue implements ItemSource {
     }
   }
 
-  /** Whether the record at `index` holds `code` (just hashed by codeHash, which left its characters in `codeUnits`). */
+  /** Whether the record at `index` holds `code` (just hashed by codeHash, which left its characters in `codeWords`): a word at a time, the last one masked to the code's length. */
   #codeEquals(index: number, code: string): boolean {
     if (index >= this.count) throw new CatalogueFormatError(`catalogue file: hash entry ${index + 1} is past the ${this.count} items`);
     this.#needRecord(index);
     const at = index * this.#stride;
-    if ((this.#rows[at + 2] as number) >>> 24 !== code.length) return false;
-    const start = (at + rowWords) * 4;
-    const bytes = this.#recordBytes;
-    for (let offset = 0; offset < code.length; offset += 1) if (bytes[start + offset] !== codeUnits[offset]) return false;
-    return true;
+    const rows = this.#rows;
+    if (codeWide || (rows[at + 2] as number) >>> 24 !== code.length) return false;
+    const start = at + rowWords;
+    const last = (code.length - 1) >>> 2;
+    for (let word = 0; word < last; word += 1) if (rows[start + word] !== codeWords[word]) return false;
+    // The last word's bytes past the code masked off: -1 >>> (32 − 8 × (length mod 4)), a shift count being taken mod 32.
+    return (((rows[start + last] as number) ^ (codeWords[last] as number)) & (-1 >>> (-code.length << 3))) === 0;
   }
 
   /**

@@ -7,13 +7,17 @@
 // records): prices and names changed, names shared with other items or new,
 // units changed to used or new ones, codes removed and added, longer codes
 // than any held (the record grows) and the longest codes removed (it
-// shrinks).
+// shrinks). A lookup compares a code with a record's four bytes at a time:
+// codes of every length 1 to 40 that differ from a stored one in any one
+// character, or only by a character past one byte whose low byte is the
+// stored one (found where the hash lands them on a stored code's slot, so
+// the compare itself decides), are never taken for it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { buildCatalogue } from '../../src/catalogue/build';
 import { applyDelta, decodeDelta, diffCatalogues, encodeDelta } from '../../src/catalogue/delta';
-import { Catalogue, type CatalogueRecord } from '../../src/catalogue/layout';
+import { Catalogue, codeHash, hashSlotsFor, type CatalogueRecord } from '../../src/catalogue/layout';
 import { applyPolicyDelta, buildPolicyBook, decodePolicyDelta, diffPolicyBooks, encodePolicyDelta, PolicyBook } from '../../src/catalogue/policy-book';
 import { generateCatalogueRecords } from '../../device/sim/hub/catalogue-gen';
 import { casePolicies } from '../helpers/catalogue';
@@ -67,6 +71,39 @@ test('every lookup agrees with a Map of the same records', () => {
     }),
     options,
   );
+});
+
+test('a lookup takes no code for another of any length: one character changed, or widened past a byte', () => {
+  let collided = 0;
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 40 }), (seed, longest) => {
+      const base = [...generateCatalogueRecords(60, seed)][0] as CatalogueRecord;
+      const codes = new Set<string>();
+      for (let length = 1; length <= longest; length += 1) {
+        const code = Array.from({ length }, (_, at) => String.fromCharCode(0x21 + ((seed + at * 7 + length) % 94))).join('');
+        codes.add(code);
+        // The same code with its last character, or its first, one step up: same length, same words but one.
+        codes.add(code.slice(0, -1) + String.fromCharCode(0x21 + ((code.charCodeAt(length - 1) - 0x21 + 1) % 94)));
+      }
+      const records = [...codes].map((code) => ({ ...base, code }));
+      const catalogue = new Catalogue(buildCatalogue('v', records));
+      const mask = hashSlotsFor(records.length) - 1;
+      const slots = new Set([...codes].map((code) => codeHash(code) & mask));
+      for (const code of codes) {
+        assert.is(catalogue.indexOf(code) >= 0 && catalogue.record(code)?.code, code);
+        for (let at = 0; at < code.length; at += 1) {
+          for (const unit of [code.charCodeAt(at) ^ 1, code.charCodeAt(at) + 0x100, code.charCodeAt(at) + 0x4100, 0x7f]) {
+            const other = code.slice(0, at) + String.fromCharCode(unit) + code.slice(at + 1);
+            if (codes.has(other)) continue;
+            if (slots.has(codeHash(other) & mask)) collided += 1;
+            assert.is(catalogue.indexOf(other), -1, JSON.stringify(other));
+          }
+        }
+      }
+    }),
+    options,
+  );
+  assert.ok(collided > runs, `the compare itself decided: ${collided} near codes landed on a stored code's slot`);
 });
 
 test('policy books: apply(diff(a, b)) rebuilds b byte for byte', () => {
