@@ -147,6 +147,19 @@ async function synced(site: Kiosk): Promise<void> {
   assert.is(await first.exited(), 0, first.stderr());
 }
 
+/** Mr. Wang's visit up to his settle request, heard by the hub: signed in, his e-certificate scanned, the bill paged through, confirmed. */
+async function settleWang(site: Kiosk, terminal: RunningTerminal): Promise<void> {
+  await terminal.waitForLog(/ info hub sign-in session=\d+$/, 30_000);
+  await site.qr.scan(wang.ecert);
+  await terminal.waitFor(/费用明细 Bill/, 15_000);
+  terminal.send('ok');
+  terminal.send('ok');
+  await terminal.waitFor(/确认结算 Confirm/, 10_000);
+  terminal.send('1');
+  terminal.send('ok');
+  await heard(site, 'settle');
+}
+
 test("SIGTERM during boot's first sync, the hub silent: stops", async () => {
   const temp = tempDir('run-stop-boot-');
   const site = await kiosk(temp.dir);
@@ -217,15 +230,7 @@ test('SIGTERM with a settle in flight whose answer never comes: stops; the settl
     site.mute.down.add('settle_reply');
     const terminal = startTerminal(['run', '--profile', site.profile]);
     try {
-      await terminal.waitForLog(/ info hub sign-in session=\d+$/, 30_000);
-      await site.qr.scan(wang.ecert);
-      await terminal.waitFor(/费用明细 Bill/, 15_000);
-      terminal.send('ok');
-      terminal.send('ok');
-      await terminal.waitFor(/确认结算 Confirm/, 10_000);
-      terminal.send('1');
-      terminal.send('ok');
-      await heard(site, 'settle');
+      await settleWang(site, terminal);
       site.mute.all = true;
       await stopsCleanly(terminal, 'a settle in flight');
     } finally {
@@ -273,15 +278,7 @@ test('SIGTERM with a settle in flight whose answer comes within the grace: stops
     site.mute.hold.add('settle_reply');
     const terminal = startTerminal(['run', '--profile', site.profile]);
     try {
-      await terminal.waitForLog(/ info hub sign-in session=\d+$/, 30_000);
-      await site.qr.scan(wang.ecert);
-      await terminal.waitFor(/费用明细 Bill/, 15_000);
-      terminal.send('ok');
-      terminal.send('ok');
-      await terminal.waitFor(/确认结算 Confirm/, 10_000);
-      terminal.send('1');
-      terminal.send('ok');
-      await heard(site, 'settle');
+      await settleWang(site, terminal);
       for (let waited = 0; waited < 10_000 && site.hub.state.ledger.length === 0; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       // The stop asked while the answer is on its way: it arrives a moment later, within the grace.
       setTimeout(() => void site.tap.release(), 500);
