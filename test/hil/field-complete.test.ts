@@ -30,9 +30,9 @@ import { ReferenceHub } from '../../device/sim/hub/hub';
 import { PrinterEmulator } from '../../device/sim/printer-emulator';
 import { QrScannerEmulator } from '../../device/sim/qr-scanner-emulator';
 import { seedCards } from '../../device/sim/site';
-import { openPtyPair, type PtyPair } from '../../device/sim/socat';
+import { openPtyPair } from '../../device/sim/socat';
 import { projectRoot, runSim, terminalBundle, type CliResult } from '../helpers/cli';
-import { hilSuite } from '../helpers/hil';
+import { hilSuite, ptyFarEnds } from '../helpers/hil';
 import { sampleMessage } from '../helpers/messages';
 import { zhang } from '../helpers/terminal-rig';
 
@@ -193,18 +193,10 @@ test('with the native binding beside it: probe the card reader, the QR scanner a
 });
 
 test('with the native binding beside it: run on the kiosk profile settles a patient and stops on SIGTERM', async () => {
-  const pairs: PtyPair[] = [];
-  const ports: StreamPort[] = [];
+  const ends = ptyFarEnds();
   const timeS = () => Math.floor(Date.now() / 1_000);
   const hub = ReferenceHub.open({ dir: path.join(work, 'hub'), timeS });
-  const far = async () => {
-    const pair = await openPtyPair();
-    pairs.push(pair);
-    const port = new StreamPort({ binding: autoDetect() as BindingInterface, path: pair.pathB, baudRate: 115_200 });
-    await port.open();
-    ports.push(port);
-    return { path: pair.pathA, port };
-  };
+  const far = ends.far;
   try {
     const [card, scanner, printer, line] = [await far(), await far(), await far(), await far()];
     const reader = new CardReaderEmulator(card.port, { encoder: new Gb18030Encoder(), cards: seedCards(), inserted: null });
@@ -251,8 +243,7 @@ test('with the native binding beside it: run on the kiosk profile settles a pati
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   } finally {
-    for (const port of ports) await port.close();
-    for (const pair of pairs) await pair.close();
+    await ends.close();
     await hub.close();
   }
   // What the device folder holds at the end: the firmware, the binding, and what the commands wrote.

@@ -15,8 +15,6 @@
 // appears neither on the screen's stdout nor in the log on stderr, whose
 // every line is an entry with its time and level.
 import * as assert from 'uvu/assert';
-import { autoDetect } from '@serialport/bindings-cpp';
-import type { BindingInterface } from '@serialport/bindings-interface';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,10 +26,8 @@ import { ReferenceHub } from '../../device/sim/hub/hub';
 import { PrinterEmulator } from '../../device/sim/printer-emulator';
 import { QrScannerEmulator } from '../../device/sim/qr-scanner-emulator';
 import { seedCards } from '../../device/sim/site';
-import { openPtyPair, type PtyPair } from '../../device/sim/socat';
-import { StreamPort } from '../../device/stream-port';
 import { startSim, startTerminal } from '../helpers/cli';
-import { hilSuite } from '../helpers/hil';
+import { hilSuite, ptyFarEnds } from '../helpers/hil';
 import { isScreenLine, parseTextLog } from '../helpers/log';
 import { tempDir } from '../helpers/hub-rig';
 import { wang, zhang } from '../helpers/terminal-rig';
@@ -40,18 +36,10 @@ const test = hilSuite('run --profile on real serial ports');
 
 test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and printed', async () => {
   const temp = tempDir('run-kiosk-');
-  const pairs: PtyPair[] = [];
-  const ports: StreamPort[] = [];
+  const ends = ptyFarEnds();
   const timeS = () => Math.floor(Date.now() / 1_000);
   const hub = ReferenceHub.open({ dir: path.join(temp.dir, 'hub'), timeS });
-  const far = async () => {
-    const pair = await openPtyPair();
-    pairs.push(pair);
-    const port = new StreamPort({ binding: autoDetect() as BindingInterface, path: pair.pathB, baudRate: 115_200 });
-    await port.open();
-    ports.push(port);
-    return { path: pair.pathA, port };
-  };
+  const far = ends.far;
   try {
     const [card, scanner, printer, line] = [await far(), await far(), await far(), await far()];
     // Mr. Zhang's card with a PIN of its own: eight digits no other number of the run holds.
@@ -110,8 +98,7 @@ test('the kiosk profile on pty ports: Mr. Zhang by card and PIN, settled and pri
     assert.not.ok(terminal.lines.join('\n').includes(pin), 'the PIN is not on the screen');
     assert.not.ok(terminal.stderr().includes(pin), 'the PIN is not in the log');
   } finally {
-    for (const port of ports) await port.close();
-    for (const pair of pairs) await pair.close();
+    await ends.close();
     await hub.close();
     temp.remove();
   }

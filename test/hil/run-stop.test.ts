@@ -27,11 +27,11 @@ import { ReferenceHub } from '../../device/sim/hub/hub';
 import { PrinterEmulator } from '../../device/sim/printer-emulator';
 import { QrScannerEmulator } from '../../device/sim/qr-scanner-emulator';
 import { seedCards } from '../../device/sim/site';
-import { openPtyPair, type PtyPair } from '../../device/sim/socat';
+import { openPtyPair } from '../../device/sim/socat';
 import { StreamPort } from '../../device/stream-port';
 import { PortError, type Port } from '../../device/port';
 import { startTerminal, type RunningTerminal } from '../helpers/cli';
-import { hilSuite } from '../helpers/hil';
+import { hilSuite, ptyFarEnds } from '../helpers/hil';
 import { FrameTap, openHub, openTerminal, tempDir, WallClock, zhangDayS } from '../helpers/hub-rig';
 import { wang } from '../helpers/terminal-rig';
 
@@ -67,18 +67,10 @@ interface Kiosk {
 
 /** The kiosk profile on four pty pairs; emulators on the device ends, the reference hub behind a tap on the hub line. */
 async function kiosk(dir: string): Promise<Kiosk> {
-  const pairs: PtyPair[] = [];
-  const ports: StreamPort[] = [];
+  const ends = ptyFarEnds();
   const timeS = () => Math.floor(Date.now() / 1_000);
   const hub = ReferenceHub.open({ dir: path.join(dir, 'hub'), timeS });
-  const far = async () => {
-    const pair = await openPtyPair();
-    pairs.push(pair);
-    const port = new StreamPort({ binding: autoDetect() as BindingInterface, path: pair.pathB, baudRate: 115_200 });
-    await port.open();
-    ports.push(port);
-    return { path: pair.pathA, port };
-  };
+  const far = ends.far;
   const [card, scanner, printer, line] = [await far(), await far(), await far(), await far()];
   const reader = new CardReaderEmulator(card.port, { encoder: new Gb18030Encoder(), cards: seedCards(), inserted: null });
   reader.start();
@@ -109,8 +101,7 @@ async function kiosk(dir: string): Promise<Kiosk> {
     mute,
     async close() {
       tap.stop();
-      for (const port of ports) await port.close();
-      for (const pair of pairs) await pair.close();
+      await ends.close();
       await hub.close();
     },
   };
