@@ -105,18 +105,22 @@ test('demo --ui: the address alone on stdout, the page served, Mr. Zhang settled
       const reply = await call(address, 'POST', '/touch', { origin: address.slice(0, -1), 'content-type': 'application/json' }, JSON.stringify(body));
       assert.is(reply.status, 204, reply.body);
     };
+    // The bill's pages by OK, up to and past the one with the totals.
+    const pageThroughReview = async () => {
+      await shown('review');
+      for (;;) {
+        const review = last() as Extract<ScreenModel, { state: 'review' }>;
+        const count = models.length;
+        await touch({ key: 'ok' });
+        if (review.totals !== null) break;
+        await until(() => models.length > count && last()?.state === 'review', () => 'the next page');
+      }
+    };
 
     // Mr. Zhang: his card is in; the page takes his PIN, turns the bill's pages, confirms, and leaves the settled screen.
     await shown('pin');
     await touch({ pin: defaultPin });
-    await shown('review');
-    for (;;) {
-      const review = last() as Extract<ScreenModel, { state: 'review' }>;
-      const count = models.length;
-      await touch({ key: 'ok' });
-      if (review.totals !== null) break;
-      await until(() => models.length > count && last()?.state === 'review', () => 'the next page');
-    }
+    await pageThroughReview();
     await shown('confirm');
     await touch({ key: 'ok' });
     await shown('done');
@@ -135,14 +139,7 @@ test('demo --ui: the address alone on stdout, the page served, Mr. Zhang settled
     await touch({ pin: '13900000000' });
     await until(() => last()?.state === 'filing' && (last() as typeof offer).tel === '13900000000', () => 'the phone on the offer');
     await touch({ key: 'ok' });
-    await shown('review');
-    for (;;) {
-      const review = last() as Extract<ScreenModel, { state: 'review' }>;
-      const count = models.length;
-      await touch({ key: 'ok' });
-      if (review.totals !== null) break;
-      await until(() => models.length > count && last()?.state === 'review', () => 'the next page');
-    }
+    await pageThroughReview();
     await shown('confirm');
     await touch({ key: 'ok' });
     await shown('done');
