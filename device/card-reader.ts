@@ -330,6 +330,8 @@ export class CardReader {
       try {
         await writeBefore(this.#port, tx.subarray(0, frameLength), this.#clock, deadlineMs);
       } catch (error) {
+        // A write the exchange's deadline cut short is the same silence: reported below by command, time and tries.
+        if (error === timeoutReason) break;
         return portFailure(error);
       }
       const attemptDeadlineMs = Math.min(deadlineMs, this.#clock.nowMs() + this.#attemptTimeoutMs);
